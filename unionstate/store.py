@@ -1,0 +1,681 @@
+"""The only module that touches the disk or YAML: find, load, save, lock, update.
+
+Loading is strict (see `parse`): safe scalars only, YAML 1.2 booleans, no aliases,
+no explicit tags, no duplicate keys, a size cap checked before parsing. Every problem
+comes back as one line `FILE:LINE:COL: record: field: what was expected`.
+
+Saving is deterministic and atomic: the same dataset always gives the same bytes, and
+the file on disk is always either the old bytes or the new bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import re
+import stat
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from unionstate.errors import Busy, DataError, WriteFailed
+from unionstate.models import (
+    Condition,
+    ConditionEvent,
+    CrossRecordError,
+    Dataset,
+    DatePrecision,
+    Loc,
+    Milestone,
+    Roadmap,
+    RoadmapEvent,
+    Source,
+)
+
+MAX_BYTES = 32 * 1024 * 1024
+LOCK_TIMEOUT = 10.0  # seconds; UNIONSTATE_LOCK_TIMEOUT overrides
+DATA_NAME = "roadmaps.yaml"
+
+HEADER = (
+    "# unionstate dataset: the Russia–Belarus Union State integration roadmaps.\n"
+    "# Written by unionstate. Hand edits are fine (run `unionstate validate`), but comments\n"
+    "# are not kept on save: notes belong in the `notes`/`note` fields.\n"
+)
+
+# --------------------------------------------------------------------------- reading
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+
+
+class _Resolver(yaml.resolver.BaseResolver):
+    """YAML 1.2 core-schema scalars: `yes`/`no`/`on`/`off` and dates stay text."""
+
+
+for _tag, _pattern, _first in [
+    (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (_INT, r"^[-+]?[0-9]+$", "-+0123456789"),
+    (
+        _FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+]:
+    _Resolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+try:
+    # libyaml: the same nodes, much faster
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+
+
+class _Loader(_Parser, _Resolver):
+    def __init__(self, stream: str) -> None:
+        _Parser.__init__(self, stream)
+        _Resolver.__init__(self)
+
+
+class _Problem(Exception):
+    def __init__(self, node: Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+_RESOLVER = _Resolver()
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag, value = node.tag, node.value
+    implicit = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    plain = not node.style  # libyaml says "", the pure-Python parser None
+    if tag != _STR and (not plain or implicit != tag):
+        raise _Problem(node, f"explicit tag {tag!r} is not allowed")
+    if tag == _STR and plain and implicit != _STR:
+        raise _Problem(node, "explicit tags are not allowed")
+    if tag == _STR:
+        return value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return value.lower() == "true"
+    if tag == _INT:
+        try:
+            return int(value)
+        except ValueError:
+            raise _Problem(node, "integer is too large") from None
+    return float(value.lower().replace(".inf", "inf").replace(".nan", "nan"))
+
+
+def _construct(root: Node) -> Any:
+    """Turn composed nodes into plain dicts, lists and scalars, refusing what we don't allow."""
+    seen: set[int] = set()
+
+    def build(node: Node) -> Any:
+        if id(node) in seen:
+            raise _Problem(node, "anchors and aliases are not allowed")
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            return _scalar(node)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ:
+                raise _Problem(node, f"explicit tag {node.tag!r} is not allowed")
+            return [build(item) for item in node.value]
+        if isinstance(node, MappingNode):
+            if node.tag != _MAP:
+                raise _Problem(node, f"explicit tag {node.tag!r} is not allowed")
+            result: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = build(key_node)
+                if not isinstance(key, str):
+                    raise _Problem(key_node, "keys must be text")
+                if key in result:
+                    raise _Problem(key_node, f"duplicate key {key!r}")
+                result[key] = build(value_node)
+            return result
+        raise _Problem(node, "unsupported YAML node")  # pragma: no cover
+
+    return build(root)
+
+
+def _where(name: str, mark: Any) -> str:
+    return f"{name}:{mark.line + 1}:{mark.column + 1}"
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DataError(
+            [f"{name}:{line}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"]
+        ) from None
+
+
+def parse(raw: bytes, name: str) -> tuple[Any, Node | None]:
+    """Parse YAML bytes into plain data, strictly; also return the node tree for error lines."""
+    if len(raw) > MAX_BYTES:
+        raise DataError([f"{name}: file is {len(raw):,} bytes, over the {MAX_BYTES:,}-byte limit"])
+    text = _decode(raw, name)
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            raise DataError(
+                [f"{name}:1:1: the file is empty: expected a mapping of dataset fields"]
+            )
+        return _construct(root), root
+    except _Problem as exc:
+        raise DataError([f"{_where(name, exc.node.start_mark)}: {exc.message}"]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        where = _where(name, mark) if mark else name
+        raise DataError([f"{where}: invalid YAML: {what}"]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise DataError(
+            [
+                f"{name}:{line}:{column}: invalid YAML: "
+                f"character U+{exc.character:04X} is not allowed"
+            ]
+        ) from None
+    except RecursionError:
+        raise DataError([f"{name}: invalid YAML: nesting is too deep"]) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise DataError([f"{name}: invalid YAML: {exc}"]) from None
+    finally:
+        loader.dispose()
+
+
+# ----------------------------------------------------------- validation error lines
+
+_RECORD_MODELS: dict[str, type[BaseModel]] = {
+    "sources": Source,
+    "conditions": Condition,
+    "milestones": Milestone,
+    "roadmaps": Roadmap,
+}
+_EVENT_MODELS: dict[str, type[BaseModel]] = {"conditions": ConditionEvent, "roadmaps": RoadmapEvent}
+
+
+def _record_name(data: Any, loc: Loc) -> tuple[str, Loc]:
+    """Name the record a loc points into ("roadmap 13 (customs)") and the rest of the loc."""
+    if len(loc) < 2 or loc[0] not in _RECORD_MODELS or not isinstance(loc[1], int):
+        return "", loc
+    kind, index = str(loc[0]), loc[1]
+    try:
+        record = data[kind][index]
+    except (KeyError, IndexError, TypeError):
+        record = None
+    if not isinstance(record, dict):
+        return f"{kind}[{index}]", loc[2:]
+    ident = record.get("id")
+    ident = ident if isinstance(ident, str) and len(ident) < 80 else None
+    if kind == "roadmaps":
+        number = record.get("number")
+        label = (
+            f"roadmap {number}"
+            if isinstance(number, int) and number < 10**9
+            else f"roadmaps[{index}]"
+        )
+        label += f" ({ident})" if ident else ""
+    elif kind == "milestones":
+        when = record.get("date")
+        label = (
+            f"milestone {when}"
+            if isinstance(when, str) and len(when) < 20
+            else f"milestones[{index}]"
+        )
+    else:
+        label = f"{kind[:-1]} {ident}" if ident else f"{kind}[{index}]"
+    return label, loc[2:]
+
+
+def _field_path(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _node_at(root: Node | None, loc: Loc) -> tuple[Node | None, Loc]:
+    """The deepest node along `loc`, and the part of `loc` that names data (not validators)."""
+    node, walked = root, []
+    for part in loc:
+        if isinstance(node, MappingNode):
+            found = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if found is None:
+                break
+            node = found
+        elif isinstance(node, SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        walked.append(part)
+    return node, tuple(walked)
+
+
+def _model_for(loc: Loc) -> type[BaseModel] | None:
+    if len(loc) == 1:
+        return Dataset
+    if len(loc) == 3 and loc[0] in _RECORD_MODELS:
+        return _RECORD_MODELS[str(loc[0])]
+    if len(loc) == 5 and loc[0] in _EVENT_MODELS and loc[2] == "history":
+        return _EVENT_MODELS[str(loc[0])]
+    return None
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _expected_choices(ctx: Mapping[str, Any]) -> str:
+    return ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+
+
+def _describe(error: Mapping[str, Any], data_loc: Loc) -> str:
+    kind, ctx, got = error["type"], error.get("ctx") or {}, error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        model = _model_for(data_loc)
+        field = str(data_loc[-1]) if data_loc else "?"
+        hint = ""
+        if model is not None:
+            close = difflib.get_close_matches(field, list(model.model_fields), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown field {field!r}{hint}"
+    if kind in ("enum", "literal_error"):
+        return f"expected one of {_expected_choices(ctx)}, got {_show(got)}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"expected a whole number, got {_show(got)}"
+    if kind == "bool_type":
+        return f"expected true or false, got {_show(got)}"
+    if kind == "string_type":
+        return f"expected text, got {_show(got)}"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"expected a real date as YYYY-MM-DD, got {_show(got)}"
+    if kind == "list_type":
+        return f"expected a list, got {_show(got)}"
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        return f"expected a mapping of fields, got {_show(got)}"
+    if kind == "too_short":
+        return f"needs at least {ctx.get('min_length', 1)} item(s)"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        sign = ">=" if kind == "greater_than_equal" else "<="
+        return f"expected a number {sign} {bound}, got {_show(got)}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return str(error["msg"])
+
+
+def _problem_line(
+    name: str, data: Any, root: Node | None, loc: Loc, message: str
+) -> tuple[int, str]:
+    node, data_loc = _node_at(root, loc)
+    where = _where(name, node.start_mark) if node is not None else f"{name}:1:1"
+    record, rest = _record_name(data, data_loc)
+    parts = [where]
+    if record:
+        parts.append(record)
+    if rest or not record:
+        parts.append(_field_path(rest) or "(top level)")
+    parts.append(message)
+    line = node.start_mark.line if node is not None else 0
+    return line, ": ".join(parts)
+
+
+def validation_problems(exc: ValidationError, name: str, data: Any, root: Node | None) -> list[str]:
+    """Turn a pydantic ValidationError into one sorted line per problem."""
+    lines: list[tuple[int, str]] = []
+    for error in exc.errors():
+        cross = (error.get("ctx") or {}).get("error")
+        if isinstance(cross, CrossRecordError):
+            for problem in cross.problems:
+                lines.append(_problem_line(name, data, root, problem.loc, problem.message))
+            continue
+        _, data_loc = _node_at(root, tuple(error["loc"]))
+        lines.append(
+            _problem_line(name, data, root, tuple(error["loc"]), _describe(error, data_loc))
+        )
+    return [text for _, text in sorted(lines, key=lambda item: item[0])]
+
+
+def loads(raw: bytes, name: str) -> Dataset:
+    """Validate the bytes of a data file; `name` is used in error messages."""
+    data, root = parse(raw, name)
+    if not isinstance(data, dict):
+        kind = "a list" if isinstance(data, list) else f"a single value ({_show(data)})"
+        raise DataError(
+            [f"{name}:1:1: expected a mapping of dataset fields at the top level, got {kind}"]
+        )
+    try:
+        return Dataset.model_validate(data)
+    except ValidationError as exc:
+        raise DataError(validation_problems(exc, name, data, root)) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or a DataError saying why they cannot be read."""
+    try:
+        size = path.stat().st_size
+        if stat.S_ISREG(path.stat().st_mode) and size > MAX_BYTES:
+            raise DataError([f"{path}: file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit"])
+        with path.open("rb") as handle:
+            return handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise DataError([f"{path}: no such file (run `unionstate init` to create one)"]) from None
+    except IsADirectoryError:
+        raise DataError([f"{path}: is a directory, not a data file"]) from None
+    except PermissionError:
+        raise DataError([f"{path}: permission denied"]) from None
+    except OSError as exc:
+        raise DataError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+
+
+def load(path: Path) -> Dataset:
+    """Load and validate the data file at `path` (DataError lists every problem)."""
+    return loads(read_bytes(path), str(path))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _event(event: ConditionEvent | RoadmapEvent) -> dict[str, Any]:
+    out: dict[str, Any] = {"date": event.date}
+    if event.date_precision is not DatePrecision.DAY:
+        out["date_precision"] = event.date_precision.value
+    out["status"] = event.status.value
+    out["note"] = event.note
+    out["sources"] = list(event.sources)
+    return out
+
+
+def to_plain(dataset: Dataset) -> dict[str, Any]:
+    """The dataset as the plain mapping that is written to disk (dates as dates)."""
+    milestones = []
+    for m in dataset.milestones:
+        item: dict[str, Any] = {"date": m.date}
+        if m.date_precision is not DatePrecision.DAY:
+            item["date_precision"] = m.date_precision.value
+        item.update(
+            reported=m.reported,
+            speaker=m.speaker,
+            agreed=m.agreed,
+            open=m.open,
+            total=m.total,
+            unit=m.unit,
+            note=m.note,
+            sources=list(m.sources),
+        )
+        milestones.append(item)
+    return {
+        "schema_version": dataset.schema_version,
+        "title": dataset.title,
+        "as_of": dataset.as_of,
+        "description": dataset.description,
+        "numbering": dataset.numbering,
+        "sources": [
+            {
+                "id": s.id,
+                "publisher": s.publisher,
+                "url": s.url,
+                "title": s.title,
+                "date": s.date,
+                "reprint_of": s.reprint_of,
+            }
+            for s in dataset.sources
+        ],
+        "conditions": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "description": c.description,
+                "status": c.status.value,
+                "history": [_event(e) for e in c.history],
+                "sources": list(c.sources),
+            }
+            for c in dataset.conditions
+        ],
+        "milestones": milestones,
+        "roadmaps": [
+            {
+                "number": r.number,
+                "id": r.id,
+                "title": r.title,
+                "title_confirmed": r.title_confirmed,
+                "sphere": r.sphere,
+                "status": r.status.value,
+                "linked_conditions": list(r.linked_conditions),
+                "history": [_event(e) for e in r.history],
+                "notes": r.notes,
+            }
+            for r in dataset.roadmaps
+        ],
+    }
+
+
+try:
+    from yaml.cyaml import CSafeDumper as _Dumper
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+
+def dumps(dataset: Dataset) -> bytes:
+    """Canonical bytes for `dataset`: a fixed header, then block YAML, one value per line."""
+    body = yaml.dump(
+        to_plain(dataset),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=2**31 - 1,
+        indent=2,
+    )
+    return (HEADER + body).encode("utf-8")
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":  # pragma: no cover - directories cannot be opened on Windows
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a reader sees the old bytes or the new, never a mix."""
+    target = path.resolve()  # through a symlink: the link stays a link, the target changes
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    except OSError as exc:
+        raise WriteFailed(f"{path}: cannot write: {exc.strerror or exc}") from None
+    if mode & 0o222 == 0:
+        raise WriteFailed(f"{path}: the file is read-only; nothing was changed")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+        tmp = None
+        _fsync_dir(target.parent)
+    except OSError as exc:
+        raise WriteFailed(
+            f"{path}: cannot write: {exc.strerror or exc}; the file was not changed"
+        ) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def save(dataset: Dataset, path: Path) -> None:
+    """Write `dataset` to `path` atomically, in canonical form."""
+    write_atomic(path, dumps(dataset))
+
+
+# ----------------------------------------------------------------- locking, updates
+
+
+def lock_path(path: Path) -> Path:
+    """The sidecar lock file of a data file (never the data file itself, never deleted)."""
+    target = path.resolve()
+    return target.with_name(target.name + ".lock")
+
+
+def _lock_timeout() -> float:
+    try:
+        return float(os.environ.get("UNIONSTATE_LOCK_TIMEOUT", LOCK_TIMEOUT))
+    except ValueError:
+        return LOCK_TIMEOUT
+
+
+@contextlib.contextmanager
+def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the exclusive lock on `path` (Busy after `timeout` seconds)."""
+    timeout = _lock_timeout() if timeout is None else timeout
+    sidecar = lock_path(path)
+    try:
+        fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WriteFailed(
+            f"{sidecar}: cannot create the lock file: {exc.strerror or exc}"
+        ) from None
+    try:
+        _acquire(fd, sidecar, timeout)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock; a killed process's too
+
+
+if os.name == "posix":
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+else:  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            return False
+        return True
+
+
+def _acquire(fd: int, sidecar: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while not _try_lock(fd):
+        if time.monotonic() >= deadline:
+            raise Busy(
+                f"{sidecar}: another unionstate process holds the lock "
+                f"(waited {timeout:g}s); try again"
+            )
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, Dataset]:
+    """Read, change and write the data file under its lock; all or nothing.
+
+    `change` gets the freshly read dataset and returns the new one (it may raise to
+    refuse). Returns (before, after); when `after` serialises to the same bytes, the
+    file is not rewritten.
+    """
+    with locked(path):
+        raw = read_bytes(path)
+        before = loads(raw, str(path))
+        after = change(before)
+        data = dumps(after)
+        if data == raw:
+            return before, after
+        if read_bytes(path) != raw:
+            raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
+        write_atomic(path, data)
+        return before, after
+
+
+# ------------------------------------------------------------ which data file is used
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """The data file a command works on, and why it was chosen."""
+
+    path: Path
+    origin: str  # "--data", "UNIONSTATE_DATA", "tree", "user", "bundled"
+
+    @property
+    def writable(self) -> bool:
+        """False for the copy bundled with the package, which is never written."""
+        return self.origin != "bundled"
+
+
+def bundled_path() -> Path:
+    """The dataset shipped with the package (the source tree's file in a checkout)."""
+    packaged = Path(__file__).parent / "_data" / DATA_NAME
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data" / DATA_NAME
+
+
+def find_data_file(flag: str | None, env: Mapping[str, str], cwd: Path, user_dir: Path) -> DataFile:
+    """Pick the data file: --data, then $UNIONSTATE_DATA, then ./data up the tree, user, bundled."""
+    if flag:
+        return DataFile(Path(flag), "--data")
+    if env.get("UNIONSTATE_DATA"):
+        return DataFile(Path(env["UNIONSTATE_DATA"]), "UNIONSTATE_DATA")
+    for directory in (cwd, *cwd.parents):
+        candidate = directory / "data" / DATA_NAME
+        if candidate.is_file():
+            return DataFile(candidate, "tree")
+    user_copy = user_dir / DATA_NAME
+    if user_copy.is_file():
+        return DataFile(user_copy, "user")
+    return DataFile(bundled_path(), "bundled")
