@@ -8,14 +8,22 @@ the location (a pydantic-style `loc`) of the offending value.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-import datetime as dt
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 SCHEMA_VERSION = 1
 
@@ -242,9 +250,7 @@ class Dataset(Record):
         raise KeyError(condition_id)
 
 
-def _duplicates(
-    field: str, items: Iterable[tuple[int, str | int]], what: str
-) -> Iterator[Problem]:
+def _duplicates(field: str, items: Iterable[tuple[int, str | int]], what: str) -> Iterator[Problem]:
     items = list(items)
     counts = Counter(value for _, value in items)
     for index, value in items:
@@ -252,9 +258,7 @@ def _duplicates(
             yield Problem((field, index, what), f"duplicate {what} {value!r}")
 
 
-def _dates(
-    base: Loc, history: Sequence[Event], as_of: dt.date
-) -> Iterator[Problem]:
+def _dates(base: Loc, history: Sequence[Event], as_of: dt.date) -> Iterator[Problem]:
     previous: dt.date | None = None
     for index, event in enumerate(history):
         if previous is not None and event.date < previous:
@@ -295,8 +299,8 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
         base: Loc = ("conditions", i)
         yield from _cited((*base, "sources"), condition.sources, sources)
         yield from _dates((*base, "history"), condition.history, as_of)
-        for j, event in enumerate(condition.history):
-            yield from _cited((*base, "history", j, "sources"), event.sources, sources)
+        for j, condition_event in enumerate(condition.history):
+            yield from _cited((*base, "history", j, "sources"), condition_event.sources, sources)
         if condition.status is not condition.history[-1].status:
             yield Problem(
                 (*base, "status"),
@@ -308,7 +312,8 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
         yield from _cited(("milestones", i, "sources"), milestone.sources, sources)
         if milestone.date > as_of:
             yield Problem(
-                ("milestones", i, "date"), f"{milestone.date} is after the dataset's as_of ({as_of})"
+                ("milestones", i, "date"),
+                f"{milestone.date} is after the dataset's as_of ({as_of})",
             )
 
     for i, roadmap in enumerate(dataset.roadmaps):
@@ -334,9 +339,7 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
                 f"{roadmap.last_event.status}",
             )
         if roadmap.status is RoadmapStatus.BLOCKED and not open_conditions & seen:
-            yield Problem(
-                (*base, "status"), "is blocked but none of its linked conditions is open"
-            )
+            yield Problem((*base, "status"), "is blocked but none of its linked conditions is open")
 
 
 def open_conditions_of(dataset: Dataset, roadmap: Roadmap) -> list[str]:

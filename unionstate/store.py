@@ -487,9 +487,16 @@ def to_plain(dataset: Dataset) -> dict[str, Any]:
 
 
 try:
-    from yaml.cyaml import CSafeDumper as _Dumper
+    from yaml.cyaml import CSafeDumper as _BaseDumper
 except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+
+
+class _Dumper(_BaseDumper):
+    # Two fields holding the same date object must not become an anchor and an alias,
+    # which the strict loader refuses.
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def dumps(dataset: Dataset) -> bytes:

@@ -1,0 +1,724 @@
+"""The command-line interface: parse arguments, call the library, render the result.
+
+The only module that imports typer. Domain rules live in `queries` and `updates`; disk
+access in `store`; output shapes in `render` (plain) and `tables` (rich).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+
+import typer
+from typer.core import TyperGroup
+
+from unionstate import __version__, queries, render, store, updates
+from unionstate.errors import ExitCode, Refused, UnionStateError
+from unionstate.models import SCHEMA_VERSION, Dataset, RoadmapStatus
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+
+
+class Color(str, Enum):
+    """When to colour output."""
+
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class ExportFormat(str, Enum):
+    """Formats of `export`."""
+
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+# ------------------------------------------------------------- session and output
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether `stream` is a terminal (TTY_COMPATIBLE=1/0 overrides, as in rich)."""
+    forced = os.environ.get("TTY_COMPATIBLE", "")
+    if forced in ("0", "1"):
+        return forced == "1"
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+@dataclass
+class Session:
+    """Per-invocation settings: which data file, whether to draw tables and colour."""
+
+    data_flag: str | None
+    color: Color
+
+    def data_file(self) -> store.DataFile:
+        """The data file in use and why (flag, environment, tree, user copy, bundled)."""
+        user_dir = Path(typer.get_app_dir("unionstate"))
+        return store.find_data_file(self.data_flag, os.environ, Path.cwd(), user_dir)
+
+    def load(self) -> Dataset:
+        """Load the data file in use."""
+        return store.load(self.data_file().path)
+
+    def writable_path(self) -> Path:
+        """The data file to update; refuses the read-only bundled copy."""
+        data_file = self.data_file()
+        if not data_file.writable:
+            raise Refused(
+                f"{data_file.path} is the copy bundled with unionstate and is never written: "
+                "run `unionstate init` to make your own working copy, then try again"
+            )
+        return data_file.path
+
+    @property
+    def tables(self) -> bool:
+        """Rich tables on a terminal; plain tab-separated rows through a pipe."""
+        return is_terminal(sys.stdout)
+
+    @property
+    def colored(self) -> bool:
+        """Colour: always/never, or auto (a terminal, and NO_COLOR unset)."""
+        if self.color is Color.ALWAYS:
+            return True
+        if self.color is Color.NEVER or os.environ.get("NO_COLOR"):
+            return False
+        return self.tables or bool(os.environ.get("FORCE_COLOR"))
+
+    def console(self, stderr: bool = False) -> Console:
+        """A rich console made for this invocation (never at import time)."""
+        from rich.console import Console
+
+        return Console(
+            file=sys.stderr if stderr else sys.stdout,
+            force_terminal=self.colored if not self.tables else None,
+            no_color=not self.colored,
+            color_system="auto" if self.colored else None,
+            highlight=False,
+            emoji=False,
+            markup=False,
+        )
+
+    def show(self, renderable: RenderableType) -> None:
+        """Print a rich renderable on stdout."""
+        self.console().print(renderable)
+
+    def plain(self, text: str) -> None:
+        """Write plain text (TSV, JSON, CSV) to stdout, colourless."""
+        sys.stdout.write(text)
+
+    def say(self, message: str) -> None:
+        """A message for the user, on stderr."""
+        sys.stderr.write(render.clean(message) + "\n")
+
+
+def session(ctx: typer.Context) -> Session:
+    """The session the main callback stored on the context."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Session)
+    return obj
+
+
+def _plain_rows(
+    s: Session, header: tuple[str, ...], rows: list[list[str]], status_col: int
+) -> None:
+    if not s.colored:
+        s.plain(render.tsv(header, rows))
+        return
+    from rich.text import Text
+
+    from unionstate.tables import status_text
+
+    console = s.console()
+    console.print("\t".join(header), soft_wrap=True)
+    for row in rows:
+        cells = [Text(render.cell(value)) for value in row]
+        cells[status_col] = status_text(row[status_col])
+        console.print(Text("\t").join(cells), soft_wrap=True)
+
+
+# ------------------------------------------------------------- errors, one place
+
+
+def _fail(exc: UnionStateError) -> NoReturn:
+    for line in exc.lines():
+        line = render.clean(line)
+        sys.stderr.write((line if exc.exit_code == ExitCode.DATA else f"unionstate: {line}") + "\n")
+    raise typer.Exit(int(exc.exit_code))
+
+
+class _Group(TyperGroup):
+    """Turns every domain error into its message and exit code; nothing else does."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UnionStateError as exc:
+            _fail(exc)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # Typer's own: usage errors (exit 2), --help, --version
+        except BrokenPipeError:
+            # The reader went away (`unionstate list | head`): stop quietly.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(int(ExitCode.OK)) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("unionstate: interrupted; the data file was not changed\n")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if os.environ.get("UNIONSTATE_DEBUG"):
+                raise
+            what = render.clean(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+            sys.stderr.write(
+                f"unionstate: internal error: {what}; "
+                "run again with UNIONSTATE_DEBUG=1 for details\n"
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+
+
+app = typer.Typer(
+    name="unionstate",
+    cls=_Group,
+    help="Track the Russia–Belarus Union State integration roadmaps: status, Belarus's "
+    "linked conditions, dated history and sources.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+
+
+# ------------------------------------------------------------------ argument types
+
+
+def parse_date(value: str) -> dt.date:
+    """A YYYY-MM-DD argument; anything else is a usage error (exit 2)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a real date") from None
+
+
+DateOpt = Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
+OnOpt = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--on", parser=parse_date, metavar="YYYY-MM-DD", help="Date of the event [today]."
+    ),
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="What happened, in a sentence.")]
+SourceOpt = Annotated[
+    str | None,
+    typer.Option("--source", help="A source id from the data file, or a URL (added as a source)."),
+]
+RoadmapsArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="ROADMAP", help="Roadmaps by number, id or unique id prefix.", show_default=False
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"unionstate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            metavar="PATH",
+            help="Data file to use (default: $UNIONSTATE_DATA, ./data/roadmaps.yaml up the "
+            "tree, your `init` copy, else the bundled copy).",
+        ),
+    ] = None,
+    color: Annotated[Color, typer.Option("--color", help="Colour output.")] = Color.AUTO,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Track the Russia–Belarus Union State integration roadmaps.
+
+    Example: unionstate list --unresolved
+    """
+    ctx.obj = Session(data_flag=data, color=color)
+
+
+# --------------------------------------------------------------------- read commands
+
+
+@app.command("list")
+def list_roadmaps(
+    ctx: typer.Context,
+    status: Annotated[
+        list[RoadmapStatus] | None,
+        typer.Option("--status", "-s", help="Only this status (repeatable).", show_default=False),
+    ] = None,
+    unresolved: Annotated[
+        bool, typer.Option("--unresolved", "-u", help="Only pending or blocked roadmaps.")
+    ] = False,
+    sphere: Annotated[str | None, typer.Option(help="Only spheres containing this text.")] = None,
+    condition: Annotated[
+        str | None, typer.Option(help="Only roadmaps linked to this condition id.")
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Only titles or notes containing this text.")
+    ] = None,
+    as_of: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--as-of",
+            parser=parse_date,
+            metavar="YYYY-MM-DD",
+            help="The state on this date, rebuilt from the histories.",
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """List roadmaps with status, open conditions and last event.
+
+    Example: unionstate list --unresolved --sphere energy
+    """
+    s = session(ctx)
+    dataset = s.load()
+    if condition:
+        condition = queries.find_condition(dataset, condition).id
+    rows = queries.select(
+        queries.states(dataset, as_of),
+        statuses=status or [],
+        unresolved=unresolved,
+        sphere=sphere,
+        condition=condition,
+        search=search,
+    )
+    if json_out:
+        s.plain(render.to_json([render.roadmap_row(r) for r in rows]))
+    elif s.tables:
+        from unionstate.tables import roadmap_table
+
+        when = as_of or dataset.as_of
+        s.show(
+            roadmap_table(rows, title=f"{len(rows)} of {len(dataset.roadmaps)} roadmaps, {when}")
+        )
+    else:
+        _plain_rows(s, render.LIST_COLUMNS, [render.list_cells(r) for r in rows], 4)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    roadmap: Annotated[str, typer.Argument(help="Roadmap number, id or unique id prefix.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Show one roadmap: status, linked conditions, dated history with sources, notes.
+
+    Example: unionstate show gas-market
+    """
+    s = session(ctx)
+    dataset = s.load()
+    found = queries.find_roadmap(dataset, roadmap)
+    row = next(r for r in queries.states(dataset) if r.roadmap is found)
+    if json_out:
+        s.plain(render.to_json(render.roadmap_detail(dataset, row)))
+    elif s.tables:
+        from unionstate.tables import roadmap_panel
+
+        s.show(roadmap_panel(dataset, row))
+    else:
+        detail = render.roadmap_detail(dataset, row)
+        facts = [
+            ["number", str(found.number)],
+            ["id", found.id],
+            ["title", found.title],
+            ["title_confirmed", str(found.title_confirmed).lower()],
+            ["sphere", found.sphere],
+            ["status", row.status.value],
+            ["linked_conditions", ",".join(found.linked_conditions)],
+            ["open_conditions", ",".join(row.open_conditions)],
+            ["notes", found.notes],
+        ]
+        s.plain(render.tsv(("field", "value"), facts))
+        s.plain("\n")
+        history = [
+            [
+                e["date"],
+                e["status"],
+                e["note"],
+                " ".join(f"{src['publisher']} {src['url']}" for src in e["sources"]),
+            ]
+            for e in detail["history"]
+        ]
+        s.plain(render.tsv(("date", "status", "note", "sources"), history))
+
+
+@app.command()
+def conditions(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """List Belarus's linked conditions, ranked by how many unresolved roadmaps each holds up.
+
+    Example: unionstate conditions
+    """
+    s = session(ctx)
+    reports = queries.condition_reports(s.load())
+    if json_out:
+        s.plain(render.to_json([render.condition_object(r) for r in reports]))
+    elif s.tables:
+        from unionstate.tables import conditions_table
+
+        s.show(conditions_table(reports))
+    else:
+        rows = [
+            [
+                r.condition.id,
+                r.condition.title,
+                r.status.value,
+                str(len(r.blocks)),
+                ",".join(r.blocks),
+                ",".join(r.roadmaps),
+            ]
+            for r in reports
+        ]
+        header = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
+        _plain_rows(s, header, rows, 2)
+
+
+@app.command()
+def summary(
+    ctx: typer.Context,
+    as_of: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--as-of",
+            parser=parse_date,
+            metavar="YYYY-MM-DD",
+            help="Rebuild the state on this date from the histories.",
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Progress at a glance: statuses, spheres, open conditions, latest events, official counts.
+
+    Example: unionstate summary --as-of 2019-12-31
+    """
+    s = session(ctx)
+    result = queries.summarise(s.load(), as_of)
+    if json_out:
+        s.plain(render.to_json(render.summary_object(result)))
+    elif s.tables:
+        from unionstate.tables import summary_view
+
+        s.show(summary_view(result))
+    else:
+        s.plain(render.summary_text(result))
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    roadmap: Annotated[
+        str | None, typer.Argument(help="Only this roadmap (number, id or prefix).")
+    ] = None,
+    since: Annotated[
+        dt.date | None,
+        typer.Option(parser=parse_date, metavar="YYYY-MM-DD", help="Events on or after this date."),
+    ] = None,
+    until: Annotated[
+        dt.date | None,
+        typer.Option(
+            parser=parse_date, metavar="YYYY-MM-DD", help="Events on or before this date."
+        ),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """One timeline of roadmap, condition and milestone events, oldest first.
+
+    Example: unionstate history gas-market --since 2020-01-01
+    """
+    s = session(ctx)
+    dataset = s.load()
+    found = queries.find_roadmap(dataset, roadmap) if roadmap else None
+    events = queries.timeline(dataset, found, since, until)
+    if json_out:
+        s.plain(render.to_json([render.timeline_object(e) for e in events]))
+    elif s.tables:
+        from unionstate.tables import timeline_table
+
+        s.show(timeline_table(events))
+    else:
+        header = ("date", "kind", "subject", "status", "note", "sources")
+        _plain_rows(s, header, [render.timeline_cells(e) for e in events], 3)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None, typer.Argument(help="File to check [the data file in use].")
+    ] = None,
+) -> None:
+    """Check a data file: every problem as FILE:LINE:COL (exit 3), or one OK line.
+
+    Example: unionstate validate data/roadmaps.yaml
+    """
+    s = session(ctx)
+    target = path or s.data_file().path
+    dataset = store.load(target)
+    s.plain(
+        f"ok: {target}: {len(dataset.roadmaps)} roadmaps, {len(dataset.conditions)} conditions, "
+        f"{len(dataset.milestones)} milestones, {len(dataset.sources)} sources\n"
+    )
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ExportFormat.JSON,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file [stdout].")
+    ] = None,
+) -> None:
+    """Export the whole dataset (json), one row per roadmap (csv), or a report (markdown).
+
+    Example: unionstate export --format csv --output roadmaps.csv
+    """
+    s = session(ctx)
+    dataset = s.load()
+    if format is ExportFormat.JSON:
+        text = render.to_json(render.dataset_object(dataset))
+    elif format is ExportFormat.CSV:
+        text = render.to_csv(queries.states(dataset))
+    else:
+        text = render.to_markdown(dataset, queries.summarise(dataset), queries.states(dataset))
+    if output is None:
+        s.plain(text)
+    else:
+        store.write_atomic(output, text.encode("utf-8"))
+        s.say(f"wrote {output}")
+
+
+@app.command()
+def info(ctx: typer.Context) -> None:
+    """Show the version, the data file in use and why it was chosen.
+
+    Example: unionstate info
+    """
+    s = session(ctx)
+    data_file = s.data_file()
+    why = {
+        "--data": "given with --data",
+        "UNIONSTATE_DATA": "from the UNIONSTATE_DATA environment variable",
+        "tree": "found as data/roadmaps.yaml in this directory or above",
+        "user": "your working copy made by `unionstate init`",
+        "bundled": "the copy bundled with unionstate (read-only; `unionstate init` makes one)",
+    }[data_file.origin]
+    rows = [
+        ["version", __version__],
+        ["data_file", str(data_file.path)],
+        ["chosen", why],
+        ["writable", str(data_file.writable).lower()],
+        ["schema_version", str(SCHEMA_VERSION)],
+    ]
+    s.plain(render.tsv(("field", "value"), rows))
+
+
+# -------------------------------------------------------------------- write commands
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _apply(s: Session, change: Any) -> updates.Outcome:
+    """Run a pure update under the store's lock and return what it did."""
+    result: list[updates.Outcome] = []
+
+    def run(dataset: Dataset) -> Dataset:
+        outcome: updates.Outcome = change(dataset)
+        result.append(outcome)
+        return outcome.dataset
+
+    store.update(s.writable_path(), run)
+    return result[-1]
+
+
+def _transition(
+    ctx: typer.Context,
+    action: str,
+    roadmaps: list[str],
+    on: dt.date | None,
+    note: str | None,
+    source: str | None,
+    *,
+    condition: str | None = None,
+    force: bool = False,
+) -> None:
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or today, note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: updates.transition(
+            d, action, roadmaps, entry, today, condition=condition, force=force
+        ),
+    )
+    target = updates.TRANSITIONS[action][1].value
+    labels = {r.id: f"roadmap {r.number} ({r.id})" for r in outcome.dataset.roadmaps}
+    for rid in outcome.unchanged:
+        s.say(f"{labels[rid]} is already {target}; nothing changed")
+    for rid in outcome.changed:
+        s.say(f"{labels[rid]}: {target} on {entry.on}")
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
+@app.command()
+def sign(
+    ctx: typer.Context,
+    roadmaps: RoadmapsArg,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    source: SourceOpt = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Sign even if not agreed or tied to an open condition (needs --note)."
+        ),
+    ] = False,
+) -> None:
+    """Mark roadmaps signed (all or nothing); refused while not agreed or a condition is open.
+
+    Example: unionstate sign customs --on 2021-09-10
+    """
+    _transition(ctx, "sign", roadmaps, on, note, source, force=force)
+
+
+@app.command()
+def agree(
+    ctx: typer.Context,
+    roadmaps: RoadmapsArg,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    source: SourceOpt = None,
+) -> None:
+    """Mark roadmaps agreed (from pending or blocked).
+
+    Example: unionstate agree gas-market --on 2021-09-09
+    """
+    _transition(ctx, "agree", roadmaps, on, note, source)
+
+
+@app.command()
+def block(
+    ctx: typer.Context,
+    roadmaps: RoadmapsArg,
+    condition: Annotated[
+        str, typer.Option("--condition", "-c", help="The open condition that blocks them.")
+    ],
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    source: SourceOpt = None,
+) -> None:
+    """Mark roadmaps blocked by an open condition (linking it if needed).
+
+    Example: unionstate block customs --condition goods-restrictions
+    """
+    _transition(ctx, "block", roadmaps, on, note, source, condition=condition)
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context,
+    roadmaps: RoadmapsArg,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    source: SourceOpt = None,
+) -> None:
+    """Send agreed or signed roadmaps back to pending.
+
+    Example: unionstate reopen customs --note "Reopened by RBC report"
+    """
+    _transition(ctx, "reopen", roadmaps, on, note, source)
+
+
+@app.command()
+def resolve(
+    ctx: typer.Context,
+    condition: Annotated[str, typer.Argument(help="Condition id.")],
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    source: SourceOpt = None,
+) -> None:
+    """Mark a condition resolved and report which roadmaps it frees (blocked -> pending).
+
+    Example: unionstate resolve gas-price --on 2021-09-09
+    """
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or today, note=note, source=source)
+    outcome = _apply(s, lambda d: updates.resolve_condition(d, condition, entry, today))
+    for cid in outcome.unchanged:
+        s.say(f"condition {cid} is already resolved; nothing changed")
+    for cid in outcome.changed:
+        s.say(f"condition {cid}: resolved on {entry.on}")
+    if outcome.freed:
+        s.say(f"freed (now pending): {', '.join(outcome.freed)}")
+    elif outcome.changed:
+        s.say("no roadmap was waiting on it alone")
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
+@app.command()
+def init(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Where to write the copy [your user data directory]."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a fresh working copy of the bundled dataset, and say where.
+
+    Example: unionstate init ~/roadmaps.yaml
+    """
+    s = session(ctx)
+    target = path or Path(typer.get_app_dir("unionstate")) / store.DATA_NAME
+    if target.exists() and not force:
+        raise Refused(f"{target} already exists; use --force to overwrite it")
+    data = store.read_bytes(store.bundled_path())
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from unionstate.errors import WriteFailed
+
+        raise WriteFailed(f"{target.parent}: cannot create: {exc.strerror or exc}") from None
+    store.write_atomic(target, data)
+    s.say(f"wrote a working copy of the dataset to {target}")
+    if path is not None:
+        s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,360 @@
+"""Plain renderings: JSON documents, tab-separated rows, CSV and Markdown. Prints nothing.
+
+Rich tables for a terminal live in `tables.py`; this module never imports rich, so the
+`--json` and piped paths start fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from unionstate.models import (
+    Dataset,
+    RoadmapEvent,
+    RoadmapStatus,
+    Source,
+    display_date,
+)
+from unionstate.queries import ConditionReport, RoadmapState, Summary, TimelineEvent
+
+# C0/C1 controls, DEL and bidi controls: shown as visible escapes, never sent raw.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Text made safe for a terminal: control and bidi characters become visible escapes."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def cell(text: str) -> str:
+    """A single-line, terminal-safe cell for tab-separated output."""
+    return clean(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
+
+
+# ----------------------------------------------------------------------- JSON
+
+
+def to_json(document: Any) -> str:
+    """The JSON text of a document: 2-space indent, UTF-8 kept, a final newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def roadmap_row(row: RoadmapState) -> dict[str, Any]:
+    """The stable JSON object of a roadmap in `list` output."""
+    r = row.roadmap
+    return {
+        "number": r.number,
+        "id": r.id,
+        "title": r.title,
+        "sphere": r.sphere,
+        "status": row.status.value,
+        "linked_conditions": list(r.linked_conditions),
+        "open_conditions": list(row.open_conditions),
+        "last_event_date": row.last_event_date.isoformat(),
+    }
+
+
+def source_object(source: Source) -> dict[str, Any]:
+    """A source as JSON."""
+    return {
+        "id": source.id,
+        "publisher": source.publisher,
+        "url": source.url,
+        "title": source.title,
+        "date": source.date.isoformat() if source.date else None,
+        "reprint_of": source.reprint_of,
+    }
+
+
+def _event_object(event: RoadmapEvent, sources: dict[str, Source]) -> dict[str, Any]:
+    return {
+        "date": event.date.isoformat(),
+        "date_precision": event.date_precision.value,
+        "status": event.status.value,
+        "note": event.note,
+        "sources": [source_object(sources[s]) for s in event.sources if s in sources],
+    }
+
+
+def roadmap_detail(dataset: Dataset, row: RoadmapState) -> dict[str, Any]:
+    """The JSON object of `show`: the list row plus title_confirmed, history and notes."""
+    sources = {s.id: s for s in dataset.sources}
+    conditions = {c.id: c for c in dataset.conditions}
+    detail = roadmap_row(row)
+    detail["title_confirmed"] = row.roadmap.title_confirmed
+    detail["conditions"] = [
+        {"id": c, "title": conditions[c].title, "status": conditions[c].status.value}
+        for c in row.roadmap.linked_conditions
+    ]
+    detail["history"] = [_event_object(e, sources) for e in row.roadmap.history]
+    detail["notes"] = row.roadmap.notes
+    return detail
+
+
+def condition_object(report: ConditionReport) -> dict[str, Any]:
+    """The JSON object of a condition in `conditions` output."""
+    c = report.condition
+    return {
+        "id": c.id,
+        "title": c.title,
+        "status": report.status.value,
+        "roadmaps": list(report.roadmaps),
+        "blocks": list(report.blocks),
+        "description": c.description,
+    }
+
+
+def timeline_object(event: TimelineEvent) -> dict[str, Any]:
+    """The JSON object of an event in `history` output."""
+    return {
+        "date": event.date.isoformat(),
+        "date_precision": event.date_precision.value,
+        "kind": event.kind,
+        "subject": event.subject,
+        "status": event.status,
+        "note": event.note,
+        "sources": list(event.sources),
+    }
+
+
+def _share(count: int, total: int) -> float:
+    return round(count / total, 4) if total else 0.0
+
+
+def summary_object(summary: Summary) -> dict[str, Any]:
+    """The JSON object of `summary`."""
+    return {
+        "as_of": summary.as_of.isoformat(),
+        "total": summary.total,
+        "by_status": {s.value: n for s, n in summary.by_status.items()},
+        "shares": {s.value: _share(n, summary.total) for s, n in summary.by_status.items()},
+        "by_sphere": [
+            {
+                "sphere": sphere,
+                "total": sum(counts.values()),
+                "by_status": {s.value: n for s, n in counts.items()},
+            }
+            for sphere, counts in summary.by_sphere
+        ],
+        "conditions": [condition_object(report) for report in summary.conditions],
+        "latest": [timeline_object(e) for e in summary.latest],
+        "milestones": [
+            {
+                "date": c.milestone.date.isoformat(),
+                "date_precision": c.milestone.date_precision.value,
+                "reported": c.milestone.reported,
+                "speaker": c.milestone.speaker,
+                "unit": c.milestone.unit,
+                "official": {
+                    "agreed": c.milestone.agreed,
+                    "open": c.milestone.open,
+                    "total": c.milestone.total,
+                },
+                "dataset": {
+                    "listed": c.dataset_listed,
+                    "agreed": c.dataset_agreed,
+                    "open": c.dataset_open,
+                },
+            }
+            for c in summary.milestones
+        ],
+    }
+
+
+def dataset_object(dataset: Dataset) -> dict[str, Any]:
+    """The whole dataset as JSON (export --format json)."""
+    document: dict[str, Any] = dataset.model_dump(mode="json")
+    return document
+
+
+# ------------------------------------------------------------ tab-separated
+
+LIST_COLUMNS = ("number", "id", "title", "sphere", "status", "open_conditions", "last_event")
+
+
+def list_cells(row: RoadmapState) -> list[str]:
+    """The cells of one `list` row, in LIST_COLUMNS order."""
+    r = row.roadmap
+    return [
+        str(r.number),
+        r.id,
+        r.title,
+        r.sphere,
+        row.status.value,
+        ",".join(row.open_conditions),
+        display_date(row.last_event_date, row.last_event_precision),
+    ]
+
+
+def tsv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """Tab-separated text: one header line, then one line per row, every cell one line."""
+    lines = ["\t".join(header)]
+    lines.extend("\t".join(cell(value) for value in row) for row in rows)
+    return "\n".join(lines) + "\n"
+
+
+def timeline_cells(event: TimelineEvent) -> list[str]:
+    """The cells of one `history` row."""
+    return [
+        display_date(event.date, event.date_precision),
+        event.kind,
+        event.subject,
+        event.status or "",
+        event.note,
+        ",".join(event.sources),
+    ]
+
+
+def summary_text(summary: Summary) -> str:
+    """The summary as blocks of tab-separated rows, separated by blank lines."""
+    total = summary.total
+    blocks = [
+        tsv(("as_of", "total"), [[summary.as_of.isoformat(), str(total)]]),
+        tsv(
+            ("status", "roadmaps", "share"),
+            [[s.value, str(n), f"{_share(n, total):.0%}"] for s, n in summary.by_status.items()],
+        ),
+        tsv(
+            ("sphere", "roadmaps", "agreed_or_signed", "unresolved"),
+            [
+                [
+                    sphere,
+                    str(sum(c.values())),
+                    str(c[RoadmapStatus.AGREED] + c[RoadmapStatus.SIGNED]),
+                    str(c[RoadmapStatus.PENDING] + c[RoadmapStatus.BLOCKED]),
+                ]
+                for sphere, c in summary.by_sphere
+            ],
+        ),
+        tsv(
+            ("open_condition", "holds_up"),
+            [
+                [r.condition.id, ",".join(r.blocks)]
+                for r in summary.conditions
+                if r.status.value == "open"
+            ],
+        ),
+        tsv(
+            ("date", "kind", "subject", "status", "note", "sources"),
+            [timeline_cells(e) for e in summary.latest],
+        ),
+        tsv(
+            (
+                "date",
+                "reported",
+                "speaker",
+                "official_agreed",
+                "official_open",
+                "official_total",
+                "unit",
+                "dataset_agreed",
+                "dataset_open",
+                "dataset_listed",
+            ),
+            [
+                [
+                    display_date(c.milestone.date, c.milestone.date_precision),
+                    c.milestone.reported,
+                    c.milestone.speaker or "",
+                    *(
+                        "" if v is None else str(v)
+                        for v in (c.milestone.agreed, c.milestone.open, c.milestone.total)
+                    ),
+                    c.milestone.unit,
+                    str(c.dataset_agreed),
+                    str(c.dataset_open),
+                    str(c.dataset_listed),
+                ]
+                for c in summary.milestones
+            ],
+        ),
+    ]
+    return "\n".join(blocks)
+
+
+# ---------------------------------------------------------------- CSV, Markdown
+
+CSV_COLUMNS = (
+    "number",
+    "id",
+    "title",
+    "title_confirmed",
+    "sphere",
+    "status",
+    "linked_conditions",
+    "open_conditions",
+    "last_event_date",
+    "notes",
+)
+
+
+def to_csv(rows: Iterable[RoadmapState]) -> str:
+    """One CSV row per roadmap (export --format csv)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        r = row.roadmap
+        writer.writerow(
+            [
+                r.number,
+                r.id,
+                r.title,
+                str(r.title_confirmed).lower(),
+                r.sphere,
+                row.status.value,
+                ";".join(r.linked_conditions),
+                ";".join(row.open_conditions),
+                row.last_event_date.isoformat(),
+                r.notes,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def _md(text: str) -> str:
+    return clean(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]) -> str:
+    """A readable report: progress, conditions, then every roadmap with its history."""
+    sources = {s.id: s for s in dataset.sources}
+    out = [f"# {_md(dataset.title)}", "", f"State as of {summary.as_of.isoformat()}.", ""]
+    out += ["## Progress", "", "| status | roadmaps | share |", "|---|---:|---:|"]
+    for status, count in summary.by_status.items():
+        out.append(f"| {status.value} | {count} | {_share(count, summary.total):.0%} |")
+    out += ["", "## Belarus's linked conditions", ""]
+    out += ["| condition | status | holds up |", "|---|---|---|"]
+    for report in summary.conditions:
+        blocks = ", ".join(report.blocks) or "—"
+        out.append(
+            f"| {_md(report.condition.title)} (`{report.condition.id}`) "
+            f"| {report.status.value} | {blocks} |"
+        )
+    out += ["", "## Roadmaps", ""]
+    for row in rows:
+        r = row.roadmap
+        confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
+        out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
+        out.append(f"- id: `{r.id}` · sphere: {_md(r.sphere)} · status: **{row.status.value}**")
+        if r.linked_conditions:
+            out.append(f"- linked conditions: {', '.join(r.linked_conditions)}")
+        out.append("")
+        for event in r.history:
+            cited = ", ".join(
+                f"[{_md(sources[s].publisher)}]({sources[s].url})" for s in event.sources
+            )
+            when = display_date(event.date, event.date_precision)
+            out.append(
+                f"- {when} — {event.status.value}: {_md(event.note)}"
+                + (f" ({cited})" if cited else "")
+            )
+        if r.notes:
+            out += ["", f"_{_md(r.notes)}_"]
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,223 @@
+"""Rich renderables for a terminal: tables, panels and bars. Builds, never prints.
+
+Every piece of user text goes in as a `Text` (never as markup), after `clean`, so that
+`[bold]`, `:warning:` or an escape sequence in the data prints literally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from unionstate.models import ConditionStatus, Dataset, RoadmapStatus, display_date
+from unionstate.queries import ConditionReport, RoadmapState, Summary, TimelineEvent
+from unionstate.render import clean
+
+STATUS_STYLE = {
+    RoadmapStatus.PENDING.value: "yellow",
+    RoadmapStatus.AGREED.value: "cyan",
+    RoadmapStatus.BLOCKED.value: "bold red",
+    RoadmapStatus.SIGNED.value: "bold green",
+    ConditionStatus.OPEN.value: "red",
+    ConditionStatus.RESOLVED.value: "green",
+}
+
+
+def text(value: str, style: str = "") -> Text:
+    """User text, made safe, as a rich Text (no markup, no emoji codes)."""
+    return Text(clean(value), style=style)
+
+
+def status_text(status: str | None) -> Text:
+    """A status, always spelled out, coloured as a second cue."""
+    if status is None:
+        return Text("")
+    return Text(status, style=STATUS_STYLE.get(status, ""))
+
+
+def bar(count: int, total: int, width: int = 24, style: str = "") -> Text:
+    """A horizontal bar of `count` out of `total`."""
+    filled = round(width * count / total) if total else 0
+    return Text("█" * filled, style=style) + Text("·" * (width - filled), style="dim")
+
+
+def roadmap_table(rows: Sequence[RoadmapState], title: str | None = None) -> Table:
+    """The `list` table; long cells wrap, nothing is cut off."""
+    table = Table(title=title, show_lines=False, header_style="bold", expand=False)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("id", no_wrap=True, overflow="fold")
+    table.add_column("title", ratio=3, overflow="fold")
+    table.add_column("sphere", ratio=2, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("open conditions", overflow="fold")
+    table.add_column("last event", no_wrap=True)
+    for row in rows:
+        r = row.roadmap
+        table.add_row(
+            str(r.number),
+            text(r.id),
+            text(r.title),
+            text(r.sphere),
+            status_text(row.status.value),
+            text(", ".join(row.open_conditions)),
+            display_date(row.last_event_date, row.last_event_precision),
+        )
+    return table
+
+
+def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
+    """Everything about one roadmap: facts, linked conditions, history with sources."""
+    r = row.roadmap
+    sources = {s.id: s for s in dataset.sources}
+    conditions = {c.id: c for c in dataset.conditions}
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="fold")
+    confirmed = "confirmed by a source" if r.title_confirmed else "not confirmed (descriptive)"
+    facts.add_row("title", text(r.title) + Text(f"  ({confirmed})", style="dim"))
+    facts.add_row("id", text(r.id))
+    facts.add_row("sphere", text(r.sphere))
+    facts.add_row("status", status_text(row.status.value))
+    linked = Text()
+    for i, cid in enumerate(r.linked_conditions):
+        condition = conditions[cid]
+        if i:
+            linked.append("\n")
+        linked += text(cid) + Text(" ") + status_text(condition.status.value)
+        linked += Text(" — ") + text(condition.title)
+    facts.add_row("conditions", linked if r.linked_conditions else Text("none", style="dim"))
+    if r.notes:
+        facts.add_row("notes", text(r.notes))
+
+    history = Table(header_style="bold", show_lines=True, expand=True)
+    history.add_column("date", no_wrap=True)
+    history.add_column("status", no_wrap=True)
+    history.add_column("what happened", ratio=3, overflow="fold")
+    history.add_column("sources", ratio=2, overflow="fold")
+    for event in r.history:
+        cited = Text()
+        for i, sid in enumerate(event.sources):
+            source = sources[sid]
+            if i:
+                cited.append("\n")
+            published = f", {source.date.isoformat()}" if source.date else ""
+            cited += text(f"{source.publisher}{published}", "bold") + Text("\n")
+            cited += text(source.url, "blue")
+        history.add_row(
+            display_date(event.date, event.date_precision),
+            status_text(event.status.value),
+            text(event.note),
+            cited if event.sources else Text("no source recorded", style="dim"),
+        )
+    heading = Text(f"Roadmap {r.number}: ") + text(r.title)
+    return Group(Panel(facts, title=heading, title_align="left"), history)
+
+
+def conditions_table(reports: Sequence[ConditionReport]) -> Table:
+    """Conditions ranked by how many unresolved roadmaps they hold up."""
+    table = Table(header_style="bold")
+    table.add_column("condition", no_wrap=True)
+    table.add_column("title", ratio=2, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("holds up", justify="right", no_wrap=True)
+    table.add_column("roadmaps blocked / linked", ratio=2, overflow="fold")
+    for report in reports:
+        linked = ", ".join(report.roadmaps) or "none"
+        blocked = ", ".join(report.blocks) or "none"
+        table.add_row(
+            text(report.condition.id),
+            text(report.condition.title),
+            status_text(report.status.value),
+            str(len(report.blocks)),
+            text(f"{blocked} / {linked}"),
+        )
+    return table
+
+
+def timeline_table(events: Sequence[TimelineEvent]) -> Table:
+    """The merged timeline."""
+    table = Table(header_style="bold")
+    table.add_column("date", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("subject", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("note", ratio=3, overflow="fold")
+    table.add_column("sources", overflow="fold")
+    for event in events:
+        table.add_row(
+            display_date(event.date, event.date_precision),
+            event.kind,
+            text(event.subject),
+            status_text(event.status),
+            text(event.note),
+            text(", ".join(event.sources)),
+        )
+    return table
+
+
+def summary_view(summary: Summary) -> RenderableType:
+    """The progress summary: statuses with bars, spheres, conditions, news, official counts."""
+    total = summary.total
+    statuses = Table.grid(padding=(0, 2))
+    for _ in range(4):
+        statuses.add_column(no_wrap=True)
+    for status, count in summary.by_status.items():
+        share = f"{count / total:.0%}" if total else "0%"
+        style = STATUS_STYLE[status.value]
+        statuses.add_row(
+            status_text(status.value), str(count), share, bar(count, total, style=style)
+        )
+
+    spheres = Table(header_style="bold", expand=False)
+    spheres.add_column("sphere", overflow="fold")
+    spheres.add_column("roadmaps", justify="right")
+    spheres.add_column("agreed or signed", justify="right")
+    spheres.add_column("unresolved", justify="right")
+    spheres.add_column("progress", no_wrap=True)
+    for sphere, counts in summary.by_sphere:
+        n = sum(counts.values())
+        done = counts[RoadmapStatus.AGREED] + counts[RoadmapStatus.SIGNED]
+        spheres.add_row(
+            text(sphere), str(n), str(done), str(n - done), bar(done, n, width=16, style="cyan")
+        )
+
+    blockers = Table(header_style="bold")
+    blockers.add_column("open condition", no_wrap=True)
+    blockers.add_column("holds up", overflow="fold")
+    for report in summary.conditions:
+        if report.status is ConditionStatus.OPEN:
+            blockers.add_row(text(report.condition.id), text(", ".join(report.blocks) or "—"))
+
+    news = timeline_table(summary.latest)
+
+    official = Table(header_style="bold")
+    official.add_column("date", no_wrap=True)
+    official.add_column("reported", overflow="fold")
+    official.add_column("by", overflow="fold")
+    official.add_column("official agreed/open/total", no_wrap=True)
+    official.add_column("dataset agreed/open/listed", no_wrap=True)
+    for c in summary.milestones:
+        m = c.milestone
+        numbers = "/".join("?" if v is None else str(v) for v in (m.agreed, m.open, m.total))
+        official.add_row(
+            display_date(m.date, m.date_precision),
+            text(m.reported),
+            text(m.speaker or ""),
+            f"{numbers} {m.unit}",
+            f"{c.dataset_agreed}/{c.dataset_open}/{c.dataset_listed} roadmaps",
+        )
+
+    title = Text(f"Roadmaps on {summary.as_of.isoformat()}: {total} listed")
+    return Group(
+        Panel(statuses, title=title, title_align="left"),
+        Panel(spheres, title="By sphere", title_align="left"),
+        Panel(blockers, title="Open conditions and what they hold up", title_align="left"),
+        Panel(news, title="Latest events", title_align="left"),
+        Panel(
+            official, title="Counts officials reported, beside this dataset's", title_align="left"
+        ),
+    )

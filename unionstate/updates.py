@@ -1,0 +1,263 @@
+"""Pure transitions: each takes a dataset and returns a new, re-validated one.
+
+Nothing here touches the disk; `store.update` runs these under the file lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+
+from unionstate.errors import Refused, UsageError
+from unionstate.models import (
+    ConditionStatus,
+    CrossRecordError,
+    Dataset,
+    Roadmap,
+    RoadmapStatus,
+    open_conditions_of,
+)
+from unionstate.queries import _did_you_mean, find_condition, find_roadmap
+
+P, A, B, S = (
+    RoadmapStatus.PENDING,
+    RoadmapStatus.AGREED,
+    RoadmapStatus.BLOCKED,
+    RoadmapStatus.SIGNED,
+)
+
+# command -> (statuses it may start from, status it leads to). The README shows this table.
+TRANSITIONS: dict[str, tuple[frozenset[RoadmapStatus], RoadmapStatus]] = {
+    "agree": (frozenset({P, B}), A),
+    "block": (frozenset({P, A, B}), B),
+    "sign": (frozenset({A}), S),
+    "reopen": (frozenset({A, S}), P),
+}
+
+_DEFAULT_NOTES = {"agree": "Agreed.", "sign": "Signed.", "reopen": "Reopened."}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the user says about an event: when, why, and according to whom."""
+
+    on: dt.date
+    note: str | None = None
+    source: str | None = None  # a source id, or a URL that becomes a new source
+
+
+@dataclass
+class Outcome:
+    """The new dataset and what the change did, for the CLI to report."""
+
+    dataset: Dataset
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already in the wanted state
+    freed: list[str] = field(default_factory=list)  # roadmaps a resolved condition unblocked
+    new_source: str | None = None
+
+
+def _revalidate(data: dict[str, Any]) -> Dataset:
+    try:
+        return Dataset.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            cross = (error.get("ctx") or {}).get("error")
+            if isinstance(cross, CrossRecordError):
+                problems += [f"{'.'.join(map(str, p.loc))}: {p.message}" for p in cross.problems]
+            else:
+                problems.append(f"{'.'.join(map(str, error['loc']))}: {error['msg']}")
+        raise Refused("the change would make the data invalid:\n" + "\n".join(problems)) from None
+
+
+def _source_id(data: dict[str, Any], given: str | None) -> tuple[list[str], str | None]:
+    """Resolve --source to a source id, adding a source entry for a new URL."""
+    if not given:
+        return [], None
+    sources: list[dict[str, Any]] = data["sources"]
+    if re.match(r"^https?://", given):
+        for source in sources:
+            if source["url"] == given:
+                return [source["id"]], None
+        host = (urlsplit(given).hostname or "source").removeprefix("www.")
+        stem = re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "source"
+        taken = {s["id"] for s in sources}
+        n = 1
+        while f"{stem}-{n}" in taken:
+            n += 1
+        new_id = f"{stem}-{n}"
+        sources.append({"id": new_id, "publisher": host, "url": given, "title": None, "date": None})
+        return [new_id], new_id
+    for source in sources:
+        if source["id"] == given:
+            return [given], None
+    hint = _did_you_mean(given, (s["id"] for s in sources))
+    raise Refused(f"unknown source {given!r}{hint} (give a source id or an http(s) URL)")
+
+
+def _check_date(entry: Entry, today: dt.date, last: dt.date, what: str) -> str | None:
+    if entry.on > today:
+        return f"{entry.on} is in the future (today is {today})"
+    if entry.on < last:
+        return f"{entry.on} is before {what}'s last event ({last})"
+    return None
+
+
+def _label(roadmap: Roadmap) -> str:
+    return f"roadmap {roadmap.number} ({roadmap.id})"
+
+
+def transition(
+    dataset: Dataset,
+    action: str,
+    names: Sequence[str],
+    entry: Entry,
+    today: dt.date,
+    *,
+    condition: str | None = None,
+    force: bool = False,
+) -> Outcome:
+    """Move the named roadmaps with `action` (agree, block, sign, reopen); all or nothing."""
+    allowed, target = TRANSITIONS[action]
+    if force and not entry.note:
+        raise UsageError("--force needs --note saying why the rules were overridden")
+    if action == "block":
+        if not condition:
+            raise UsageError("block needs --condition naming the open condition that blocks it")
+        blocking = find_condition(dataset, condition)
+        if blocking.status is not ConditionStatus.OPEN:
+            raise Refused(f"condition {blocking.id!r} is resolved, so it cannot block anything")
+    roadmaps: list[Roadmap] = []
+    for name in names:
+        roadmap = find_roadmap(dataset, name)
+        if roadmap not in roadmaps:
+            roadmaps.append(roadmap)
+
+    data = dataset.model_dump()
+    sources, new_source = _source_id(data, entry.source)
+    by_id = {r["id"]: r for r in data["roadmaps"]}
+    outcome = Outcome(dataset=dataset, new_source=new_source)
+    refusals: list[str] = []
+    for roadmap in roadmaps:
+        status = roadmap.status
+        open_ids = open_conditions_of(dataset, roadmap)
+        if status is target and (action != "block" or condition in roadmap.linked_conditions):
+            outcome.unchanged.append(roadmap.id)
+            continue
+        why: list[str] = []
+        if status not in allowed:
+            why.append(_not_allowed(action, roadmap, open_ids))
+        elif action == "sign" and open_ids:
+            resolve = "; ".join(f"`unionstate resolve {c}`" for c in open_ids)
+            why.append(
+                f"{_label(roadmap)} is tied to open condition(s) {', '.join(open_ids)}: "
+                f"run {resolve} first"
+            )
+        if why and force and action == "sign":
+            override = "; ".join(why)
+            why = []
+        else:
+            override = ""
+        bad_date = _check_date(entry, today, roadmap.last_event.date, _label(roadmap))
+        if bad_date:
+            why.append(bad_date)
+        if why:
+            refusals.extend(why)
+            continue
+        note = entry.note or _DEFAULT_NOTES.get(action) or f"Blocked by condition {condition}."
+        if override:
+            note += f" [signed with --force although {override}]"
+        record = by_id[roadmap.id]
+        if action == "block" and condition not in record["linked_conditions"]:
+            record["linked_conditions"].append(condition)
+        record["status"] = target
+        record["history"].append(
+            {"date": entry.on, "status": target, "note": note, "sources": list(sources)}
+        )
+        outcome.changed.append(roadmap.id)
+    if refusals:
+        raise Refused("\n".join(refusals))
+    if not outcome.changed:
+        return outcome
+    data["as_of"] = max(data["as_of"], entry.on)
+    outcome.dataset = _revalidate(data)
+    return outcome
+
+
+def _not_allowed(action: str, roadmap: Roadmap, open_ids: list[str]) -> str:
+    status = roadmap.status
+    label = _label(roadmap)
+    if action == "sign" and status is B:
+        resolve = "; ".join(f"`unionstate resolve {c}`" for c in open_ids)
+        return f"{label} is blocked by {', '.join(open_ids)}: run {resolve}, then agree it"
+    if action == "sign":
+        return f"{label} is {status}, not agreed: run `unionstate agree {roadmap.id}` first"
+    if action == "reopen" and status is B:
+        conds = ", ".join(open_ids)
+        return f"{label} is blocked by {conds}; it is unblocked by `unionstate resolve`"
+    if status is S:
+        return f"{label} is already signed: run `unionstate reopen {roadmap.id}` first"
+    return f"{label} is {status}; `{action}` applies only to {_names(TRANSITIONS[action][0])}"
+
+
+def _names(statuses: frozenset[RoadmapStatus]) -> str:
+    return " or ".join(s.value for s in RoadmapStatus if s in statuses)
+
+
+def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date) -> Outcome:
+    """Mark a condition resolved; blocked roadmaps with no other open condition become pending."""
+    condition = find_condition(dataset, name)
+    if condition.status is ConditionStatus.RESOLVED:
+        return Outcome(dataset=dataset, unchanged=[condition.id])
+    bad = _check_date(entry, today, condition.history[-1].date, f"condition {condition.id}")
+    if bad:
+        raise Refused(bad)
+    data = dataset.model_dump()
+    sources, new_source = _source_id(data, entry.source)
+    outcome = Outcome(dataset=dataset, changed=[condition.id], new_source=new_source)
+    record = next(c for c in data["conditions"] if c["id"] == condition.id)
+    record["status"] = ConditionStatus.RESOLVED
+    record["history"].append(
+        {
+            "date": entry.on,
+            "status": ConditionStatus.RESOLVED,
+            "note": entry.note or "Resolved.",
+            "sources": list(sources),
+        }
+    )
+    still_open = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN} - {
+        condition.id
+    }
+    refusals = []
+    for roadmap, raw in zip(dataset.roadmaps, data["roadmaps"], strict=True):
+        if roadmap.status is not B or condition.id not in roadmap.linked_conditions:
+            continue
+        if still_open & set(roadmap.linked_conditions):
+            continue
+        if entry.on < roadmap.last_event.date:
+            refusals.append(
+                f"{entry.on} is before {_label(roadmap)}'s last event ({roadmap.last_event.date})"
+            )
+            continue
+        raw["status"] = P
+        raw["history"].append(
+            {
+                "date": entry.on,
+                "status": P,
+                "note": f"Unblocked: condition {condition.id} resolved.",
+                "sources": list(sources),
+            }
+        )
+        outcome.freed.append(roadmap.id)
+    if refusals:
+        raise Refused("\n".join(refusals))
+    data["as_of"] = max(data["as_of"], entry.on)
+    outcome.dataset = _revalidate(data)
+    return outcome
