@@ -66,7 +66,11 @@ class Session:
     def data_file(self) -> store.DataFile:
         """The data file in use and why (flag, environment, tree, user copy, bundled)."""
         user_dir = Path(typer.get_app_dir("unionstate"))
-        return store.find_data_file(self.data_flag, os.environ, Path.cwd(), user_dir)
+        cwd = Path.cwd()
+        found = store.find_data_file(self.data_flag, os.environ, cwd, user_dir)
+        if found.origin == "tree":  # as the user would type it: data/roadmaps.yaml
+            return store.DataFile(Path(os.path.relpath(found.path, cwd)), found.origin)
+        return found
 
     def load(self) -> Dataset:
         """Load the data file in use."""

@@ -23,11 +23,11 @@ from unionstate.models import (
 from unionstate.queries import ConditionReport, RoadmapState, Summary, TimelineEvent
 
 # C0/C1 controls, DEL and bidi controls: shown as visible escapes, never sent raw.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean(text: str) -> str:
-    """Text made safe for a terminal: control and bidi characters become visible escapes."""
+    """Text made safe for a terminal: controls (but tab and newline) and bidi become escapes."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 

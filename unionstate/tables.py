@@ -97,24 +97,30 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
     history.add_column("date", no_wrap=True)
     history.add_column("status", no_wrap=True)
     history.add_column("what happened", ratio=3, overflow="fold")
-    history.add_column("sources", ratio=2, overflow="fold")
+    history.add_column("sources", ratio=1, overflow="fold")
+    cited_order: list[str] = []  # footnotes, numbered in order of first citation
     for event in r.history:
-        cited = Text()
-        for i, sid in enumerate(event.sources):
-            source = sources[sid]
-            if i:
-                cited.append("\n")
-            published = f", {source.date.isoformat()}" if source.date else ""
-            cited += text(f"{source.publisher}{published}", "bold") + Text("\n")
-            cited += text(source.url, "blue")
+        marks = []
+        for sid in event.sources:
+            if sid not in cited_order:
+                cited_order.append(sid)
+            marks.append(f"[{cited_order.index(sid) + 1}] {sources[sid].publisher}")
         history.add_row(
             display_date(event.date, event.date_precision),
             status_text(event.status.value),
             text(event.note),
-            cited if event.sources else Text("no source recorded", style="dim"),
+            text("\n".join(marks)) if marks else Text("no source recorded", style="dim"),
         )
+    footnotes = Text()
+    for n, sid in enumerate(cited_order, 1):
+        source = sources[sid]
+        published = f", {source.date.isoformat()}" if source.date else ""
+        via = f" (reprint of {source.reprint_of})" if source.reprint_of else ""
+        footnotes += text(f"[{n}] {source.publisher}{published}{via}: ", "bold")
+        footnotes += text(source.url, "blue") + Text("\n")
     heading = Text(f"Roadmap {r.number}: ") + text(r.title)
-    return Group(Panel(facts, title=heading, title_align="left"), history)
+    footnotes.rstrip()
+    return Group(Panel(facts, title=heading, title_align="left"), history, footnotes)
 
 
 def conditions_table(reports: Sequence[ConditionReport]) -> Table:

@@ -1,0 +1,100 @@
+"""Fill the README's example blocks with the real output of each command.
+
+Each block is `<!-- run: unionstate ARGS [| head -N] -->` … `<!-- end -->`; `run[tty]`
+renders as on a 100-column terminal without colour. The commands run in order, in a
+scratch directory holding a copy of the shipped data as data/roadmaps.yaml, so updates
+build on each other as they would for a user.
+
+    python tests/readme.py --write   # rewrite README.md
+    python tests/readme.py           # exit 1 if README.md is out of date
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+BLOCK = re.compile(r"<!-- run(?P<tty>\[tty\])?: (?P<cmd>.+?) -->\n.*?<!-- end -->", re.DOTALL)
+
+
+def _broken_copy(data: str) -> str:
+    """The shipped data with two mistakes, for the `validate` example."""
+    customs = data.index("  id: customs\n")
+    status = data.index("  status: pending\n", customs)
+    data = data[:status] + "  status: done\n" + data[status + len("  status: pending\n") :]
+    gas = data.index("  id: gas-market\n")
+    title = data.index("  title: ", gas)
+    return data[:title] + "  titel: " + data[title + len("  title: ") :]
+
+
+def _run(command: str, tty: bool, cwd: Path) -> str:
+    head = None
+    if match := re.search(r"\s*\|\s*head -(\d+)$", command):
+        head = int(match.group(1))
+        command = command[: match.start()]
+    argv = shlex.split(command)
+    assert argv[0] == "unionstate", command
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UNIONSTATE_", "TTY_"))}
+    env.update(HOME=str(cwd), XDG_CONFIG_HOME=str(cwd / ".config"), NO_COLOR="1")
+    env.pop("FORCE_COLOR", None)
+    if tty:
+        env.update(TTY_COMPATIBLE="1", COLUMNS="100")
+    done = subprocess.run(
+        [sys.executable, "-m", "unionstate", *argv[1:]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out = done.stdout
+    if head is not None:
+        out = "".join(out.splitlines(keepends=True)[:head])
+    text = out + done.stderr
+    text = text.replace(str(cwd), "~")
+    if done.returncode:
+        text += f"[exit {done.returncode}]\n"
+    return text.rstrip("\n")
+
+
+def render(readme: str) -> str:
+    """The README with every example block refreshed."""
+    with tempfile.TemporaryDirectory() as scratch:
+        cwd = Path(scratch)
+        (cwd / "data").mkdir()
+        shutil.copy(ROOT / "data" / "roadmaps.yaml", cwd / "data" / "roadmaps.yaml")
+        data = (cwd / "data" / "roadmaps.yaml").read_text(encoding="utf-8")
+        (cwd / "broken.yaml").write_text(_broken_copy(data), encoding="utf-8")
+
+        def fill(match: re.Match[str]) -> str:
+            tty, command = match.group("tty"), match.group("cmd")
+            output = _run(command, bool(tty), cwd)
+            marker = f"<!-- run{tty or ''}: {command} -->"
+            return f"{marker}\n```console\n$ {command}\n{output}\n```\n<!-- end -->"
+
+        return BLOCK.sub(fill, readme)
+
+
+def main() -> int:
+    """Rewrite README.md with --write; otherwise report whether it is current."""
+    current = README.read_text(encoding="utf-8")
+    fresh = render(current)
+    if "--write" in sys.argv[1:]:
+        README.write_text(fresh, encoding="utf-8")
+        return 0
+    if fresh != current:
+        print("README.md examples are out of date: run python tests/readme.py --write")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
