@@ -1,0 +1,170 @@
+"""Shared fixtures: an isolated data path, a small valid dataset, and the shipped file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from unionstate import store
+from unionstate.models import Dataset
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the data path into tmp_path so that no test can touch the real dataset."""
+    path = tmp_path / "isolated" / "roadmaps.yaml"
+    monkeypatch.setenv("UNIONSTATE_DATA", str(path))
+    monkeypatch.setenv("UNIONSTATE_LOCK_TIMEOUT", "2")
+    return path
+
+
+@pytest.fixture
+def minimal_data() -> dict[str, Any]:
+    """A small dataset that obeys every rule, as the plain dict the loader would produce."""
+    return {
+        "schema_version": 1,
+        "title": "Test roadmaps",
+        "as_of": "2021-05-28",
+        "description": "A small dataset for the tests.",
+        "numbering": "Numbers are the test's own.",
+        "sources": [
+            {
+                "id": "tass-1",
+                "publisher": "TASS",
+                "url": "https://tass.com/politics/1",
+                "title": "Talks in Sochi",
+                "date": "2021-05-28",
+                "reprint_of": None,
+            },
+            {
+                "id": "belta-2",
+                "publisher": "BelTA",
+                "url": "https://eng.belta.by/2",
+                "title": None,
+                "date": None,
+                "reprint_of": None,
+            },
+        ],
+        "conditions": [
+            {
+                "id": "gas-price",
+                "title": "Lower gas price",
+                "description": "Belarus wants Russian gas at the Smolensk price.",
+                "status": "open",
+                "history": [
+                    {
+                        "date": "2019-09-06",
+                        "status": "open",
+                        "note": "Raised at the initialling.",
+                        "sources": ["belta-2"],
+                    }
+                ],
+                "sources": ["tass-1"],
+            }
+        ],
+        "milestones": [
+            {
+                "date": "2019-09-06",
+                "reported": "31 roadmaps approved",
+                "speaker": "Rumas",
+                "agreed": None,
+                "open": None,
+                "total": 31,
+                "unit": "roadmaps",
+                "note": "",
+                "sources": ["belta-2"],
+            }
+        ],
+        "roadmaps": [
+            {
+                "number": 1,
+                "id": "gas-market",
+                "title": "Single gas market",
+                "title_confirmed": True,
+                "sphere": "energy",
+                "status": "blocked",
+                "linked_conditions": ["gas-price"],
+                "history": [
+                    {
+                        "date": "2019-09-06",
+                        "status": "pending",
+                        "note": "Listed.",
+                        "sources": ["belta-2"],
+                    },
+                    {
+                        "date": "2019-12-20",
+                        "status": "blocked",
+                        "note": "Held up by the gas price.",
+                        "sources": ["tass-1"],
+                    },
+                ],
+                "notes": "",
+            },
+            {
+                "number": 2,
+                "id": "customs",
+                "title": "Customs",
+                "title_confirmed": False,
+                "sphere": "customs",
+                "status": "agreed",
+                "linked_conditions": [],
+                "history": [
+                    {
+                        "date": "2019-09-01",
+                        "date_precision": "month",
+                        "status": "pending",
+                        "note": "Drafted.",
+                        "sources": [],
+                    },
+                    {
+                        "date": "2021-05-28",
+                        "status": "agreed",
+                        "note": "Agreed at Sochi.",
+                        "sources": ["tass-1"],
+                    },
+                ],
+                "notes": "Title reconstructed.",
+            },
+            {
+                "number": 3,
+                "id": "tax-policy",
+                "title": "Tax policy",
+                "title_confirmed": False,
+                "sphere": "tax",
+                "status": "pending",
+                "linked_conditions": [],
+                "history": [
+                    {
+                        "date": "2019-01-01",
+                        "date_precision": "year",
+                        "status": "pending",
+                        "note": "Planned.",
+                        "sources": [],
+                    }
+                ],
+                "notes": "",
+            },
+        ],
+    }
+
+
+@pytest.fixture
+def data_file(tmp_path: Path, minimal_data: dict[str, Any]) -> Path:
+    """The minimal dataset saved in canonical form to a file in tmp_path."""
+    path = tmp_path / "data" / "roadmaps.yaml"
+    path.parent.mkdir()
+    store.save(Dataset.model_validate(minimal_data), path)
+    return path
+
+
+@pytest.fixture
+def shipped() -> Path:
+    """The dataset shipped in the repository (skips the test while it does not exist yet)."""
+    path = REPO_ROOT / "data" / "roadmaps.yaml"
+    if not path.is_file():
+        pytest.skip(f"{path} does not exist yet")
+    return path
