@@ -355,11 +355,6 @@ def test_unterminated_quote_is_an_error(minimal_data: dict[str, Any]) -> None:
     assert "invalid YAML" in problems[0] and "quoted scalar" in problems[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.parse reports only problem_mark (end of file) for an unclosed quote and drops "
-    "context_mark, where the quote opens",
-)
 def test_unterminated_quote_names_the_line_where_the_quote_opens(
     minimal_data: dict[str, Any],
 ) -> None:
@@ -377,11 +372,6 @@ def test_a_byte_that_is_not_utf8_names_its_line_and_column(minimal_data: dict[st
     assert errors_of(raw) == [f"{NAME}:{number}:14: not UTF-8 text (byte 0xff)"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store._decode counts the column in bytes; every other column (libyaml marks) "
-    "counts characters",
-)
 def test_the_column_of_a_bad_byte_counts_characters_like_other_errors() -> None:
     raw = "schema_version: 1\ntitle: Жук".encode() + b"\xff\n"
     assert errors_of(raw) == [f"{NAME}:2:11: not UTF-8 text (byte 0xff)"]
@@ -406,11 +396,6 @@ def test_a_raw_control_byte_is_refused(
     assert f"character {expected} is not allowed" in problems[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.parse treats libyaml's ReaderError.position (a byte offset) as an index into "
-    "the decoded text, so each multi-byte character before the bad one shifts line and column",
-)
 @pytest.mark.parametrize("byte", ["\x00", "\x1b"])
 def test_a_raw_control_byte_after_non_ascii_text_names_its_own_line_and_column(
     byte: str,
@@ -446,11 +431,6 @@ def test_a_billion_laughs_alias_bomb_is_refused_quickly() -> None:
     assert problems == [f"{NAME}:1:4: anchors and aliases are not allowed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pydantic's lax date parsing turns a YAML integer into a date (unix seconds), so "
-    "`as_of: 1622160000` and `date: 0` load silently",
-)
 @pytest.mark.parametrize(
     ("old", "new"),
     [("as_of: 2021-05-28", "as_of: 1622160000"), ("  - date: 2019-09-01", "  - date: 0")],
@@ -464,11 +444,6 @@ def test_a_number_is_not_a_date(minimal_data: dict[str, Any], old: str, new: str
     assert "expected a real date as YYYY-MM-DD" in problems[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a missing field is reported at its record without the field's name: "
-    "'roadmap 2 (customs): required field is missing'",
-)
 def test_a_missing_field_is_named(minimal_data: dict[str, Any]) -> None:
     lines = canonical_lines(minimal_data)
     problems = errors_of(edited(lines, [("  sphere: customs", "  # no sphere")], "- number: 2"))

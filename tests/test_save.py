@@ -115,11 +115,6 @@ def test_any_text_round_trips(minimal_data: dict[str, Any], text: str) -> None:
     assert store.loads(store.dumps(dataset), "x").roadmaps[2].notes == text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dumps resolves plain scalars with PyYAML's YAML 1.1 resolver but the loader uses "
-    "YAML 1.2 (_Resolver): '08', '1e5', '+.5' are written unquoted and read back as numbers",
-)
 @pytest.mark.parametrize("text", ["08", "09", "1e5", "1E10", "1e+5", "1.0e5", "+.5"])
 def test_text_that_yaml_12_reads_as_a_number_round_trips(
     minimal_data: dict[str, Any], text: str
@@ -129,9 +124,6 @@ def test_text_that_yaml_12_reads_as_a_number_round_trips(
     assert store.loads(store.dumps(dataset), "x").roadmaps[2].notes == text
 
 
-@pytest.mark.xfail(
-    strict=True, reason="same resolver mismatch: the valid slug '08' is saved as the integer 8"
-)
 def test_a_numeric_looking_source_id_round_trips(
     minimal_data: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -219,11 +211,6 @@ def test_a_failed_write_leaves_the_old_bytes_and_no_temp_file(
     assert leftovers(data_file.parent) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="write_atomic fsyncs the directory after os.replace inside the same try, so a failure "
-    "there raises WriteFailed('... the file was not changed') although the new bytes are in place",
-)
 def test_a_write_failure_is_reported_only_when_the_old_bytes_remain(
     minimal_data: dict[str, Any], data_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,11 +13,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -105,10 +106,25 @@ def _url(value: str) -> str:
     return value
 
 
+def _date_text(value: object) -> object:
+    # Lax pydantic would read a number as unix seconds (`as_of: 1622160000`): refuse it.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"expected a real date as YYYY-MM-DD, got {value!r}")
+    if not isinstance(value, (str, dt.date)) or isinstance(value, dt.datetime):
+        raise ValueError(f"expected a real date as YYYY-MM-DD, got {value!r}")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_date_text)]
 Text = Annotated[str, Field(strict=True), AfterValidator(_safe_text)]
 Line = Annotated[Text, AfterValidator(_one_line)]
-Slug = Annotated[str, Field(strict=True), AfterValidator(_slug)]
-Url = Annotated[Line, AfterValidator(_url)]
+# The patterns only describe the rule for JSON Schema (editors); the validators enforce it.
+Slug = Annotated[
+    str, Field(strict=True, json_schema_extra={"pattern": _SLUG.pattern}), AfterValidator(_slug)
+]
+Url = Annotated[
+    Line, Field(json_schema_extra={"pattern": r"^https?://[^\s/]+"}), AfterValidator(_url)
+]
 
 
 class Record(BaseModel):
@@ -124,14 +140,14 @@ class Source(Record):
     publisher: Line
     url: Url
     title: Line | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     reprint_of: Line | None = None  # the agency whose copy the page carries, if it says so
 
 
 class Event(Record):
     """A dated entry in a history: what happened, and the status it left behind."""
 
-    date: dt.date
+    date: Day
     date_precision: DatePrecision = DatePrecision.DAY
     note: Text
     sources: list[Slug] = Field(default_factory=list)
@@ -163,7 +179,7 @@ class Condition(Record):
 class Milestone(Record):
     """A dated count that officials reported, in their own wording."""
 
-    date: dt.date
+    date: Day
     date_precision: DatePrecision = DatePrecision.DAY
     reported: Line  # the wording as reported: "28.5 of 30", "6–7 open", "at least 20"
     speaker: Line | None = None
@@ -220,7 +236,7 @@ class Dataset(Record):
 
     schema_version: Literal[1]
     title: Line
-    as_of: dt.date
+    as_of: Day
     description: Text
     numbering: Text
     sources: list[Source]
@@ -357,3 +373,10 @@ def display_date(when: dt.date, precision: DatePrecision) -> str:
     if precision is DatePrecision.APPROXIMATE:
         return f"~{when.isoformat()}"
     return when.isoformat()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a data file, from `Dataset` (for editors; loading checks more)."""
+    schema = Dataset.model_json_schema()
+    schema["title"] = f"unionstate data file (schema_version {SCHEMA_VERSION})"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

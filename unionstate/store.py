@@ -44,7 +44,9 @@ MAX_BYTES = 32 * 1024 * 1024
 LOCK_TIMEOUT = 10.0  # seconds; UNIONSTATE_LOCK_TIMEOUT overrides
 DATA_NAME = "roadmaps.yaml"
 
+SCHEMA_NAME = "roadmaps.schema.json"  # kept beside the data file; editors read the header
 HEADER = (
+    f"# yaml-language-server: $schema={SCHEMA_NAME}\n"
     "# unionstate dataset: the Russia–Belarus Union State integration roadmaps.\n"
     "# Written by unionstate. Hand edits are fine (run `unionstate validate`), but comments\n"
     "# are not kept on save: notes belong in the `notes`/`note` fields.\n"
@@ -65,7 +67,7 @@ class _Resolver(yaml.resolver.BaseResolver):
     """YAML 1.2 core-schema scalars: `yes`/`no`/`on`/`off` and dates stay text."""
 
 
-for _tag, _pattern, _first in [
+_CORE_SCHEMA = [
     (_BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     (_NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     (_INT, r"^[-+]?[0-9]+$", "-+0123456789"),
@@ -75,7 +77,8 @@ for _tag, _pattern, _first in [
         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
         "-+0123456789.",
     ),
-]:
+]
+for _tag, _pattern, _first in _CORE_SCHEMA:
     _Resolver.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 try:
@@ -168,15 +171,33 @@ def _where(name: str, mark: Any) -> str:
     return f"{name}:{mark.line + 1}:{mark.column + 1}"
 
 
+def _line_column(before: str) -> tuple[int, int]:
+    """1-based line and column (in characters) of the position after `before`."""
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
 def _decode(raw: bytes, name: str) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _line_column(raw[: exc.start].decode("utf-8", "replace"))
         raise DataError(
             [f"{name}:{line}:{column}: not UTF-8 text (byte 0x{raw[exc.start]:02x})"]
         ) from None
+
+
+def _syntax_problem(name: str, exc: yaml.MarkedYAMLError) -> str:
+    """One line for a YAML syntax error, placed where the user must look."""
+    what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+    mark = exc.problem_mark or exc.context_mark
+    context = exc.context_mark
+    if context is not None and mark is not None and context.line != mark.line:
+        if "end of stream" in str(exc.problem):
+            # An unclosed quote or bracket is only noticed at the end: point at its start.
+            mark = context
+        else:
+            what += f" (started at line {context.line + 1})"
+    return f"{_where(name, mark) if mark else name}: invalid YAML: {what}"
 
 
 def parse(raw: bytes, name: str) -> tuple[Any, Node | None]:
@@ -195,13 +216,13 @@ def parse(raw: bytes, name: str) -> tuple[Any, Node | None]:
     except _Problem as exc:
         raise DataError([f"{_where(name, exc.node.start_mark)}: {exc.message}"]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        where = _where(name, mark) if mark else name
-        raise DataError([f"{where}: invalid YAML: {what}"]) from None
+        raise DataError([_syntax_problem(name, exc)]) from None
     except yaml.reader.ReaderError as exc:
-        line = text[: exc.position].count("\n") + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        if _Parser.__module__ == "yaml._yaml":  # libyaml counts the position in UTF-8 bytes
+            before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
+        else:
+            before = text[: exc.position]
+        line, column = _line_column(before)
         raise DataError(
             [
                 f"{name}:{line}:{column}: invalid YAML: "
@@ -340,12 +361,17 @@ def _describe(error: Mapping[str, Any], data_loc: Loc) -> str:
     return str(error["msg"])
 
 
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def _problem_line(
     name: str, data: Any, root: Node | None, loc: Loc, message: str
 ) -> tuple[int, str]:
-    node, data_loc = _node_at(root, loc)
+    node, _ = _node_at(root, loc)
     where = _where(name, node.start_mark) if node is not None else f"{name}:1:1"
-    record, rest = _record_name(data, data_loc)
+    # Name the field even when it is missing from the file; drop pydantic's validator steps.
+    field_loc = tuple(p for p in loc if isinstance(p, int) or _FIELD_NAME.match(p))
+    record, rest = _record_name(data, field_loc)
     parts = [where]
     if record:
         parts.append(record)
@@ -499,6 +525,12 @@ class _Dumper(_BaseDumper):
         return True
 
 
+# Quote a string whenever YAML 1.1 (the dumper's own rules, and many other readers) *or*
+# YAML 1.2 (our loader) would read it as something else: "yes", but also "08" and "1e5".
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    _Dumper.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
 def dumps(dataset: Dataset) -> bytes:
     """Canonical bytes for `dataset`: a fixed header, then block YAML, one value per line."""
     body = yaml.dump(
@@ -544,7 +576,6 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, target)
         tmp = None
-        _fsync_dir(target.parent)
     except OSError as exc:
         raise WriteFailed(
             f"{path}: cannot write: {exc.strerror or exc}; the file was not changed"
@@ -553,6 +584,10 @@ def write_atomic(path: Path, data: bytes) -> None:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+    # The new bytes are in place; making the rename durable is best effort, and a failure
+    # here must not be reported as "not changed".
+    with contextlib.suppress(OSError):
+        _fsync_dir(target.parent)
 
 
 def save(dataset: Dataset, path: Path) -> None:
