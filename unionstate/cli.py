@@ -137,19 +137,7 @@ def session(ctx: typer.Context) -> Session:
 def _plain_rows(
     s: Session, header: tuple[str, ...], rows: list[list[str]], status_col: int
 ) -> None:
-    if not s.colored:
-        s.plain(render.tsv(header, rows))
-        return
-    from rich.text import Text
-
-    from unionstate.tables import status_text
-
-    console = s.console()
-    console.print("\t".join(header), soft_wrap=True)
-    for row in rows:
-        cells = [Text(render.cell(value)) for value in row]
-        cells[status_col] = status_text(row[status_col])
-        console.print(Text("\t").join(cells), soft_wrap=True)
+    s.plain(render.tsv(header, rows, color_column=status_col if s.colored else None))
 
 
 # ------------------------------------------------------------- errors, one place
@@ -216,6 +204,35 @@ def parse_date(value: str) -> dt.date:
         raise typer.BadParameter(f"{value!r} is not a real date") from None
 
 
+def _completion_dataset(ctx: typer.Context) -> Dataset | None:
+    """The dataset to complete values from (honouring an earlier --data), or None."""
+    try:
+        return Session(data_flag=ctx.find_root().params.get("data"), color=Color.NEVER).load()
+    except Exception:  # a shell completion never prints an error or a traceback
+        return None
+
+
+def complete_roadmap(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of roadmap ids (numbers once a digit is typed), with their titles."""
+    dataset = _completion_dataset(ctx)
+    if dataset is None:
+        return []
+    taken = ctx.params.get("roadmaps") or []
+    return queries.roadmap_choices(dataset, incomplete, taken if isinstance(taken, list) else [])
+
+
+def complete_condition(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of condition ids, with their status and title."""
+    dataset = _completion_dataset(ctx)
+    return queries.condition_choices(dataset, incomplete) if dataset else []
+
+
+def complete_source(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of source ids, with their publisher."""
+    dataset = _completion_dataset(ctx)
+    return queries.source_choices(dataset, incomplete) if dataset else []
+
+
 DateOpt = Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 OnOpt = Annotated[
@@ -227,12 +244,19 @@ OnOpt = Annotated[
 NoteOpt = Annotated[str | None, typer.Option("--note", help="What happened, in a sentence.")]
 SourceOpt = Annotated[
     str | None,
-    typer.Option("--source", help="A source id from the data file, or a URL (added as a source)."),
+    typer.Option(
+        "--source",
+        help="A source id from the data file, or a URL (added as a source).",
+        autocompletion=complete_source,
+    ),
 ]
 RoadmapsArg = Annotated[
     list[str],
     typer.Argument(
-        metavar="ROADMAP", help="Roadmaps by number, id or unique id prefix.", show_default=False
+        metavar="ROADMAP",
+        help="Roadmaps by number, id or unique id prefix.",
+        show_default=False,
+        autocompletion=complete_roadmap,
     ),
 ]
 
@@ -283,7 +307,10 @@ def list_roadmaps(
     ] = False,
     sphere: Annotated[str | None, typer.Option(help="Only spheres containing this text.")] = None,
     condition: Annotated[
-        str | None, typer.Option(help="Only roadmaps linked to this condition id.")
+        str | None,
+        typer.Option(
+            help="Only roadmaps linked to this condition id.", autocompletion=complete_condition
+        ),
     ] = None,
     search: Annotated[
         str | None, typer.Option(help="Only titles or notes containing this text.")
@@ -318,12 +345,14 @@ def list_roadmaps(
     if json_out:
         s.plain(render.to_json([render.roadmap_row(r) for r in rows]))
     elif s.tables:
-        from unionstate.tables import roadmap_table
+        from unionstate.tables import roadmap_cards, roadmap_table
 
         when = as_of or dataset.as_of
-        s.show(
-            roadmap_table(rows, title=f"{len(rows)} of {len(dataset.roadmaps)} roadmaps, {when}")
-        )
+        title = f"{len(rows)} of {len(dataset.roadmaps)} roadmaps, {when}"
+        console = s.console()
+        # Below 80 columns a seven-column table would have to cut cells: one card per row.
+        layout = roadmap_table if console.width >= 80 else roadmap_cards
+        console.print(layout(rows, title=title))
     else:
         _plain_rows(s, render.LIST_COLUMNS, [render.list_cells(r) for r in rows], 4)
 
@@ -331,7 +360,12 @@ def list_roadmaps(
 @app.command()
 def show(
     ctx: typer.Context,
-    roadmap: Annotated[str, typer.Argument(help="Roadmap number, id or unique id prefix.")],
+    roadmap: Annotated[
+        str,
+        typer.Argument(
+            help="Roadmap number, id or unique id prefix.", autocompletion=complete_roadmap
+        ),
+    ],
     json_out: JsonOpt = False,
 ) -> None:
     """Show one roadmap: status, linked conditions, dated history with sources, notes.
@@ -417,14 +451,32 @@ def summary(
             help="Rebuild the state on this date from the histories.",
         ),
     ] = None,
+    svg: Annotated[
+        Path | None,
+        typer.Option(
+            "--svg",
+            metavar="FILE",
+            help="Also write the summary, as drawn on a 100-column terminal, as an SVG image.",
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", metavar="FILE", help="Also write it as an HTML page."),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Progress at a glance: statuses, spheres, open conditions, latest events, official counts.
 
+    The summary prints as usual; --svg and --html also write it, in colour, to a file.
+
     Example: unionstate summary --as-of 2019-12-31
+
+    Example: unionstate summary --svg summary.svg
     """
     s = session(ctx)
     result = queries.summarise(s.load(), as_of)
+    if svg or html:
+        _export_summary(s, result, svg, html)
     if json_out:
         s.plain(render.to_json(render.summary_object(result)))
     elif s.tables:
@@ -435,11 +487,46 @@ def summary(
         s.plain(render.summary_text(result))
 
 
+def _export_summary(
+    s: Session, result: queries.Summary, svg: Path | None, html: Path | None
+) -> None:
+    """Draw the summary on a recording console and write it as SVG and/or HTML, atomically."""
+    import io
+
+    from rich.console import Console
+
+    from unionstate.tables import summary_view
+
+    # A fixed width and colour system: the same dataset always gives the same file.
+    console = Console(
+        file=io.StringIO(),
+        record=True,
+        width=100,
+        force_terminal=True,
+        color_system="truecolor",
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    console.print(summary_view(result))
+    title = f"unionstate summary — {result.as_of.isoformat()}"
+    for target, text in (
+        (svg, console.export_svg(title=title, clear=False) if svg else ""),
+        (html, console.export_html(clear=False) if html else ""),
+    ):
+        if target is not None:
+            store.write_atomic(target, text.encode("utf-8"))
+            s.say(f"wrote {target}")
+
+
 @app.command()
 def history(
     ctx: typer.Context,
     roadmap: Annotated[
-        str | None, typer.Argument(help="Only this roadmap (number, id or prefix).")
+        str | None,
+        typer.Argument(
+            help="Only this roadmap (number, id or prefix).", autocompletion=complete_roadmap
+        ),
     ] = None,
     since: Annotated[
         dt.date | None,
@@ -451,14 +538,27 @@ def history(
             parser=parse_date, metavar="YYYY-MM-DD", help="Events on or before this date."
         ),
     ] = None,
+    chart: Annotated[
+        bool,
+        typer.Option(
+            "--chart",
+            help="Instead of events: roadmaps agreed, signed, pending and blocked at the end "
+            "of each month, as bars (a table through a pipe).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """One timeline of roadmap, condition and milestone events, oldest first.
 
     Example: unionstate history gas-market --since 2020-01-01
+
+    Example: unionstate history --chart
     """
     s = session(ctx)
     dataset = s.load()
+    if chart:
+        _progress_chart(s, dataset, roadmap, since, until, json_out)
+        return
     found = queries.find_roadmap(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
     if json_out:
@@ -472,24 +572,67 @@ def history(
         _plain_rows(s, header, [render.timeline_cells(e) for e in events], 3)
 
 
+def _progress_chart(
+    s: Session,
+    dataset: Dataset,
+    roadmap: str | None,
+    since: dt.date | None,
+    until: dt.date | None,
+    json_out: bool,
+) -> None:
+    if roadmap:
+        from unionstate.errors import UsageError
+
+        raise UsageError("--chart counts all roadmaps: leave out ROADMAP")
+    start = since.replace(day=1) if since else None
+    months = [
+        m
+        for m in queries.progress_by_month(dataset)
+        if (start is None or m.month >= start) and (until is None or m.month <= until)
+    ]
+    if json_out:
+        s.plain(render.to_json([render.progress_object(m) for m in months]))
+    elif s.tables:
+        from unionstate.tables import progress_chart
+
+        s.show(progress_chart(months))
+    else:
+        s.plain(render.tsv(render.PROGRESS_COLUMNS, [render.progress_cells(m) for m in months]))
+
+
 @app.command()
 def validate(
     ctx: typer.Context,
-    path: Annotated[
-        Path | None, typer.Argument(help="File to check [the data file in use].")
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="FILE",
+            help="Files to check, all of them [the data file in use].",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
-    """Check a data file: every problem as FILE:LINE:COL (exit 3), or one OK line.
+    """Check data files: one OK line per valid file; every problem as FILE:LINE:COL (exit 3).
 
     Example: unionstate validate data/roadmaps.yaml
     """
+    from unionstate.errors import DataError
+
     s = session(ctx)
-    target = path or s.data_file().path
-    dataset = store.load(target)
-    s.plain(
-        f"ok: {target}: {len(dataset.roadmaps)} roadmaps, {len(dataset.conditions)} conditions, "
-        f"{len(dataset.milestones)} milestones, {len(dataset.sources)} sources\n"
-    )
+    problems: list[str] = []
+    for target in paths or [s.data_file().path]:
+        try:
+            dataset = store.load(target)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        s.plain(
+            f"ok: {target}: {len(dataset.roadmaps)} roadmaps, "
+            f"{len(dataset.conditions)} conditions, {len(dataset.milestones)} milestones, "
+            f"{len(dataset.sources)} sources\n"
+        )
+    if problems:
+        raise DataError(problems)
 
 
 @app.command()
@@ -544,6 +687,17 @@ def info(ctx: typer.Context) -> None:
         ["schema_version", str(SCHEMA_VERSION)],
     ]
     s.plain(render.tsv(("field", "value"), rows))
+
+
+@app.command()
+def schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema of the data file, generated from the data model, for editors.
+
+    A data file's first line points editors at roadmaps.schema.json beside it.
+
+    Example: unionstate schema > data/roadmaps.schema.json
+    """
+    session(ctx).plain(render.schema_json())
 
 
 # -------------------------------------------------------------------- write commands
@@ -637,7 +791,13 @@ def block(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
     condition: Annotated[
-        str, typer.Option("--condition", "-c", help="The open condition that blocks them.")
+        str,
+        typer.Option(
+            "--condition",
+            "-c",
+            help="The open condition that blocks them.",
+            autocompletion=complete_condition,
+        ),
     ],
     on: OnOpt = None,
     note: NoteOpt = None,
@@ -668,7 +828,9 @@ def reopen(
 @app.command()
 def resolve(
     ctx: typer.Context,
-    condition: Annotated[str, typer.Argument(help="Condition id.")],
+    condition: Annotated[
+        str, typer.Argument(help="Condition id.", autocompletion=complete_condition)
+    ],
     on: OnOpt = None,
     note: NoteOpt = None,
     source: SourceOpt = None,
@@ -719,10 +881,15 @@ def init(
         raise WriteFailed(f"{target.parent}: cannot create: {exc.strerror or exc}") from None
     store.write_atomic(target, data)
     s.say(f"wrote a working copy of the dataset to {target}")
+    # The header's `$schema=roadmaps.schema.json` is relative: an editor looks beside the file.
+    schema = target.parent / store.SCHEMA_NAME
+    store.write_atomic(schema, render.schema_json().encode("utf-8"))
+    s.say(f"wrote its JSON Schema, for editors, to {schema}")
     if path is not None:
         s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    # A fixed name: `python -m unionstate` completes and prints usage as `unionstate` does.
+    app(prog_name="unionstate")

@@ -379,4 +379,9 @@ def json_schema() -> dict[str, Any]:
     """The JSON Schema of a data file, from `Dataset` (for editors; loading checks more)."""
     schema = Dataset.model_json_schema()
     schema["title"] = f"unionstate data file (schema_version {SCHEMA_VERSION})"
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+    definitions = schema.pop("$defs")  # last, so the file opens with the top-level fields
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "$defs": definitions,
+    }

@@ -324,3 +324,90 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
         latest=list(reversed(news)),
         milestones=comparisons,
     )
+
+
+# ------------------------------------------------------------ progress over time
+
+
+@dataclass(frozen=True)
+class MonthProgress:
+    """How many roadmaps stood in each status at the end of one month."""
+
+    month: dt.date  # the first day of the month
+    agreed: int
+    signed: int
+    pending: int
+    blocked: int
+
+    @property
+    def label(self) -> str:
+        """The month as YYYY-MM."""
+        return self.month.strftime("%Y-%m")
+
+
+def _month_end(month: dt.date) -> dt.date:
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def progress_by_month(dataset: Dataset) -> list[MonthProgress]:
+    """Roadmaps per status at the end of each month, from the first roadmap event to the last.
+
+    Rebuilt from the histories, as `states` does; a roadmap with no event yet is not counted.
+    """
+    dates = [e.date for r in dataset.roadmaps for e in r.history]
+    if not dates:
+        return []
+    first, last = min(dates), max(dates)
+    month, out = first.replace(day=1), []
+    while month <= last:
+        counts = _count(states(dataset, _month_end(month)))
+        out.append(
+            MonthProgress(
+                month,
+                agreed=counts[RoadmapStatus.AGREED],
+                signed=counts[RoadmapStatus.SIGNED],
+                pending=counts[RoadmapStatus.PENDING],
+                blocked=counts[RoadmapStatus.BLOCKED],
+            )
+        )
+        month = _month_end(month) + dt.timedelta(days=1)
+    return out
+
+
+# ------------------------------------------------------------- shell completion
+
+
+def roadmap_choices(
+    dataset: Dataset, incomplete: str, taken: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """(name, description) pairs completing `incomplete`: numbers once a digit is typed, else ids.
+
+    Roadmaps already named in `taken` (by number, id or prefix) are left out.
+    """
+    skip: set[str] = set()
+    for name in taken:
+        try:
+            skip.add(find_roadmap(dataset, name).id)
+        except Refused:
+            continue
+    left = [r for r in dataset.roadmaps if r.id not in skip]
+    if incomplete[:1].isdigit():
+        pairs = [(str(r.number), f"{r.id}: {r.title}") for r in left]
+    else:
+        pairs = [(r.id, r.title) for r in left]
+    return [(name, about) for name, about in pairs if name.startswith(incomplete)]
+
+
+def condition_choices(dataset: Dataset, incomplete: str) -> list[tuple[str, str]]:
+    """(id, description) pairs of the conditions whose id starts with `incomplete`."""
+    return [
+        (c.id, f"{c.status.value}: {c.title}")
+        for c in dataset.conditions
+        if c.id.startswith(incomplete)
+    ]
+
+
+def source_choices(dataset: Dataset, incomplete: str) -> list[tuple[str, str]]:
+    """(id, publisher) pairs of the sources whose id starts with `incomplete`."""
+    return [(s.id, s.publisher) for s in dataset.sources if s.id.startswith(incomplete)]

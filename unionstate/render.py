@@ -19,8 +19,15 @@ from unionstate.models import (
     RoadmapStatus,
     Source,
     display_date,
+    json_schema,
 )
-from unionstate.queries import ConditionReport, RoadmapState, Summary, TimelineEvent
+from unionstate.queries import (
+    ConditionReport,
+    MonthProgress,
+    RoadmapState,
+    Summary,
+    TimelineEvent,
+)
 
 # C0/C1 controls, DEL and bidi controls: shown as visible escapes, never sent raw.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -191,10 +198,36 @@ def list_cells(row: RoadmapState) -> list[str]:
     ]
 
 
-def tsv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    """Tab-separated text: one header line, then one line per row, every cell one line."""
+# SGR colours of statuses in plain output (--color always through a pipe).
+_STATUS_SGR = {
+    "pending": "33",
+    "agreed": "36",
+    "blocked": "1;31",
+    "signed": "1;32",
+    "open": "31",
+    "resolved": "32",
+}
+
+
+def _colored(value: str) -> str:
+    code = _STATUS_SGR.get(value)
+    return f"\x1b[{code}m{value}\x1b[0m" if code else value
+
+
+def tsv(
+    header: Sequence[str], rows: Iterable[Sequence[str]], color_column: int | None = None
+) -> str:
+    """Tab-separated text: one header line, then one line per row, every cell one line.
+
+    With `color_column`, that column's status words are coloured (after cleaning, so the
+    only escape sequences in the output are our own).
+    """
     lines = ["\t".join(header)]
-    lines.extend("\t".join(cell(value) for value in row) for row in rows)
+    for row in rows:
+        cells = [cell(value) for value in row]
+        if color_column is not None:
+            cells[color_column] = _colored(cells[color_column])
+        lines.append("\t".join(cells))
     return "\n".join(lines) + "\n"
 
 
@@ -358,3 +391,35 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
             out += ["", f"_{_md(r.notes)}_"]
         out.append("")
     return "\n".join(out)
+
+
+# ------------------------------------------------------- progress chart, schema
+
+PROGRESS_COLUMNS = ("month", "agreed", "signed", "pending", "blocked")
+
+
+def progress_cells(month: MonthProgress) -> list[str]:
+    """The cells of one month of `history --chart`, in PROGRESS_COLUMNS order."""
+    return [
+        month.label,
+        str(month.agreed),
+        str(month.signed),
+        str(month.pending),
+        str(month.blocked),
+    ]
+
+
+def progress_object(month: MonthProgress) -> dict[str, Any]:
+    """The JSON object of one month of `history --chart`."""
+    return {
+        "month": month.label,
+        "agreed": month.agreed,
+        "signed": month.signed,
+        "pending": month.pending,
+        "blocked": month.blocked,
+    }
+
+
+def schema_json() -> str:
+    """The JSON Schema of a data file as text: 2-space indent, a final newline, stable."""
+    return to_json(json_schema())

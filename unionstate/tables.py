@@ -14,7 +14,13 @@ from rich.table import Table
 from rich.text import Text
 
 from unionstate.models import ConditionStatus, Dataset, RoadmapStatus, display_date
-from unionstate.queries import ConditionReport, RoadmapState, Summary, TimelineEvent
+from unionstate.queries import (
+    ConditionReport,
+    MonthProgress,
+    RoadmapState,
+    Summary,
+    TimelineEvent,
+)
 from unionstate.render import clean
 
 STATUS_STYLE = {
@@ -47,14 +53,16 @@ def bar(count: int, total: int, width: int = 24, style: str = "") -> Text:
 
 def roadmap_table(rows: Sequence[RoadmapState], title: str | None = None) -> Table:
     """The `list` table; long cells wrap, nothing is cut off."""
+    # Every column may wrap (fold) and none may shrink below a readable width, so a narrow
+    # terminal gets taller rows, never cut cells.
     table = Table(title=title, show_lines=False, header_style="bold", expand=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("id", no_wrap=True, overflow="fold")
-    table.add_column("title", ratio=3, overflow="fold")
-    table.add_column("sphere", ratio=2, overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("open conditions", overflow="fold")
-    table.add_column("last event", no_wrap=True)
+    table.add_column("#", justify="right", min_width=2)
+    table.add_column("id", overflow="fold", min_width=8)
+    table.add_column("title", ratio=3, overflow="fold", min_width=8)
+    table.add_column("sphere", ratio=2, overflow="fold", min_width=6)
+    table.add_column("status", overflow="fold", min_width=7)
+    table.add_column("open conditions", overflow="fold", min_width=9)
+    table.add_column("last event", overflow="fold", min_width=10)
     for row in rows:
         r = row.roadmap
         table.add_row(
@@ -67,6 +75,21 @@ def roadmap_table(rows: Sequence[RoadmapState], title: str | None = None) -> Tab
             display_date(row.last_event_date, row.last_event_precision),
         )
     return table
+
+
+def roadmap_cards(rows: Sequence[RoadmapState], title: str | None = None) -> RenderableType:
+    """The `list` rows for a narrow terminal: one short block per roadmap, wrapping freely."""
+    cards: list[RenderableType] = [Text(title, style="bold")] if title else []
+    for row in rows:
+        r = row.roadmap
+        when = display_date(row.last_event_date, row.last_event_precision)
+        card = Text(f"{r.number:>2} ") + text(r.id, "bold") + Text("  ")
+        card += status_text(row.status.value) + Text(f"  {when}\n   ") + text(r.title)
+        card += Text("\n   sphere: ") + text(r.sphere)
+        if row.open_conditions:
+            card += Text("\n   open conditions: ") + text(", ".join(row.open_conditions))
+        cards.append(card)
+    return Group(*cards)
 
 
 def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
@@ -227,3 +250,53 @@ def summary_view(summary: Summary) -> RenderableType:
             official, title="Counts officials reported, beside this dataset's", title_align="left"
         ),
     )
+
+
+# Each status has its own glyph as well as its colour, so the chart reads without colour.
+CHART_GLYPHS = (
+    (RoadmapStatus.SIGNED, "█"),
+    (RoadmapStatus.AGREED, "▓"),
+    (RoadmapStatus.PENDING, "░"),
+    (RoadmapStatus.BLOCKED, "×"),
+)
+
+
+def stacked_bar(counts: dict[RoadmapStatus, int], scale: int, width: int) -> Text:
+    """One bar of `width` cells for `scale` roadmaps, a run of glyphs per status."""
+    out, done, cells = Text(), 0, 0
+    for status, glyph in CHART_GLYPHS:
+        done += counts.get(status, 0)
+        # Round the running total, not each run, so the runs add up to the whole bar.
+        end = round(width * done / scale) if scale else 0
+        out.append(glyph * (end - cells), style=STATUS_STYLE[status.value])
+        cells = end
+    return out
+
+
+def progress_chart(months: Sequence[MonthProgress], width: int = 40) -> Table:
+    """Roadmaps per status at the end of each month, with a stacked bar per month."""
+    legend = "   ".join(f"{glyph} {status.value}" for status, glyph in CHART_GLYPHS)
+    table = Table(
+        title="Roadmaps by status at the end of each month", caption=legend, header_style="bold"
+    )
+    table.add_column("month", no_wrap=True)
+    for status in ("agreed", "signed", "pending", "blocked"):
+        table.add_column(status, justify="right", no_wrap=True, style=STATUS_STYLE[status])
+    table.add_column("progress", no_wrap=True)
+    scale = max((m.agreed + m.signed + m.pending + m.blocked for m in months), default=0)
+    for m in months:
+        counts = {
+            RoadmapStatus.SIGNED: m.signed,
+            RoadmapStatus.AGREED: m.agreed,
+            RoadmapStatus.PENDING: m.pending,
+            RoadmapStatus.BLOCKED: m.blocked,
+        }
+        table.add_row(
+            m.label,
+            str(m.agreed),
+            str(m.signed),
+            str(m.pending),
+            str(m.blocked),
+            stacked_bar(counts, scale, width),
+        )
+    return table

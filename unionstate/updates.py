@@ -134,6 +134,7 @@ def transition(
         blocking = find_condition(dataset, condition)
         if blocking.status is not ConditionStatus.OPEN:
             raise Refused(f"condition {blocking.id!r} is resolved, so it cannot block anything")
+        condition = blocking.id  # as stored, whatever case the user typed
     roadmaps: list[Roadmap] = []
     for name in names:
         roadmap = find_roadmap(dataset, name)
