@@ -363,7 +363,9 @@ def show(
     roadmap: Annotated[
         str,
         typer.Argument(
-            help="Roadmap number, id or unique id prefix.", autocompletion=complete_roadmap
+            metavar="ROADMAP",
+            help="Roadmap number, id or unique id prefix.",
+            autocompletion=complete_roadmap,
         ),
     ],
     json_out: JsonOpt = False,
@@ -525,7 +527,9 @@ def history(
     roadmap: Annotated[
         str | None,
         typer.Argument(
-            help="Only this roadmap (number, id or prefix).", autocompletion=complete_roadmap
+            metavar="ROADMAP",
+            help="Only this roadmap (number, id or prefix).",
+            autocompletion=complete_roadmap,
         ),
     ] = None,
     since: Annotated[
@@ -829,7 +833,10 @@ def reopen(
 def resolve(
     ctx: typer.Context,
     condition: Annotated[
-        str, typer.Argument(help="Condition id.", autocompletion=complete_condition)
+        str,
+        typer.Argument(
+            metavar="CONDITION", help="Condition id.", autocompletion=complete_condition
+        ),
     ],
     on: OnOpt = None,
     note: NoteOpt = None,
@@ -860,7 +867,7 @@ def init(
     ctx: typer.Context,
     path: Annotated[
         Path | None,
-        typer.Argument(help="Where to write the copy [your user data directory]."),
+        typer.Argument(metavar="PATH", help="Where to write the copy [your user data directory]."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
