@@ -166,7 +166,12 @@ class _Group(TyperGroup):
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(int(ExitCode.OK)) from None
         except KeyboardInterrupt:
-            sys.stderr.write("unionstate: interrupted; the data file was not changed\n")
+            # An update is atomic: the file holds the old state or, if the rename had
+            # already happened, the whole new one; never a mix.
+            sys.stderr.write(
+                "unionstate: interrupted; the data file holds either its old or its new "
+                "state, never a mix\n"
+            )
             raise typer.Exit(130) from None
         except Exception as exc:
             if os.environ.get("UNIONSTATE_DEBUG"):
@@ -896,7 +901,17 @@ def init(
         s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so a write in progress cleans up its temp file
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    # SIGTERM and SIGHUP would otherwise end Python without running any cleanup.
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
     # A fixed name: `python -m unionstate` completes and prints usage as `unionstate` does.
     app(prog_name="unionstate")

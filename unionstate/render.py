@@ -47,8 +47,13 @@ def cell(text: str) -> str:
 
 
 def to_json(document: Any) -> str:
-    """The JSON text of a document: 2-space indent, UTF-8 kept, a final newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The JSON text of a document: 2-space indent, UTF-8 kept, a final newline.
+
+    json escapes C0 controls itself; DEL, C1 and bidi controls are escaped here too
+    (they can only occur inside strings, so `\\uXXXX` is lossless and still JSON).
+    """
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 def roadmap_row(row: RoadmapState) -> dict[str, Any]:
@@ -333,25 +338,24 @@ def to_csv(rows: Iterable[RoadmapState]) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         r = row.roadmap
-        writer.writerow(
-            [
-                r.number,
-                r.id,
-                r.title,
-                str(r.title_confirmed).lower(),
-                r.sphere,
-                row.status.value,
-                ";".join(r.linked_conditions),
-                ";".join(row.open_conditions),
-                row.last_event_date.isoformat(),
-                r.notes,
-            ]
-        )
+        values = [
+            str(r.number),
+            r.id,
+            r.title,
+            str(r.title_confirmed).lower(),
+            r.sphere,
+            row.status.value,
+            ";".join(r.linked_conditions),
+            ";".join(row.open_conditions),
+            row.last_event_date.isoformat(),
+            r.notes,
+        ]
+        writer.writerow([clean(value) for value in values])
     return buffer.getvalue()
 
 
 def _md(text: str) -> str:
-    return clean(text).replace("|", "\\|").replace("\n", " ")
+    return cell(text).replace("|", "\\|")
 
 
 def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]) -> str:
@@ -364,9 +368,9 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
     out += ["", "## Belarus's linked conditions", ""]
     out += ["| condition | status | holds up |", "|---|---|---|"]
     for report in summary.conditions:
-        blocks = ", ".join(report.blocks) or "—"
+        blocks = _md(", ".join(report.blocks)) or "—"
         out.append(
-            f"| {_md(report.condition.title)} (`{report.condition.id}`) "
+            f"| {_md(report.condition.title)} (`{_md(report.condition.id)}`) "
             f"| {report.status.value} | {blocks} |"
         )
     out += ["", "## Roadmaps", ""]
@@ -374,13 +378,15 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
         r = row.roadmap
         confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
         out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
-        out.append(f"- id: `{r.id}` · sphere: {_md(r.sphere)} · status: **{row.status.value}**")
+        out.append(
+            f"- id: `{_md(r.id)}` · sphere: {_md(r.sphere)} · status: **{row.status.value}**"
+        )
         if r.linked_conditions:
-            out.append(f"- linked conditions: {', '.join(r.linked_conditions)}")
+            out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
         out.append("")
         for event in r.history:
             cited = ", ".join(
-                f"[{_md(sources[s].publisher)}]({sources[s].url})" for s in event.sources
+                f"[{_md(sources[s].publisher)}]({_md(sources[s].url)})" for s in event.sources
             )
             when = display_date(event.date, event.date_precision)
             out.append(
