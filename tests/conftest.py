@@ -15,9 +15,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the data path into tmp_path so that no test can touch the real dataset."""
+    """Point the data path and the parse cache into tmp_path: no test touches the user's."""
     path = tmp_path / "isolated" / "roadmaps.yaml"
     monkeypatch.setenv("UNIONSTATE_DATA", str(path))
+    monkeypatch.setenv("UNIONSTATE_CACHE_DIR", str(tmp_path / "isolated-cache"))
     monkeypatch.setenv("UNIONSTATE_LOCK_TIMEOUT", "2")
     return path
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import gc
+import json
 import os
 import re
 import stat
@@ -22,10 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from unionstate import cache, fastyaml
 from unionstate.errors import Busy, DataError, WriteFailed
 from unionstate.models import (
     Condition,
@@ -112,6 +116,13 @@ class _Problem(Exception):
 
 
 _RESOLVER = _Resolver()
+# First characters for which a plain scalar may resolve to something other than text.
+_RESOLVER_FIRST = frozenset(ch for ch in _Resolver.yaml_implicit_resolvers if ch)
+
+
+def _resolve_plain(value: str) -> str:
+    tag: str = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 def _scalar(node: ScalarNode) -> Any:
@@ -398,8 +409,41 @@ def validation_problems(exc: ValidationError, name: str, data: Any, root: Node |
     return [text for _, text in sorted(lines, key=lambda item: item[0])]
 
 
-def loads(raw: bytes, name: str) -> Dataset:
-    """Validate the bytes of a data file; `name` is used in error messages."""
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while building large acyclic data (restored after).
+
+    Loading 10,000 roadmaps allocates millions of objects, and each full collection on
+    the way rescans all of them: pausing it more than halves the time of a large load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _parse_fast(raw: bytes) -> Any | None:
+    """The plain data of a file in canonical form (as `parse` would return it), else None."""
+    if len(raw) > MAX_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    return fastyaml.parse_canonical(text, _resolve_plain, _RESOLVER_FIRST)
+
+
+def _loads(raw: bytes, name: str) -> tuple[Dataset, Any]:
+    """The dataset, and the plain data it was validated from."""
+    data = _parse_fast(raw)
+    if data is not None:
+        try:
+            return Dataset.model_validate(data), data
+        except ValidationError:
+            pass  # the strict path below finds every problem again, with its line
     data, root = parse(raw, name)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({_show(data)})"
@@ -407,19 +451,30 @@ def loads(raw: bytes, name: str) -> Dataset:
             [f"{name}:1:1: expected a mapping of dataset fields at the top level, got {kind}"]
         )
     try:
-        return Dataset.model_validate(data)
+        return Dataset.model_validate(data), data
     except ValidationError as exc:
         raise DataError(validation_problems(exc, name, data, root)) from None
 
 
+def loads(raw: bytes, name: str) -> Dataset:
+    """Validate the bytes of a data file; `name` is used in error messages."""
+    with _gc_paused():
+        return _loads(raw, name)[0]
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, or a DataError saying why they cannot be read."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and its status as of the read (DataError if unreadable)."""
     try:
         size = path.stat().st_size
         if stat.S_ISREG(path.stat().st_mode) and size > MAX_BYTES:
             raise DataError([f"{path}: file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit"])
         with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1)
+            return handle.read(MAX_BYTES + 1), os.fstat(handle.fileno())
     except FileNotFoundError:
         raise DataError([f"{path}: no such file (run `unionstate init` to create one)"]) from None
     except IsADirectoryError:
@@ -432,7 +487,50 @@ def read_bytes(path: Path) -> bytes:
 
 def load(path: Path) -> Dataset:
     """Load and validate the data file at `path` (DataError lists every problem)."""
-    return loads(read_bytes(path), str(path))
+    with _gc_paused():
+        return _load_cached(path, *_read(path))
+
+
+_CODE: list[str] = []
+
+
+def _code() -> str:
+    """The fingerprint of the code a cache entry depends on: this parser, PyYAML's version."""
+    if not _CODE:
+        sources = [Path(module.__file__ or "").read_bytes() for module in (fastyaml, cache)]
+        _CODE.append(cache.fingerprint(Path(__file__).read_bytes(), *sources, yaml.__version__))
+    return _CODE[0]
+
+
+def _load_cached(
+    path: Path, raw: bytes, status: os.stat_result, *, remember: bool = True
+) -> Dataset:
+    """Validate `raw`, read from `path`, parsing it only if the cache has not seen these bytes.
+
+    The cache holds the plain data as JSON, never a trusted dataset: it is validated here
+    like a freshly parsed file, so the cache can only ever save the parsing.
+    """
+    if not cache.MIN_BYTES <= len(raw) <= MAX_BYTES or not stat.S_ISREG(status.st_mode):
+        return _loads(raw, str(path))[0]
+    try:
+        content, code = cache.digest(raw), _code()
+    except OSError:  # the package's own sources are unreadable: no caching
+        return _loads(raw, str(path))[0]
+    cached = cache.lookup(path, status, content, code)
+    if cached is not None:
+        with contextlib.suppress(ValueError, RecursionError):  # ValidationError is one
+            # Neither the file's bytes nor the entry's are needed once it is parsed: at
+            # 10,000 roadmaps that is 35 MB less while pydantic builds the models.
+            del raw
+            plain, cached = json.loads(cached), None
+            return Dataset.model_validate(plain)
+        # A damaged entry: parse the file after all, and cache it only if it is unchanged.
+        raw = read_bytes(path)
+        remember = remember and cache.digest(raw) == content
+    dataset, data = _loads(raw, str(path))
+    if remember:
+        cache.store(path, status, content, code, lambda: pydantic_core.to_json(data))
+    return dataset
 
 
 # --------------------------------------------------------------------------- writing
@@ -531,18 +629,42 @@ for _tag, _pattern, _first in _CORE_SCHEMA:
     _Dumper.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
 
 
+_DUMP_OPTIONS: dict[str, Any] = {
+    "sort_keys": False,
+    "allow_unicode": True,
+    "default_flow_style": False,
+    "width": 2**31 - 1,
+    "indent": 2,
+}
+
+
 def dumps(dataset: Dataset) -> bytes:
     """Canonical bytes for `dataset`: a fixed header, then block YAML, one value per line."""
-    body = yaml.dump(
-        to_plain(dataset),
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=2**31 - 1,
-        indent=2,
-    )
+    return _dumps(dataset)[0]
+
+
+def dumps_reference(dataset: Dataset) -> bytes:
+    """`dumps` by PyYAML's own emitter alone: the definition the fast writer is held to."""
+    body: str = yaml.dump(to_plain(dataset), Dumper=_Dumper, **_DUMP_OPTIONS)
     return (HEADER + body).encode("utf-8")
+
+
+def _dumps(dataset: Dataset) -> tuple[bytes, dict[str, Any] | None]:
+    """Canonical bytes, and the plain data they parse to when that is known without parsing.
+
+    The fast writer mirrors libyaml's emitter, so it is used only when PyYAML has it.
+    When it wrote every value itself, each scalar re-loads as itself by construction:
+    the bytes parse to `to_plain(dataset)` with dates as text, which the cache can keep.
+    """
+    with _gc_paused():
+        plain = to_plain(dataset)
+        if _BaseDumper.__module__ == "yaml.cyaml":
+            emitter = fastyaml.Emitter(_Dumper, _DUMP_OPTIONS)
+            data = emitter.emit(plain, head=HEADER)
+            if data is not None:
+                return data, None if emitter.used_reference else plain
+        text: str = yaml.dump(plain, Dumper=_Dumper, **_DUMP_OPTIONS)
+        return (HEADER + text).encode("utf-8"), None
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -671,16 +793,34 @@ def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, D
     file is not rewritten.
     """
     with locked(path):
-        raw = read_bytes(path)
-        before = loads(raw, str(path))
-        after = change(before)
-        data = dumps(after)
-        if data == raw:
+        raw, status = _read(path)
+        content = cache.digest(raw)  # all that is needed of the old bytes after loading
+        with _gc_paused():
+            # No cache entry for bytes about to be replaced; the new ones get one below.
+            before = _load_cached(path, raw, status, remember=False)
+            del raw
+            after = change(before)
+            data, plain = _dumps(after)
+        written = cache.digest(data)
+        if written == content:
             return before, after
-        if read_bytes(path) != raw:
+        if cache.digest(read_bytes(path)) != content:
             raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
         write_atomic(path, data)
+        if plain is not None and len(data) >= cache.MIN_BYTES:
+            del data
+            _remember(path, written, plain)
         return before, after
+
+
+def _remember(path: Path, content: str, plain: dict[str, Any]) -> None:
+    """Cache the plain data of the file just written, so the next command need not parse it."""
+    try:
+        status = path.resolve().stat()
+        code = _code()
+    except OSError:
+        return
+    cache.store(path, status, content, code, lambda: pydantic_core.to_json(plain))
 
 
 # ------------------------------------------------------------ which data file is used

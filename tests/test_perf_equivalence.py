@@ -1,0 +1,654 @@
+"""The fast paths change nothing but speed: same bytes written, same data read, no stale cache.
+
+- The fast writer (`fastyaml.Emitter`, used by `store.dumps`) writes exactly the bytes of
+  PyYAML's emitter (`store.dumps_reference`), and they re-load with the strict loader.
+- The fast reader (`fastyaml.parse_canonical`, tried first by `store.loads`) returns exactly
+  what the strict parser returns, or None; never a different answer, whatever the edit.
+- The cache of parsed files never serves bytes other than those on disk, and never makes a
+  command fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unionstate import cache, fastyaml, store
+from unionstate.errors import DataError
+from unionstate.models import Dataset
+
+needs_libyaml = pytest.mark.skipif(
+    store._BaseDumper.__module__ != "yaml.cyaml", reason="the fast writer mirrors libyaml"
+)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test here gets its own empty cache directory."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("UNIONSTATE_CACHE_DIR", str(directory))
+    monkeypatch.delenv("UNIONSTATE_CACHE", raising=False)
+    return directory
+
+
+def strict_parse(raw: bytes) -> Any:
+    """The strict loader's plain data (the reference the fast reader is held to)."""
+    return store.parse(raw, "x")[0]
+
+
+def fast_parse(raw: bytes) -> Any:
+    """The fast reader's plain data, or None."""
+    return store._parse_fast(raw)
+
+
+# ------------------------------------------------------------------ generated datasets
+
+# Text that YAML reads as something else, or that needs quoting, escaping or care.
+TRICKY = [
+    *["yes", "No", "on", "OFF", "y", "null", "Null", "NULL", "~", "true", "False", ""],
+    *["1", "-1", "+1", "007", "08", "0o17", "0x1F", "1_000", "1.5", ".5", "1.", "1e5"],
+    *["1E10", ".inf", "-.INF", ".nan", "2021-05-28", "2021-05-28T10:00:00", "12:30"],
+    *["-", "- a", "-a", "--", "---", "--- a", "...", ". . .", "? x", "?x", ": x", ":x"],
+    *["a: b", "a:b", "a:", "a :", "#x", "a #x", "a#x", " lead", "trail ", "  ", "x\ny"],
+    *["x\n", "\nx", "x\n\ny", "x \ny", "x\n y", "tab\there", "\t", "'", "''", '"', "'a'"],
+    *["&x", "*x", "!x", "!!str x", "%x", "@x", "`x", "|", ">", "|-", "<<", "=", "[]", "{}"],
+    *["[1]", "{a: 1}", ",", "a, b", "a\\b", "\\n", "Russia–Belarus", "Лукашенко", "m³"],
+    *["\xa0", "a\xa0b", "\u2028", "a\u2029b", "\ufeff", "\ufffd", "\ue000", "😀", "a😀"],
+    *["\u00ad", "ﬁ", "\u3000", "日本", "x" * 200, "a " * 50],
+]
+ALPHABET = st.sampled_from(
+    list(" abcxyzABC019-_.:#?'\"[]{},&*!|>%@`<=~\\/\n\t–Жé\xa0\u2028\u2029\ufeff😀")
+)
+TEXT = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(ALPHABET, max_size=12),
+    st.lists(st.sampled_from(TRICKY), min_size=1, max_size=3).map(" ".join),
+)
+
+
+def _line(text: str) -> str:
+    """A value a `Line` field accepts: one line, not blank."""
+    text = text.replace("\n", " ").replace("\t", " ").replace("\u2028", " ").replace("\u2029", " ")
+    return text if text.strip() else f"x{text}"
+
+
+LINE = TEXT.map(_line)
+# Text the canonical writer keeps on one line, unescaped: what the fast reader must read.
+PLAIN_TEXT = TEXT.map(
+    lambda text: "".join(ch for ch in text if " " <= ch <= "~" or "\xa0" <= ch <= "\u2027")
+)
+SLUG = st.from_regex(r"[a-z0-9]{1,5}(-[a-z0-9]{1,3}){0,2}", fullmatch=True) | st.sampled_from(
+    ["08", "1e5", "2021-05-28", "null", "true", "yes", "on", "0x1f", "1-000", "007"]
+)
+ROADMAP_STATUSES = ["pending", "agreed", "blocked", "signed"]
+DATES = st.dates(dt.date(2019, 1, 1), dt.date(2021, 5, 28))
+PRECISION = st.sampled_from(["day", "approximate", "month", "year"])
+
+
+@st.composite
+def datasets(draw: st.DrawFn, text: st.SearchStrategy[str] = TEXT) -> Dataset:
+    """A valid dataset whose every text field may be tricky."""
+    line = text.map(_line)
+    source_ids = draw(st.lists(SLUG, min_size=1, max_size=3, unique=True))
+    cited = st.lists(st.sampled_from(source_ids), max_size=2, unique=True)
+
+    def history(statuses: list[str]) -> list[dict[str, Any]]:
+        days = sorted(draw(st.lists(DATES, min_size=len(statuses), max_size=len(statuses))))
+        events = []
+        for day, status in zip(days, statuses, strict=True):
+            event: dict[str, Any] = {"date": day.isoformat(), "status": status}
+            precision = draw(PRECISION)
+            if precision != "day":
+                event["date_precision"] = precision
+            event.update(note=draw(text), sources=draw(cited))
+            events.append(event)
+        return events
+
+    condition_ids = draw(st.lists(SLUG, max_size=2, unique=True))
+    conditions = []
+    for cid in condition_ids:
+        statuses = draw(st.lists(st.sampled_from(["open", "resolved"]), min_size=1, max_size=2))
+        conditions.append(
+            {
+                "id": cid,
+                "title": draw(line),
+                "description": draw(text),
+                "status": statuses[-1],
+                "history": history(statuses),
+                "sources": draw(cited),
+            }
+        )
+    open_ids = [c["id"] for c in conditions if c["status"] == "open"]
+    roadmap_ids = draw(st.lists(SLUG, min_size=1, max_size=3, unique=True))
+    roadmaps = []
+    for number, rid in enumerate(roadmap_ids, start=1):
+        statuses = draw(st.lists(st.sampled_from(ROADMAP_STATUSES), min_size=1, max_size=3))
+        linked = draw(st.lists(st.sampled_from(condition_ids), unique=True)) if conditions else []
+        if statuses[-1] == "blocked" and not set(linked) & set(open_ids):
+            statuses[-1] = "pending"
+        roadmaps.append(
+            {
+                "number": number,
+                "id": rid,
+                "title": draw(line),
+                "title_confirmed": draw(st.booleans()),
+                "sphere": draw(line),
+                "status": statuses[-1],
+                "linked_conditions": linked,
+                "history": history(statuses),
+                "notes": draw(text),
+            }
+        )
+    milestones = []
+    for _ in range(draw(st.integers(0, 2))):
+        milestone: dict[str, Any] = {"date": draw(DATES).isoformat()}
+        precision = draw(PRECISION)
+        if precision != "day":
+            milestone["date_precision"] = precision
+        counts = st.none() | st.integers(0, 40)
+        milestone.update(
+            reported=draw(line),
+            speaker=draw(st.none() | line),
+            agreed=draw(counts),
+            open=draw(counts),
+            total=draw(counts),
+            unit=draw(st.sampled_from(["roadmaps", "programs", "directions"])),
+            note=draw(text),
+            sources=draw(cited),
+        )
+        milestones.append(milestone)
+    sources = [
+        {
+            "id": sid,
+            "publisher": draw(line),
+            "url": f"https://example.org/{sid}/{draw(st.sampled_from(['a', 'b?c=1', 'x#y']))}",
+            "title": draw(st.none() | line),
+            "date": draw(st.none() | DATES.map(dt.date.isoformat)),
+            "reprint_of": draw(st.none() | line),
+        }
+        for sid in source_ids
+    ]
+    return Dataset.model_validate(
+        {
+            "schema_version": 1,
+            "title": draw(line),
+            "as_of": "2021-05-28",
+            "description": draw(text),
+            "numbering": draw(text),
+            "sources": sources,
+            "conditions": conditions,
+            "milestones": milestones,
+            "roadmaps": roadmaps,
+        }
+    )
+
+
+# ------------------------------------------------------------------------ the writer
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_the_fast_writer_writes_the_reference_bytes(dataset: Dataset) -> None:
+    assert store.dumps(dataset) == store.dumps_reference(dataset)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_written_bytes_reload_with_the_strict_loader(dataset: Dataset) -> None:
+    raw = store.dumps(dataset)
+    assert Dataset.model_validate(strict_parse(raw)) == dataset
+    assert store.loads(raw, "x") == dataset
+
+
+@needs_libyaml
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=4))
+def test_any_text_anywhere_is_written_as_the_reference_writes_it(texts: list[str]) -> None:
+    """A scalar's continuation lines depend on its nesting: try each nesting there is."""
+    value: Any = " ".join(texts)
+    plain: dict[str, Any] = {
+        "top": value,
+        "items": [value, {"key": value, "nested": [value, {"deep": value}]}],
+    }
+    emitter = fastyaml.Emitter(store._Dumper, store._DUMP_OPTIONS)
+    expected = store.yaml.dump(plain, Dumper=store._Dumper, **store._DUMP_OPTIONS)
+    assert emitter.emit(plain) == expected.encode("utf-8")
+
+
+@needs_libyaml
+def test_the_shipped_dataset_is_written_byte_for_byte(shipped: Path) -> None:
+    raw = shipped.read_bytes()
+    dataset = store.load(shipped)
+    assert store.dumps(dataset) == raw
+    assert store.dumps_reference(dataset) == raw
+
+
+def test_a_value_the_fast_writer_does_not_know_falls_back_to_the_reference() -> None:
+    emitter = fastyaml.Emitter(store._Dumper, store._DUMP_OPTIONS)
+    assert emitter.emit({"x": 1.5}) is None
+    assert emitter.emit({"x": {"nested": "mapping"}}) is None
+    assert emitter.emit({"x": [[1]]}) is None
+
+
+# ------------------------------------------------------------------------ the reader
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets())
+def test_the_fast_reader_reads_what_the_strict_parser_reads(dataset: Dataset) -> None:
+    raw = store.dumps(dataset)
+    fast = fast_parse(raw)
+    if fast is not None:  # None: escapes or line breaks inside a value, left to the parser
+        assert fast == strict_parse(raw)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(datasets(PLAIN_TEXT))
+def test_the_fast_reader_reads_every_one_line_file(dataset: Dataset) -> None:
+    """Quoting, YAML look-alikes, numbers as text: none of it needs the slow parser."""
+    raw = store.dumps(dataset)
+    fast = fast_parse(raw)
+    assert fast is not None
+    assert fast == strict_parse(raw)
+
+
+def test_the_fast_reader_reads_the_shipped_dataset(shipped: Path) -> None:
+    raw = shipped.read_bytes()
+    fast = fast_parse(raw)
+    assert fast is not None, "the canonical file must not need the slow parser"
+    assert fast == strict_parse(raw)
+
+
+LINE_PIECES = st.sampled_from(
+    [
+        "",
+        " ",
+        "  ",
+        "- ",
+        "-",
+        "#",
+        "# c",
+        "key",
+        ":",
+        ": ",
+        "'",
+        "''",
+        '"',
+        "[]",
+        "[",
+        "{}",
+        "&a",
+        "*a",
+        "!t",
+        "|",
+        ">",
+        "---",
+        "...",
+        "%YAML 1.2",
+        "?",
+        "\t",
+        "\r",
+        "~",
+        "null",
+        "true",
+        "yes",
+        "1",
+        "08",
+        "1e5",
+        "2021-05-28",
+        "x",
+        "a b",
+        " #",
+        "é",
+        "\ufeff",
+        "status",
+        "id",
+        "date",
+        "sources",
+        "history",
+        "notes",
+        "title",
+        "  - ",
+        "    ",
+    ]
+)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 200),
+            st.sampled_from(
+                ["replace", "insert", "delete", "indent", "dedent", "append", "splice", "cut"]
+            ),
+            st.lists(LINE_PIECES, max_size=5).map("".join),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_the_fast_reader_never_disagrees_with_the_strict_parser(
+    edits: list[tuple[int, str, str]],
+) -> None:
+    """Whatever is done to a canonical file, the fast reader says None or what the parser says."""
+    lines = store.dumps(SMALL).decode().split("\n")
+    for where, how, text in edits:
+        i = where % len(lines)
+        if how == "replace":
+            lines[i] = text
+        elif how == "insert":
+            lines.insert(i, text)
+        elif how == "delete" and len(lines) > 1:
+            del lines[i]
+        elif how == "indent":
+            lines[i] = " " + lines[i]
+        elif how == "dedent":
+            lines[i] = lines[i][1:]
+        elif how == "splice":  # text inserted inside the line
+            at = where % (len(lines[i]) + 1)
+            lines[i] = lines[i][:at] + text + lines[i][at:]
+        elif how == "cut":  # the line cut short
+            lines[i] = lines[i][: where % (len(lines[i]) + 1)]
+        else:
+            lines[i] += text
+    raw = "\n".join(lines).encode("utf-8")
+    fast = fast_parse(raw)
+    if fast is None:
+        return
+    try:
+        strict = strict_parse(raw)
+    except DataError as exc:
+        pytest.fail(f"the fast reader accepted what the strict parser refuses: {exc.lines()}")
+    assert fast == strict
+
+
+SMALL = Dataset.model_validate(
+    {
+        "schema_version": 1,
+        "title": "Small",
+        "as_of": "2021-05-28",
+        "description": "It's small: on purpose.",
+        "numbering": "1",
+        "sources": [
+            {"id": "s-1", "publisher": "TASS", "url": "https://tass.com/1", "date": "2021-05-28"}
+        ],
+        "conditions": [
+            {
+                "id": "gas",
+                "title": "Gas",
+                "description": "yes",
+                "status": "open",
+                "history": [{"date": "2019-09-06", "status": "open", "note": "- x"}],
+                "sources": ["s-1"],
+            }
+        ],
+        "milestones": [{"date": "2019-09-06", "reported": "31 of 31", "total": 31}],
+        "roadmaps": [
+            {
+                "number": 1,
+                "id": "gas-market",
+                "title": "Gas: market",
+                "title_confirmed": True,
+                "sphere": "energy",
+                "status": "blocked",
+                "linked_conditions": ["gas"],
+                "history": [
+                    {"date": "2019-09-06", "status": "pending", "note": "Listed.", "sources": []},
+                    {
+                        "date": "2019-12-01",
+                        "date_precision": "month",
+                        "status": "blocked",
+                        "note": "08",
+                        "sources": ["s-1"],
+                    },
+                ],
+                "notes": "",
+            }
+        ],
+    }
+)
+
+
+# ------------------------------------------------------------------------- the cache
+
+
+def big_copy(shipped: Path, tmp_path: Path) -> Path:
+    """A private copy of the shipped dataset: big enough to be cached."""
+    path = tmp_path / "data" / "roadmaps.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(shipped.read_bytes())
+    assert path.stat().st_size >= cache.MIN_BYTES
+    return path
+
+
+def entries(directory: Path) -> list[Path]:
+    """The cache entries in `directory`."""
+    return sorted(directory.glob("*.json")) if directory.is_dir() else []
+
+
+def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any parse of YAML fail, to show that a load came from the cache."""
+
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("parsed, although the cache holds these bytes")
+
+    monkeypatch.setattr(store, "_parse_fast", refuse)
+    monkeypatch.setattr(store, "parse", refuse)
+
+
+def test_a_second_load_comes_from_the_cache(
+    shipped: Path, tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = big_copy(shipped, tmp_path)
+    first = store.load(path)
+    assert len(entries(_private_cache)) == 1
+    no_parsing(monkeypatch)
+    assert store.load(path) == first
+
+
+def test_a_cache_entry_is_json_not_pickle(
+    shipped: Path, tmp_path: Path, _private_cache: Path
+) -> None:
+    store.load(big_copy(shipped, tmp_path))
+    (entry,) = entries(_private_cache)
+    header, body = entry.read_text(encoding="utf-8").split("\n", 1)
+    assert json.loads(header)["identity"]["sha256"] == cache.digest(shipped.read_bytes())
+    assert isinstance(json.loads(body), dict)
+
+
+def test_a_hand_edit_that_keeps_size_mtime_and_inode_is_seen(shipped: Path, tmp_path: Path) -> None:
+    """The content hash, not the file's metadata, decides whether the cache applies."""
+    path = big_copy(shipped, tmp_path)
+    before = store.load(path)
+    old = path.stat()
+    raw = path.read_bytes()
+    edited = raw.replace(b"title: Monetary policy\n", b"title: Monetary polici\n", 1)
+    assert edited != raw and len(edited) == len(raw)
+    with path.open("r+b") as handle:  # in place: same inode
+        handle.write(edited)
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    new = path.stat()
+    assert (new.st_size, new.st_mtime_ns, new.st_ino) == (old.st_size, old.st_mtime_ns, old.st_ino)
+    after = store.load(path)
+    assert after != before
+    assert any(r.title == "Monetary polici" for r in after.roadmaps)
+
+
+def test_an_edit_that_breaks_the_file_is_reported_with_its_line_despite_the_cache(
+    shipped: Path, tmp_path: Path
+) -> None:
+    path = big_copy(shipped, tmp_path)
+    store.load(path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    number = next(i for i, line in enumerate(lines, 1) if line == "  status: agreed")
+    lines[number - 1] = "  status: agred"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        store.load(path)
+    assert caught.value.lines()[0].startswith(f"{path}:{number}:")
+    assert "expected one of" in caught.value.lines()[0]
+
+
+def test_an_entry_for_other_bytes_is_not_used(
+    shipped: Path, tmp_path: Path, _private_cache: Path
+) -> None:
+    """An entry copied over from another file's bytes (same path) does not apply."""
+    path = big_copy(shipped, tmp_path)
+    store.load(path)
+    (entry,) = entries(_private_cache)
+    header, body = entry.read_text(encoding="utf-8").split("\n", 1)
+    forged = json.loads(body)
+    forged["title"] = "Not what the file says"
+    entry.write_text(header + "\n" + json.dumps(forged), encoding="utf-8")
+    path.write_bytes(path.read_bytes().replace(b"Monetary policy", b"Monetary Policy", 1))
+    assert store.load(path).title != "Not what the file says"
+
+
+def test_an_entry_written_by_other_code_is_not_used(
+    shipped: Path, tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = big_copy(shipped, tmp_path)
+    store.load(path)
+    monkeypatch.setattr(store, "_CODE", ["another version of the parser"])
+    calls = []
+    real = store._parse_fast
+    monkeypatch.setattr(store, "_parse_fast", lambda raw: calls.append(1) or real(raw))
+    store.load(path)
+    assert calls, "an entry from other code must be a miss"
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership and modes")
+def test_an_entry_others_may_write_is_not_used(
+    shipped: Path, tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = big_copy(shipped, tmp_path)
+    store.load(path)
+    (entry,) = entries(_private_cache)
+    entry.chmod(0o666)
+    calls = []
+    real = store._parse_fast
+    monkeypatch.setattr(store, "_parse_fast", lambda raw: calls.append(1) or real(raw))
+    store.load(path)
+    assert calls, "a group- or world-writable entry must be ignored"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not-json", "empty", "directory"])
+def test_a_damaged_entry_is_a_miss_not_an_error(
+    shipped: Path, tmp_path: Path, _private_cache: Path, damage: str
+) -> None:
+    path = big_copy(shipped, tmp_path)
+    expected = store.load(path)
+    (entry,) = entries(_private_cache)
+    text = entry.read_text(encoding="utf-8")
+    if damage == "truncated":
+        entry.write_text(text[: len(text) // 2], encoding="utf-8")
+    elif damage == "not-json":
+        entry.write_text("\x80 not json", encoding="latin-1")
+    elif damage == "empty":
+        entry.write_text("", encoding="utf-8")
+    else:
+        entry.unlink()
+        entry.mkdir()
+    assert store.load(path) == expected
+
+
+def test_an_unwritable_cache_directory_never_makes_a_load_fail(
+    shipped: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the cache directory would go")
+    monkeypatch.setenv("UNIONSTATE_CACHE_DIR", str(blocker / "cache"))
+    path = big_copy(shipped, tmp_path)
+    assert store.load(path) == store.load(path)
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="permissions do not bind root",
+)
+def test_a_read_only_cache_directory_never_makes_a_load_fail(
+    shipped: Path, tmp_path: Path, _private_cache: Path
+) -> None:
+    _private_cache.mkdir()
+    _private_cache.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        path = big_copy(shipped, tmp_path)
+        assert store.load(path) == store.load(path)
+        assert entries(_private_cache) == []
+    finally:
+        _private_cache.chmod(stat.S_IRWXU)
+
+
+def test_the_cache_can_be_turned_off(
+    shipped: Path, tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UNIONSTATE_CACHE", "0")
+    store.load(big_copy(shipped, tmp_path))
+    assert not _private_cache.exists()
+
+
+def test_small_files_are_not_cached(data_file: Path, _private_cache: Path) -> None:
+    assert data_file.stat().st_size < cache.MIN_BYTES
+    store.load(data_file)
+    assert entries(_private_cache) == []
+
+
+def test_an_update_leaves_an_entry_for_the_new_bytes(
+    shipped: Path, tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = big_copy(shipped, tmp_path)
+
+    def retitle(dataset: Dataset) -> Dataset:
+        return Dataset.model_validate({**dataset.model_dump(), "title": "Retitled"})
+
+    _, after = store.update(path, retitle)
+    no_parsing(monkeypatch)
+    assert store.load(path) == after
+    assert store.dumps(after) == path.read_bytes()
+
+
+def test_the_number_of_entries_is_bounded(
+    shipped: Path, tmp_path: Path, _private_cache: Path
+) -> None:
+    for i in range(cache.MAX_ENTRIES + 3):
+        store.load(big_copy(shipped, tmp_path / str(i)))
+    assert len(entries(_private_cache)) == cache.MAX_ENTRIES
+
+
+def test_a_load_from_the_cache_still_validates(
+    shipped: Path, tmp_path: Path, _private_cache: Path
+) -> None:
+    """An entry that no longer validates (say, after a schema change) falls back to parsing."""
+    path = big_copy(shipped, tmp_path)
+    expected = store.load(path)
+    (entry,) = entries(_private_cache)
+    header, body = entry.read_text(encoding="utf-8").split("\n", 1)
+    data = json.loads(body)
+    data["unknown_field"] = 1
+    entry.write_text(header + "\n" + json.dumps(data), encoding="utf-8")
+    assert store.load(path) == expected
+
+
+def test_temp_files_left_by_a_killed_writer_are_cleaned_up(
+    shipped: Path, tmp_path: Path, _private_cache: Path
+) -> None:
+    _private_cache.mkdir(mode=0o700)
+    old, fresh = _private_cache / ".entry.old.tmp", _private_cache / ".entry.fresh.tmp"
+    old.write_text("{half")
+    fresh.write_text("{half")
+    an_hour_ago = old.stat().st_mtime_ns - cache.STALE_TEMP_NS - 10**9
+    os.utime(old, ns=(an_hour_ago, an_hour_ago))
+    store.load(big_copy(shipped, tmp_path))
+    assert not old.exists(), "a stale temp file is removed"
+    assert fresh.exists(), "a temp file another process may still be writing is kept"

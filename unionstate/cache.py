@@ -1,0 +1,154 @@
+"""A best-effort cache of parsed data files, so that a large file is not parsed twice.
+
+Private to `store` (nothing else imports it). One entry per data file, in the user's cache
+directory (``$UNIONSTATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/unionstate`` or the platform's
+equivalent; ``UNIONSTATE_CACHE=0`` turns it off). An entry is JSON, never pickle: a first
+line naming the file's identity — size, mtime_ns, inode and the SHA-256 of its bytes —
+and the fingerprint of the code that parsed it, then the plain data that validates to the
+file's dataset. `store` validates that data with pydantic on every load, exactly as it
+validates a freshly parsed file; the cache only saves the parsing.
+
+An entry is used only when every part of the identity matches the bytes just read, so a
+hand edit that keeps the size and the modification time is still seen. Every failure
+here (read-only or missing directory, a corrupt or foreign entry) is a cache miss, never
+an error. On POSIX, entries are read only from a directory and files that the user owns
+and that nobody else may write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+MAX_ENTRIES = 8  # data files remembered; the least recently written go first
+MIN_BYTES = 32 * 1024  # smaller files parse faster than an entry is read
+STALE_TEMP_NS = 3600 * 10**9  # a temp file this old belongs to no live writer
+
+
+def digest(raw: bytes) -> str:
+    """The content hash that keys an entry."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _directory() -> Path | None:
+    if os.environ.get("UNIONSTATE_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
+        return None
+    explicit = os.environ.get("UNIONSTATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "unionstate" / "Cache" if base else None
+    if sys.platform == "darwin":  # pragma: no cover - exercised on macOS only
+        return Path.home() / "Library" / "Caches" / "unionstate"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "unionstate"
+
+
+def fingerprint(*parts: str | bytes) -> str:
+    """A short hash of what cached data depends on (the caller names the code and versions)."""
+    h = hashlib.sha256(str(FORMAT).encode())
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _entry_path(directory: Path, data_path: Path) -> Path:
+    key = hashlib.sha256(os.fsencode(os.path.abspath(data_path))).hexdigest()[:32]
+    return directory / f"{key}.json"
+
+
+def _identity(data_path: Path, st: os.stat_result, content: str) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "path": os.path.abspath(data_path),
+        "size": st.st_size,
+        "mtime_ns": st.st_mtime_ns,
+        "inode": st.st_ino,
+        "sha256": content,
+    }
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """Only our own files, writable by nobody else, are read (POSIX; elsewhere: always)."""
+    if not hasattr(os, "getuid"):  # pragma: no cover - Windows
+        return True
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def lookup(data_path: Path, st: os.stat_result, content: str, code: str) -> bytes | None:
+    """The JSON text of the plain data cached for this exact file content and code, or None.
+
+    The caller parses and validates it, and treats a failure as a miss.
+    """
+    directory = _directory()
+    if directory is None:
+        return None
+    entry = _entry_path(directory, data_path)
+    try:
+        with entry.open("rb") as handle:
+            mine = _trusted(directory.stat()) and _trusted(os.fstat(handle.fileno()))
+            if not mine:
+                return None
+            header = json.loads(handle.readline())
+            wanted = _identity(data_path, st, content)
+            if header.get("identity") != wanted or header.get("code") != code:
+                return None
+            return handle.read()
+    except Exception:  # unreadable, not JSON, nested past the recursion limit...: a miss
+        return None
+
+
+def store(
+    data_path: Path, st: os.stat_result, content: str, code: str, body: Callable[[], bytes]
+) -> None:
+    """Remember `body()` (the plain data as UTF-8 JSON) for this file content; best effort."""
+    directory = _directory()
+    if directory is None:
+        return
+    tmp = None
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _trusted(directory.stat()):
+            return
+        header = {"identity": _identity(data_path, st, content), "code": code}
+        fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(json.dumps(header).encode("utf-8") + b"\n")
+            handle.write(body())
+        os.replace(tmp, _entry_path(directory, data_path))
+        tmp = None
+        _prune(directory)
+    except Exception:  # best effort: a cache that cannot be written is only slower
+        pass
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _prune(directory: Path) -> None:
+    """Keep the newest MAX_ENTRIES entries; drop temp files a killed writer left behind."""
+    entries = []
+    for path in directory.glob("*.json"):
+        with contextlib.suppress(OSError):
+            entries.append((path.stat().st_mtime_ns, path))
+    entries.sort(reverse=True)
+    stale = time.time_ns() - STALE_TEMP_NS
+    for path in directory.glob(".entry.*.tmp"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime_ns < stale:
+                path.unlink()
+    for _, path in entries[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
