@@ -218,12 +218,6 @@ def test_hand_edit_through_the_library_is_detected(data: Path) -> None:
     assert data.read_bytes() == edits[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: store.update compares the file with what it read before writing the temp "
-    "file, not just before os.replace: a hand edit saved while the temp file is written and "
-    "fsynced is silently overwritten",
-)
 def test_hand_edit_during_the_temp_file_write_is_not_overwritten(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -101,11 +101,6 @@ def test_missing_file_is_refused_and_not_created(args: list[str], tmp_path: Path
         pytest.param(
             SIGN,
             id="sign",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: sign in a missing directory exits 5 with 'cannot create the lock "
-                "file' instead of 3 'no such file' like every other command",
-            ),
         ),
     ],
 )
@@ -349,11 +344,6 @@ def test_chmod_failure_leaves_the_file_unchanged(
     assert_refused_in_process(result, 5, data, before, "Operation not permitted")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: an OSError from fcntl.flock other than EWOULDBLOCK (ENOLCK on NFS, EOPNOTSUPP "
-    "on some FUSE filesystems) escapes store._try_lock and ends as internal error, exit 70",
-)
 def test_lock_that_cannot_be_taken_is_refused_not_internal(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -564,11 +554,6 @@ def test_file_mode_is_kept(mode: int, data: Path) -> None:
 
 
 @pytest.mark.skipif(not ROOT, reason="only root can give the file to another owner")
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: write_atomic copies the mode but not the owner and group onto the temp file, "
-    "so a shared (group-writable) file changes group, and root's edit takes the file over",
-)
 def test_file_owner_and_group_are_kept(data: Path) -> None:
     """The rewritten file keeps its owner and group, as it keeps its mode."""
     os.chown(data, 1234, 1234)

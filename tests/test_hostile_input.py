@@ -791,11 +791,6 @@ def test_arguments_are_echoed_with_escapes_visible(
     assert temp_files(tmp_path) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: store._expected_choices only picks quoted choices out of pydantic's ctx, so "
-    "Literal[1] reads 'schema_version: expected one of , got 2'",
-)
 def test_wrong_schema_version_names_the_supported_version() -> None:
     """The message says which schema version this unionstate reads."""
     edit = S.replace("schema_version: 1", "schema_version: 2")

@@ -14,6 +14,7 @@ import contextlib
 import difflib
 import gc
 import json
+import math
 import os
 import re
 import stat
@@ -332,7 +333,8 @@ def _show(value: Any) -> str:
 
 
 def _expected_choices(ctx: Mapping[str, Any]) -> str:
-    return ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+    expected = str(ctx.get("expected", ""))
+    return ", ".join(re.findall(r"'([^']*)'", expected)) or expected
 
 
 def _describe(error: Mapping[str, Any], data_loc: Loc) -> str:
@@ -677,11 +679,18 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a reader sees the old bytes or the new, never a mix."""
+def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
+    """Replace `path` with `data` so that a reader sees the old bytes or the new, never a mix.
+
+    With `expect` (the `cache.digest` of the bytes the caller read), the file is checked
+    once more just before the rename, so that a hand edit saved meanwhile is never lost.
+    """
     target = path.resolve()  # through a symlink: the link stays a link, the target changes
+    owner: tuple[int, int] | None = None
     try:
-        mode = stat.S_IMODE(target.stat().st_mode)
+        status = target.stat()
+        mode = stat.S_IMODE(status.st_mode)
+        owner = (status.st_uid, status.st_gid)
     except FileNotFoundError:
         mode = 0o644
     except OSError as exc:
@@ -696,6 +705,12 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if owner is not None and hasattr(os, "chown"):
+            # Keep a shared file's owner and group; only root may give a file away.
+            with contextlib.suppress(OSError):
+                os.chown(tmp, *owner)
+        if expect is not None and cache.digest(read_bytes(target)) != expect:
+            raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
         os.replace(tmp, target)
         tmp = None
     except OSError as exc:
@@ -728,9 +743,10 @@ def lock_path(path: Path) -> Path:
 
 def _lock_timeout() -> float:
     try:
-        return float(os.environ.get("UNIONSTATE_LOCK_TIMEOUT", LOCK_TIMEOUT))
+        timeout = float(os.environ.get("UNIONSTATE_LOCK_TIMEOUT", LOCK_TIMEOUT))
     except ValueError:
         return LOCK_TIMEOUT
+    return timeout if math.isfinite(timeout) and timeout >= 0 else LOCK_TIMEOUT
 
 
 @contextlib.contextmanager
@@ -759,6 +775,8 @@ if os.name == "posix":
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
+        except OSError as exc:  # e.g. ENOLCK on NFS: the file cannot be locked at all
+            raise WriteFailed(f"cannot lock the data file: {exc.strerror or exc}") from None
         return True
 
 else:  # pragma: no cover - exercised on Windows only
@@ -792,6 +810,10 @@ def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, D
     refuse). Returns (before, after); when `after` serialises to the same bytes, the
     file is not rewritten.
     """
+    try:
+        path.stat()
+    except OSError:
+        read_bytes(path)  # the same DataError ("no such file", ...) as every reading command
     with locked(path):
         raw, status = _read(path)
         content = cache.digest(raw)  # all that is needed of the old bytes after loading
@@ -804,9 +826,7 @@ def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, D
         written = cache.digest(data)
         if written == content:
             return before, after
-        if cache.digest(read_bytes(path)) != content:
-            raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
-        write_atomic(path, data)
+        write_atomic(path, data, expect=content)
         if plain is not None and len(data) >= cache.MIN_BYTES:
             del data
             _remember(path, written, plain)
