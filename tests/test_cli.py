@@ -26,7 +26,7 @@ import typer
 import yaml
 from typer.testing import CliRunner, Result
 
-from unionstate import __version__, store, updates
+from unionstate import __version__, cli, store, updates
 from unionstate.cli import app
 from unionstate.models import ConditionStatus, RoadmapStatus
 
@@ -1380,3 +1380,50 @@ def test_python_m_unionstate_version() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"unionstate {__version__}\n"
+
+
+# --------------------------------------------------------------------- row limit
+
+
+def test_list_limit_cuts_rows_and_says_so_on_stderr(data: Path) -> None:
+    result = run(data, "list", "--limit", "2")
+    assert result.exit_code == 0
+    assert ids(result.stdout) == ["macroeconomic-policy", "monetary-policy"]
+    assert "showing 2 of 31 roadmaps" in result.stderr
+
+
+def test_the_shipped_data_is_never_cut_in_a_terminal_table(data: Path) -> None:
+    result = run(data, "list", env=TERMINAL)
+    assert result.exit_code == 0
+    assert "showing" not in result.stderr
+    assert "31 of 31 roadmaps" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "shown", "note"),
+    [
+        (["list"], TERMINAL, 3, True),  # a terminal table stops at the default limit
+        (["list"], {}, 31, False),  # piped rows are never cut by default
+        (["list", "--json"], TERMINAL, 31, False),  # nor is JSON
+        (["list", "--limit", "0"], TERMINAL, 31, False),  # 0 shows everything
+    ],
+)
+def test_default_row_limit_applies_only_to_terminal_tables(
+    data: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    shown: int,
+    note: bool,
+) -> None:
+    monkeypatch.setattr(cli, "TABLE_LIMIT", 3)
+    result = run(data, *args, env=env)
+    assert result.exit_code == 0
+    if "--json" in args:
+        count = len(json.loads(result.stdout))
+    elif env:
+        count = len(re.findall(r"^│\s*\d+ │", ANSI.sub("", result.stdout), re.MULTILINE))
+    else:
+        count = len(ids(result.stdout))
+    assert count == shown
+    assert ("showing 3 of 31 roadmaps" in result.stderr) is note

@@ -300,6 +300,9 @@ def main_options(
 # --------------------------------------------------------------------- read commands
 
 
+TABLE_LIMIT = 500  # rows of a terminal table by default; never reached by the shipped data
+
+
 @app.command("list")
 def list_roadmaps(
     ctx: typer.Context,
@@ -329,6 +332,15 @@ def list_roadmaps(
             help="The state on this date, rebuilt from the histories.",
         ),
     ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help=f"Show at most this many rows; 0 for all [all, except a terminal table: "
+            f"{TABLE_LIMIT}].",
+            show_default=False,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """List roadmaps with status, open conditions and last event.
@@ -347,13 +359,19 @@ def list_roadmaps(
         condition=condition,
         search=search,
     )
+    total = len(rows)
+    if limit is None and s.tables and not json_out:
+        limit = TABLE_LIMIT  # thousands of table rows help nobody and take seconds to lay out
+    if limit and total > limit:
+        rows = rows[:limit]
+        s.say(f"showing {limit} of {total} roadmaps; --limit 0 shows all")
     if json_out:
         s.plain(render.to_json([render.roadmap_row(r) for r in rows]))
     elif s.tables:
         from unionstate.tables import roadmap_cards, roadmap_table
 
         when = as_of or dataset.as_of
-        title = f"{len(rows)} of {len(dataset.roadmaps)} roadmaps, {when}"
+        title = f"{total} of {len(dataset.roadmaps)} roadmaps, {when}"
         console = s.console()
         # Below 80 columns a seven-column table would have to cut cells: one card per row.
         layout = roadmap_table if console.width >= 80 else roadmap_cards
