@@ -77,18 +77,35 @@ def _revalidate(data: dict[str, Any]) -> Dataset:
         raise Refused("the change would make the data invalid:\n" + "\n".join(problems)) from None
 
 
+def _editable(dataset: Dataset) -> dict[str, Any]:
+    """The dataset's fields, lists copied, for building the next state.
+
+    Records stay the validated models they are (pydantic does not re-validate model
+    instances); a change replaces only the records it touches with plain dicts, so the
+    new state re-validates those and every cross-record rule, without copying the rest.
+    """
+    return {name: list(value) if isinstance(value, list) else value for name, value in dataset}
+
+
+def _replace(records: list[Any], index: int) -> dict[str, Any]:
+    """Swap records[index] (a model) for a plain, editable copy of it, and return that."""
+    plain: dict[str, Any] = records[index].model_dump()
+    records[index] = plain
+    return plain
+
+
 def _source_id(data: dict[str, Any], given: str | None) -> tuple[list[str], str | None]:
     """Resolve --source to a source id, adding a source entry for a new URL."""
     if not given:
         return [], None
-    sources: list[dict[str, Any]] = data["sources"]
+    sources: list[Any] = data["sources"]  # validated Source models
     if re.match(r"^https?://", given):
         for source in sources:
-            if source["url"] == given:
-                return [source["id"]], None
+            if source.url == given:
+                return [source.id], None
         host = (urlsplit(given).hostname or "source").removeprefix("www.")
         stem = re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "source"
-        taken = {s["id"] for s in sources}
+        taken = {s.id for s in sources}
         n = 1
         while f"{stem}-{n}" in taken:
             n += 1
@@ -96,9 +113,9 @@ def _source_id(data: dict[str, Any], given: str | None) -> tuple[list[str], str 
         sources.append({"id": new_id, "publisher": host, "url": given, "title": None, "date": None})
         return [new_id], new_id
     for source in sources:
-        if source["id"] == given:
+        if source.id == given:
             return [given], None
-    hint = _did_you_mean(given, (s["id"] for s in sources))
+    hint = _did_you_mean(given, (s.id for s in sources))
     raise Refused(f"unknown source {given!r}{hint} (give a source id or an http(s) URL)")
 
 
@@ -141,9 +158,9 @@ def transition(
         if roadmap not in roadmaps:
             roadmaps.append(roadmap)
 
-    data = dataset.model_dump()
+    data = _editable(dataset)
     sources, new_source = _source_id(data, entry.source)
-    by_id = {r["id"]: r for r in data["roadmaps"]}
+    index = {r.id: i for i, r in enumerate(dataset.roadmaps)}
     outcome = Outcome(dataset=dataset, new_source=new_source)
     refusals: list[str] = []
     for roadmap in roadmaps:
@@ -175,7 +192,7 @@ def transition(
         note = entry.note or _DEFAULT_NOTES.get(action) or f"Blocked by condition {condition}."
         if override:
             note += f" [signed with --force although {override}]"
-        record = by_id[roadmap.id]
+        record = _replace(data["roadmaps"], index[roadmap.id])
         if action == "block" and condition not in record["linked_conditions"]:
             record["linked_conditions"].append(condition)
         record["status"] = target
@@ -220,10 +237,10 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
     bad = _check_date(entry, today, condition.history[-1].date, f"condition {condition.id}")
     if bad:
         raise Refused(bad)
-    data = dataset.model_dump()
+    data = _editable(dataset)
     sources, new_source = _source_id(data, entry.source)
     outcome = Outcome(dataset=dataset, changed=[condition.id], new_source=new_source)
-    record = next(c for c in data["conditions"] if c["id"] == condition.id)
+    record = _replace(data["conditions"], dataset.conditions.index(condition))
     record["status"] = ConditionStatus.RESOLVED
     record["history"].append(
         {
@@ -237,7 +254,7 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
         condition.id
     }
     refusals = []
-    for roadmap, raw in zip(dataset.roadmaps, data["roadmaps"], strict=True):
+    for i, roadmap in enumerate(dataset.roadmaps):
         if roadmap.status is not B or condition.id not in roadmap.linked_conditions:
             continue
         if still_open & set(roadmap.linked_conditions):
@@ -247,6 +264,7 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
                 f"{entry.on} is before {_label(roadmap)}'s last event ({roadmap.last_event.date})"
             )
             continue
+        raw = _replace(data["roadmaps"], i)
         raw["status"] = P
         raw["history"].append(
             {
