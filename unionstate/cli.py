@@ -19,7 +19,14 @@ import typer
 from typer.core import TyperGroup
 
 from unionstate import __version__, queries, render, store, updates
-from unionstate.errors import ExitCode, Refused, UnionStateError
+from unionstate.errors import (
+    DataError,
+    ExitCode,
+    Refused,
+    UnionStateError,
+    UsageError,
+    WriteFailed,
+)
 from unionstate.models import SCHEMA_VERSION, Dataset, RoadmapStatus
 
 if TYPE_CHECKING:
@@ -608,8 +615,6 @@ def _progress_chart(
     json_out: bool,
 ) -> None:
     if roadmap:
-        from unionstate.errors import UsageError
-
         raise UsageError("--chart counts all roadmaps: leave out ROADMAP")
     start = since.replace(day=1) if since else None
     months = [
@@ -643,8 +648,6 @@ def validate(
 
     Example: unionstate validate data/roadmaps.yaml
     """
-    from unionstate.errors import DataError
-
     s = session(ctx)
     problems: list[str] = []
     for target in paths or [s.data_file().path]:
@@ -906,8 +909,6 @@ def init(
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from unionstate.errors import WriteFailed
-
         raise WriteFailed(f"{target.parent}: cannot create: {exc.strerror or exc}") from None
     store.write_atomic(target, data)
     s.say(f"wrote a working copy of the dataset to {target}")
