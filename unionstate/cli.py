@@ -245,7 +245,15 @@ def complete_source(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
     return queries.source_choices(dataset, incomplete) if dataset else []
 
 
-DateOpt = Annotated[dt.date | None, typer.Option(parser=parse_date, metavar="YYYY-MM-DD")]
+AsOfOpt = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_date,
+        metavar="YYYY-MM-DD",
+        help="The state on this date, rebuilt from the histories.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 OnOpt = Annotated[
     dt.date | None,
@@ -330,15 +338,7 @@ def list_roadmaps(
     search: Annotated[
         str | None, typer.Option(help="Only titles or notes containing this text.")
     ] = None,
-    as_of: Annotated[
-        dt.date | None,
-        typer.Option(
-            "--as-of",
-            parser=parse_date,
-            metavar="YYYY-MM-DD",
-            help="The state on this date, rebuilt from the histories.",
-        ),
-    ] = None,
+    as_of: AsOfOpt = None,
     limit: Annotated[
         int | None,
         typer.Option(
@@ -474,15 +474,7 @@ def conditions(ctx: typer.Context, json_out: JsonOpt = False) -> None:
 @app.command()
 def summary(
     ctx: typer.Context,
-    as_of: Annotated[
-        dt.date | None,
-        typer.Option(
-            "--as-of",
-            parser=parse_date,
-            metavar="YYYY-MM-DD",
-            help="Rebuild the state on this date from the histories.",
-        ),
-    ] = None,
+    as_of: AsOfOpt = None,
     svg: Annotated[
         Path | None,
         typer.Option(
