@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -168,4 +169,14 @@ def shipped() -> Path:
     path = REPO_ROOT / "data" / "roadmaps.yaml"
     if not path.is_file():
         pytest.skip(f"{path} does not exist yet")
+    return path
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shipped dataset in tmp_path, also set as UNIONSTATE_DATA."""
+    path = tmp_path / "work" / "roadmaps.yaml"
+    path.parent.mkdir()
+    shutil.copyfile(REPO_ROOT / "data" / "roadmaps.yaml", path)
+    monkeypatch.setenv("UNIONSTATE_DATA", str(path))
     return path

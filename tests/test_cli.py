@@ -71,16 +71,6 @@ TERMINAL = {"TTY_COMPATIBLE": "1", "COLUMNS": "200"}
 # ------------------------------------------------------------------------ helpers
 
 
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped dataset in tmp_path, also set as UNIONSTATE_DATA."""
-    path = tmp_path / "work" / "roadmaps.yaml"
-    path.parent.mkdir()
-    shutil.copyfile(SHIPPED, path)
-    monkeypatch.setenv("UNIONSTATE_DATA", str(path))
-    return path
-
-
 def run(data: Path | None, *args: str, env: Mapping[str, str | None] | None = None) -> Result:
     """Run `unionstate [--data DATA] ARGS`; it may fail, but never with a traceback."""
     argv = ["--data", str(data), *args] if data is not None else list(args)

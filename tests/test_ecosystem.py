@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -35,16 +34,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 import readme  # noqa: E402
 
 CLEAN = ("TTY_COMPATIBLE", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "UNIONSTATE_DEBUG")
-
-
-@pytest.fixture
-def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the shipped dataset, set as UNIONSTATE_DATA."""
-    path = tmp_path / "work" / "roadmaps.yaml"
-    path.parent.mkdir()
-    shutil.copyfile(SHIPPED, path)
-    monkeypatch.setenv("UNIONSTATE_DATA", str(path))
-    return path
 
 
 def run(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
