@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from unionstate import store
-from unionstate.models import Dataset
+from unionstate import models, store
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,7 +158,7 @@ def data_file(tmp_path: Path, minimal_data: dict[str, Any]) -> Path:
     """The minimal dataset saved in canonical form to a file in tmp_path."""
     path = tmp_path / "data" / "roadmaps.yaml"
     path.parent.mkdir()
-    store.save(Dataset.model_validate(minimal_data), path)
+    store.save(models.validate(minimal_data), path)
     return path
 
 

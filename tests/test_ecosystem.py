@@ -21,7 +21,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
-from unionstate import queries, render, store
+from unionstate import models, queries, render, store
 from unionstate.cli import app
 from unionstate.models import Dataset, json_schema
 
@@ -162,7 +162,7 @@ def test_a_missing_data_file_gives_no_completions(tmp_path: Path) -> None:
 
 
 def test_roadmap_choices_is_a_pure_function(minimal_data: dict[str, Any]) -> None:
-    dataset = Dataset.model_validate(minimal_data)
+    dataset = models.validate(minimal_data)
     assert queries.roadmap_choices(dataset, "") == [
         ("gas-market", "Single gas market"),
         ("customs", "Customs"),
@@ -406,7 +406,7 @@ def test_the_readme_embeds_the_current_summary_svg() -> None:
 
 def small(minimal_data: dict[str, Any], **changes: Any) -> Dataset:
     """The minimal dataset with top-level fields replaced."""
-    return Dataset.model_validate({**minimal_data, **changes})
+    return models.validate({**minimal_data, **changes})
 
 
 def test_progress_by_month_counts_each_status_at_each_month_end(

@@ -13,7 +13,7 @@ import re
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -550,63 +550,67 @@ def _hostile_dataset() -> Dataset:
         return f"{ident}{EVIL}"
 
     sources = [
-        s.model_copy(
-            update={
+        replace(
+            s,
+            **{
                 "id": rename(s.id),
                 "publisher": evil("publisher"),
                 "url": "https://x.example/" + EVIL,
                 "title": evil("source title"),
                 "reprint_of": evil("reprint"),
-            }
+            },
         )
         for s in good.sources
     ]
 
     def events(history: list) -> list:  # type: ignore[type-arg]
         return [
-            e.model_copy(update={"note": evil("note"), "sources": [rename(x) for x in e.sources]})
+            replace(e, **{"note": evil("note"), "sources": [rename(x) for x in e.sources]})
             for e in history
         ]
 
     conditions = [
-        c.model_copy(
-            update={
+        replace(
+            c,
+            **{
                 "id": rename(c.id),
                 "title": evil("condition"),
                 "description": evil("description"),
                 "history": events(c.history),
                 "sources": [rename(x) for x in c.sources],
-            }
+            },
         )
         for c in good.conditions
     ]
     milestones = [
-        m.model_copy(
-            update={
+        replace(
+            m,
+            **{
                 "reported": evil("reported"),
                 "speaker": evil("speaker"),
                 "note": evil("note"),
                 "sources": [rename(x) for x in m.sources],
-            }
+            },
         )
         for m in good.milestones
     ]
     roadmaps = [
-        r.model_copy(
-            update={
+        replace(
+            r,
+            **{
                 "id": rename(r.id),
                 "title": evil("title"),
                 "sphere": evil("sphere"),
                 "notes": evil("notes"),
                 "linked_conditions": [rename(x) for x in r.linked_conditions],
                 "history": events(r.history),
-            }
+            },
         )
         for r in good.roadmaps
     ]
-    return Dataset.model_construct(
+    return replace(
+        good,
         **{
-            **dict(good),
             "title": evil("dataset"),
             "description": evil("description"),
             "numbering": evil("numbering"),
@@ -614,7 +618,7 @@ def _hostile_dataset() -> Dataset:
             "conditions": conditions,
             "milestones": milestones,
             "roadmaps": roadmaps,
-        }
+        },
     )
 
 

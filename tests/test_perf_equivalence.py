@@ -15,6 +15,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unionstate import cache, fastyaml, store
+from unionstate import cache, fastyaml, models, store
 from unionstate.errors import DataError
 from unionstate.models import Dataset
 
@@ -177,7 +178,7 @@ def datasets(draw: st.DrawFn, text: st.SearchStrategy[str] = TEXT) -> Dataset:
         }
         for sid in source_ids
     ]
-    return Dataset.model_validate(
+    return models.validate(
         {
             "schema_version": 1,
             "title": draw(line),
@@ -206,7 +207,7 @@ def test_the_fast_writer_writes_the_reference_bytes(dataset: Dataset) -> None:
 @given(datasets())
 def test_written_bytes_reload_with_the_strict_loader(dataset: Dataset) -> None:
     raw = store.dumps(dataset)
-    assert Dataset.model_validate(strict_parse(raw)) == dataset
+    assert models.validate(strict_parse(raw)) == dataset
     assert store.loads(raw, "x") == dataset
 
 
@@ -373,7 +374,7 @@ def test_the_fast_reader_never_disagrees_with_the_strict_parser(
     assert fast == strict
 
 
-SMALL = Dataset.model_validate(
+SMALL = models.validate(
     {
         "schema_version": 1,
         "title": "Small",
@@ -424,11 +425,10 @@ SMALL = Dataset.model_validate(
 
 
 def big_copy(shipped: Path, tmp_path: Path) -> Path:
-    """A private copy of the shipped dataset: big enough to be cached."""
+    """A private copy of the shipped dataset, which no cache entry matches yet."""
     path = tmp_path / "data" / "roadmaps.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(shipped.read_bytes())
-    assert path.stat().st_size >= cache.MIN_BYTES
     return path
 
 
@@ -438,13 +438,25 @@ def entries(directory: Path) -> list[Path]:
 
 
 def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make any parse of YAML fail, to show that a load came from the cache."""
+    """Make any parse of YAML, or any validation, fail: to show a load came from the cache."""
 
     def refuse(*args: Any) -> Any:
-        raise AssertionError("parsed, although the cache holds these bytes")
+        raise AssertionError("parsed or validated, although the cache holds these bytes")
 
     monkeypatch.setattr(store, "_parse_fast", refuse)
     monkeypatch.setattr(store, "parse", refuse)
+    monkeypatch.setattr(store, "validate", refuse)
+
+
+def rewrite(entry: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change an entry's data and, like a writer with a bug would, hash it afresh."""
+    header, body = entry.read_text(encoding="utf-8").split("\n", 1)
+    data = json.loads(body)
+    change(data)
+    new_body = json.dumps(data).encode()
+    identity = json.loads(header)
+    identity["body"] = cache.digest(new_body)
+    entry.write_bytes(json.dumps(identity).encode() + b"\n" + new_body)
 
 
 def test_a_second_load_comes_from_the_cache(
@@ -598,10 +610,32 @@ def test_the_cache_can_be_turned_off(
     assert not _private_cache.exists()
 
 
-def test_small_files_are_not_cached(data_file: Path, _private_cache: Path) -> None:
-    assert data_file.stat().st_size < cache.MIN_BYTES
-    store.load(data_file)
-    assert entries(_private_cache) == []
+def test_a_small_file_is_cached_too(
+    data_file: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a tiny file is worth an entry: a hit needs neither YAML nor pydantic."""
+    first = store.load(data_file)
+    assert len(entries(_private_cache)) == 1
+    no_parsing(monkeypatch)
+    assert store.load(data_file) == first
+
+
+def test_a_cache_hit_builds_no_validator(
+    shipped: Path, tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What makes a warm start fast: pydantic's validators are never built for a hit."""
+    path = big_copy(shipped, tmp_path)
+    first = store.load(path)
+    monkeypatch.setattr(models, "_VALIDATOR", [])
+    assert store.load(path) == first
+    assert models._VALIDATOR == []
+
+
+@given(datasets())
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+def test_trusted_rebuilds_exactly_the_dataset_that_was_cached(dataset: Dataset) -> None:
+    """The cache's round trip: canonical plain data, as JSON, rebuilt without validation."""
+    assert models.trusted(json.loads(store._json(store.to_plain(dataset)))) == dataset
 
 
 def test_an_update_leaves_an_entry_for_the_new_bytes(
@@ -610,7 +644,7 @@ def test_an_update_leaves_an_entry_for_the_new_bytes(
     path = big_copy(shipped, tmp_path)
 
     def retitle(dataset: Dataset) -> Dataset:
-        return Dataset.model_validate({**dataset.model_dump(), "title": "Retitled"})
+        return models.validate({**models.fields_of(dataset), "title": "Retitled"})
 
     _, after = store.update(path, retitle)
     no_parsing(monkeypatch)
@@ -626,17 +660,44 @@ def test_the_number_of_entries_is_bounded(
     assert len(entries(_private_cache)) == cache.MAX_ENTRIES
 
 
-def test_a_load_from_the_cache_still_validates(
+def test_an_entry_changed_after_it_was_written_is_a_miss(
     shipped: Path, tmp_path: Path, _private_cache: Path
 ) -> None:
-    """An entry that no longer validates (say, after a schema change) falls back to parsing."""
+    """The entry's data must still hash to what its header says (a bit flip, an edit)."""
     path = big_copy(shipped, tmp_path)
     expected = store.load(path)
     (entry,) = entries(_private_cache)
-    header, body = entry.read_text(encoding="utf-8").split("\n", 1)
-    data = json.loads(body)
+    raw = entry.read_bytes()
+    entry.write_bytes(raw.replace(b"Monetary policy", b"Monetary polic!", 1))
+    assert entry.read_bytes() != raw
+    assert store.load(path) == expected
+
+
+def _unknown_field(data: dict[str, Any]) -> None:
     data["unknown_field"] = 1
-    entry.write_text(header + "\n" + json.dumps(data), encoding="utf-8")
+
+
+def _bad_date(data: dict[str, Any]) -> None:
+    data["roadmaps"][0]["history"][0]["date"] = "the first of May"
+
+
+def _bad_status(data: dict[str, Any]) -> None:
+    data["roadmaps"][0]["status"] = "frozen"
+
+
+def _missing_field(data: dict[str, Any]) -> None:
+    del data["roadmaps"][0]["title"]
+
+
+@pytest.mark.parametrize("change", [_unknown_field, _bad_date, _bad_status, _missing_field])
+def test_an_entry_that_does_not_fit_the_records_is_a_miss(
+    shipped: Path, tmp_path: Path, _private_cache: Path, change: Callable[[dict[str, Any]], None]
+) -> None:
+    """Data of another shape (a writer's bug, an old format) falls back to parsing."""
+    path = big_copy(shipped, tmp_path)
+    expected = store.load(path)
+    (entry,) = entries(_private_cache)
+    rewrite(entry, change)
     assert store.load(path) == expected
 
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from unionstate import store
+from unionstate import models, store
 from unionstate.errors import Busy, Refused, WriteFailed
 from unionstate.models import Dataset, DatePrecision
 
 
 def retitled(dataset: Dataset, title: str) -> Dataset:
     """A re-validated copy of `dataset` with a new title."""
-    return Dataset.model_validate({**dataset.model_dump(), "title": title})
+    return models.validate({**models.fields_of(dataset), "title": title})
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -40,14 +40,14 @@ def test_the_shipped_file_is_in_canonical_form(shipped: Path) -> None:
 
 
 def test_dumps_is_deterministic(minimal_data: dict[str, Any]) -> None:
-    first = store.dumps(Dataset.model_validate(minimal_data))
-    second = store.dumps(Dataset.model_validate(minimal_data))
+    first = store.dumps(models.validate(minimal_data))
+    second = store.dumps(models.validate(minimal_data))
     assert first == second
     assert store.dumps(store.loads(first, "x")) == first
 
 
 def test_save_then_load_round_trips(minimal_data: dict[str, Any], tmp_path: Path) -> None:
-    dataset = Dataset.model_validate(minimal_data)
+    dataset = models.validate(minimal_data)
     path = tmp_path / "roadmaps.yaml"
     store.save(dataset, path)
     assert store.load(path) == dataset
@@ -64,7 +64,7 @@ def test_a_long_value_stays_on_one_line(minimal_data: dict[str, Any], data_file:
     notes = " ".join(f"word{i}" for i in range(600))
     minimal_data["roadmaps"][1]["notes"] = notes
     minimal_data["roadmaps"][1]["title"] = "A long title " * 40
-    text = store.dumps(Dataset.model_validate(minimal_data)).decode()
+    text = store.dumps(models.validate(minimal_data)).decode()
     assert f"  notes: {notes}\n" in text
     assert text.count("\n") == short_lines
 
@@ -89,7 +89,7 @@ def test_date_precision_is_written_only_when_not_a_day(
         record["date_precision"] = precision
     minimal_data["roadmaps"][1]["history"][0].pop("date_precision")
     minimal_data["roadmaps"][2]["history"][0].pop("date_precision")
-    dataset = Dataset.model_validate(minimal_data)
+    dataset = models.validate(minimal_data)
     text = store.dumps(dataset).decode()
     found = [line.strip() for line in text.splitlines() if "date_precision" in line]
     assert found == ([expected_line] * 3 if expected_line else [])
@@ -111,7 +111,7 @@ ROUND_TRIP_TEXT = [
 def test_any_text_round_trips(minimal_data: dict[str, Any], text: str) -> None:
     """Text that looks like another YAML type is still text after save and load."""
     minimal_data["roadmaps"][2]["notes"] = text
-    dataset = Dataset.model_validate(minimal_data)
+    dataset = models.validate(minimal_data)
     assert store.loads(store.dumps(dataset), "x").roadmaps[2].notes == text
 
 
@@ -120,7 +120,7 @@ def test_text_that_yaml_12_reads_as_a_number_round_trips(
     minimal_data: dict[str, Any], text: str
 ) -> None:
     minimal_data["roadmaps"][2]["notes"] = text
-    dataset = Dataset.model_validate(minimal_data)
+    dataset = models.validate(minimal_data)
     assert store.loads(store.dumps(dataset), "x").roadmaps[2].notes == text
 
 
@@ -131,7 +131,7 @@ def test_a_numeric_looking_source_id_round_trips(
     minimal_data["milestones"][0]["sources"] = ["08"]
     minimal_data["conditions"][0]["history"][0]["sources"] = ["08"]
     minimal_data["roadmaps"][0]["history"][0]["sources"] = ["08"]
-    dataset = Dataset.model_validate(minimal_data)
+    dataset = models.validate(minimal_data)
     path = tmp_path / "roadmaps.yaml"
     store.save(dataset, path)
     assert store.load(path) == dataset
@@ -142,7 +142,7 @@ def test_a_numeric_looking_source_id_round_trips(
 
 def test_saving_keeps_the_file_mode(minimal_data: dict[str, Any], data_file: Path) -> None:
     data_file.chmod(0o640)
-    store.save(retitled(Dataset.model_validate(minimal_data), "Changed"), data_file)
+    store.save(retitled(models.validate(minimal_data), "Changed"), data_file)
     assert stat.S_IMODE(data_file.stat().st_mode) == 0o640
     assert store.load(data_file).title == "Changed"
 
@@ -153,7 +153,7 @@ def test_saving_through_a_symlink_changes_the_target_and_keeps_the_link(
     link = tmp_path / "elsewhere" / "roadmaps.yaml"
     link.parent.mkdir()
     link.symlink_to(data_file)
-    store.save(retitled(Dataset.model_validate(minimal_data), "Through the link"), link)
+    store.save(retitled(models.validate(minimal_data), "Through the link"), link)
     assert link.is_symlink()
     assert link.resolve() == data_file.resolve()
     assert store.load(data_file).title == "Through the link"
@@ -167,7 +167,7 @@ def test_a_read_only_file_is_refused_and_unchanged(
     before = data_file.read_bytes()
     data_file.chmod(0o444)
     with pytest.raises(WriteFailed) as caught:
-        store.save(retitled(Dataset.model_validate(minimal_data), "Changed"), data_file)
+        store.save(retitled(models.validate(minimal_data), "Changed"), data_file)
     assert "read-only" in caught.value.message
     assert data_file.read_bytes() == before
     assert leftovers(data_file.parent) == []
@@ -200,7 +200,7 @@ def test_a_failed_write_leaves_the_old_bytes_and_no_temp_file(
     expected: str,
 ) -> None:
     before = data_file.read_bytes()
-    changed = retitled(Dataset.model_validate(minimal_data), "Changed")
+    changed = retitled(models.validate(minimal_data), "Changed")
     monkeypatch.setattr(target, attribute, _fail(code, expected))
     with pytest.raises(WriteFailed) as caught:
         store.save(changed, data_file)
@@ -215,7 +215,7 @@ def test_a_write_failure_is_reported_only_when_the_old_bytes_remain(
     minimal_data: dict[str, Any], data_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = data_file.read_bytes()
-    changed = retitled(Dataset.model_validate(minimal_data), "Changed")
+    changed = retitled(models.validate(minimal_data), "Changed")
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
@@ -237,7 +237,7 @@ def test_a_write_failure_is_reported_only_when_the_old_bytes_remain(
 
 def test_update_writes_the_changed_dataset(minimal_data: dict[str, Any], data_file: Path) -> None:
     before, after = store.update(data_file, lambda dataset: retitled(dataset, "Updated"))
-    assert before == Dataset.model_validate(minimal_data)
+    assert before == models.validate(minimal_data)
     assert after.title == "Updated"
     assert data_file.read_bytes() == store.dumps(after)
     assert leftovers(data_file.parent) == []

@@ -1,18 +1,19 @@
-"""A best-effort cache of parsed data files, so that a large file is not parsed twice.
+"""A best-effort cache of validated data files, so that a file is parsed and checked once.
 
 Private to `store` (nothing else imports it). One entry per data file, in the user's cache
 directory (``$UNIONSTATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/unionstate`` or the platform's
 equivalent; ``UNIONSTATE_CACHE=0`` turns it off). An entry is JSON, never pickle: a first
-line naming the file's identity — size, mtime_ns, inode and the SHA-256 of its bytes —
-and the fingerprint of the code that parsed it, then the plain data that validates to the
-file's dataset. `store` validates that data with pydantic on every load, exactly as it
-validates a freshly parsed file; the cache only saves the parsing.
+line naming the file's identity — size, mtime_ns, inode and the SHA-256 of its bytes —,
+the fingerprint of the code that checked it and the SHA-256 of the rest, then the plain
+data of the dataset that the file validated to. `store` rebuilds the dataset from it
+without parsing the YAML or running pydantic.
 
 An entry is used only when every part of the identity matches the bytes just read, so a
-hand edit that keeps the size and the modification time is still seen. Every failure
-here (read-only or missing directory, a corrupt or foreign entry) is a cache miss, never
-an error. On POSIX, entries are read only from a directory and files that the user owns
-and that nobody else may write.
+hand edit that keeps the size and the modification time is still seen, and only when its
+data still has the hash it was written with. Every failure here (read-only or missing
+directory, a corrupt or foreign entry) is a cache miss, never an error. On POSIX, entries
+are read only from a directory and files that the user owns and that nobody else may
+write.
 """
 
 from __future__ import annotations
@@ -28,9 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2  # 2: the data is validated, and its hash is in the header
 MAX_ENTRIES = 8  # data files remembered; the least recently written go first
-MIN_BYTES = 32 * 1024  # smaller files parse faster than an entry is read
 STALE_TEMP_NS = 3600 * 10**9  # a temp file this old belongs to no live writer
 
 
@@ -104,7 +104,8 @@ def lookup(data_path: Path, st: os.stat_result, content: str, code: str) -> byte
             wanted = _identity(data_path, st, content)
             if header.get("identity") != wanted or header.get("code") != code:
                 return None
-            return handle.read()
+            body = handle.read()
+            return body if header.get("body") == digest(body) else None
     except Exception:  # unreadable, not JSON, nested past the recursion limit...: a miss
         return None
 
@@ -121,11 +122,12 @@ def store(
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not _trusted(directory.stat()):
             return
-        header = {"identity": _identity(data_path, st, content), "code": code}
+        data = body()
+        header = {"identity": _identity(data_path, st, content), "code": code, "body": digest(data)}
         fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "wb") as handle:
             handle.write(json.dumps(header).encode("utf-8") + b"\n")
-            handle.write(body())
+            handle.write(data)
         os.replace(tmp, _entry_path(directory, data_path))
         tmp = None
         _prune(directory)

@@ -1,30 +1,28 @@
-"""The data model: pydantic v2 records for the dataset, with every cross-record rule.
+"""The data model: plain dataclass records for the dataset, and every rule they obey.
 
-No I/O here. `Dataset.model_validate(data)` either returns a dataset that obeys every
-rule below, or raises `pydantic.ValidationError`; cross-record problems arrive as one
-`value_error` whose `ctx["error"]` is a `CrossRecordError` listing each problem with
-the location (a pydantic-style `loc`) of the offending value.
+No I/O here, and no pydantic at import time: a command that reads a dataset the cache
+has already seen builds these records directly (`trusted`) and never pays for building
+validators. `validate(data)` checks plain data with pydantic (imported on first use) and
+either returns a dataset that obeys every rule below, or raises `Invalid`, whose
+`errors` are pydantic's error dicts. Cross-record problems arrive as one `value_error`
+whose `ctx["error"]` is a `CrossRecordError` listing each problem with the location (a
+pydantic-style `loc`) of the offending value.
+
+The field rules live in the annotations (`Slug`, `Line`, `Day`, ...): `Annotated` types
+whose `_Rule` metadata tells pydantic how to check them, and `json_schema()` how to
+describe them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
-from typing import Annotated, Any, Literal
-
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    model_validator,
-)
+from typing import Annotated, Any, ClassVar, Literal
 
 SCHEMA_VERSION = 1
 
@@ -72,6 +70,7 @@ UNRESOLVED = frozenset({RoadmapStatus.PENDING, RoadmapStatus.BLOCKED})
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + _BIDI + "]")
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_URL = re.compile(r"^https?://[^\s/]+")
 
 
 def unsafe_characters(text: str) -> list[str]:
@@ -87,6 +86,7 @@ def _safe_text(value: str) -> str:
 
 
 def _one_line(value: str) -> str:
+    value = _safe_text(value)
     if "\n" in value or "\t" in value:
         raise ValueError("must be a single line")
     if not value.strip():
@@ -101,7 +101,8 @@ def _slug(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", value):
+    value = _one_line(value)
+    if not _URL.match(value):
         raise ValueError("expected an http:// or https:// URL")
     return value
 
@@ -115,24 +116,64 @@ def _date_text(value: object) -> object:
     return value
 
 
-Day = Annotated[dt.date, BeforeValidator(_date_text)]
-Text = Annotated[str, Field(strict=True), AfterValidator(_safe_text)]
-Line = Annotated[Text, AfterValidator(_one_line)]
-# The patterns only describe the rule for JSON Schema (editors); the validators enforce it.
-Slug = Annotated[
-    str, Field(strict=True, json_schema_extra={"pattern": _SLUG.pattern}), AfterValidator(_slug)
-]
-Url = Annotated[
-    Line, Field(json_schema_extra={"pattern": r"^https?://[^\s/]+"}), AfterValidator(_url)
-]
+class _Rule:
+    """`Annotated` metadata that tells pydantic how to check a field, without importing it.
+
+    `settings` go into the type's own core schema (`strict`, `ge`, `min_length`); `before`
+    and `after` wrap it in plain validator functions; `pattern` only describes the rule
+    in the JSON Schema (for editors): the `after` function enforces it, with a clearer
+    message than a regular expression mismatch.
+    """
+
+    __slots__ = ("after", "before", "pattern", "settings")
+
+    def __init__(
+        self,
+        *,
+        before: Callable[[Any], Any] | None = None,
+        after: Callable[[Any], Any] | None = None,
+        pattern: str | None = None,
+        **settings: Any,
+    ) -> None:
+        self.before, self.after, self.pattern, self.settings = before, after, pattern, settings
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Callable[[Any], Any]) -> Any:
+        from pydantic_core import core_schema
+
+        schema = handler(source)
+        schema.update(self.settings)
+        if self.before is not None:
+            schema = core_schema.no_info_before_validator_function(self.before, schema)
+        if self.after is not None:
+            schema = core_schema.no_info_after_validator_function(self.after, schema)
+        return schema
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Callable[[Any], Any]) -> Any:
+        described = handler(schema)
+        if self.pattern is not None:
+            described["pattern"] = self.pattern
+        return described
 
 
-class Record(BaseModel):
+Day = Annotated[dt.date, _Rule(before=_date_text)]
+Text = Annotated[str, _Rule(strict=True, after=_safe_text)]
+Line = Annotated[str, _Rule(strict=True, after=_one_line)]
+Slug = Annotated[str, _Rule(strict=True, after=_slug, pattern=_SLUG.pattern)]
+Url = Annotated[str, _Rule(strict=True, after=_url, pattern=_URL.pattern)]
+Flag = Annotated[bool, _Rule(strict=True)]
+Count = Annotated[int, _Rule(strict=True, ge=0)]
+Number = Annotated[int, _Rule(strict=True, ge=1)]
+_AT_LEAST_ONE = _Rule(min_length=1)
+
+
+@dataclass(kw_only=True, slots=True)
+class Record:
     """Strict base: an unknown field is an error."""
 
-    model_config = ConfigDict(extra="forbid")
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
 
+@dataclass(kw_only=True, slots=True)
 class Source(Record):
     """A publication that a fact is taken from; everything else cites it by `id`."""
 
@@ -144,27 +185,31 @@ class Source(Record):
     reprint_of: Line | None = None  # the agency whose copy the page carries, if it says so
 
 
+@dataclass(kw_only=True, slots=True)
 class Event(Record):
     """A dated entry in a history: what happened, and the status it left behind."""
 
     date: Day
     date_precision: DatePrecision = DatePrecision.DAY
     note: Text
-    sources: list[Slug] = Field(default_factory=list)
+    sources: list[Slug] = field(default_factory=list)
 
 
+@dataclass(kw_only=True, slots=True)
 class RoadmapEvent(Event):
     """A roadmap's history entry; `status` is the roadmap's status after the event."""
 
     status: RoadmapStatus
 
 
+@dataclass(kw_only=True, slots=True)
 class ConditionEvent(Event):
     """A condition's history entry; `status` is the condition's status after the event."""
 
     status: ConditionStatus
 
 
+@dataclass(kw_only=True, slots=True)
 class Condition(Record):
     """One of Belarus's conditions for signing; the roadmaps it holds up link to it."""
 
@@ -172,10 +217,11 @@ class Condition(Record):
     title: Line
     description: Text
     status: ConditionStatus
-    history: list[ConditionEvent] = Field(min_length=1)
-    sources: list[Slug] = Field(default_factory=list)
+    history: Annotated[list[ConditionEvent], _AT_LEAST_ONE]
+    sources: list[Slug] = field(default_factory=list)
 
 
+@dataclass(kw_only=True, slots=True)
 class Milestone(Record):
     """A dated count that officials reported, in their own wording."""
 
@@ -183,25 +229,26 @@ class Milestone(Record):
     date_precision: DatePrecision = DatePrecision.DAY
     reported: Line  # the wording as reported: "28.5 of 30", "6–7 open", "at least 20"
     speaker: Line | None = None
-    agreed: StrictInt | None = Field(default=None, ge=0)
-    open: StrictInt | None = Field(default=None, ge=0)
-    total: StrictInt | None = Field(default=None, ge=0)
+    agreed: Count | None = None
+    open: Count | None = None
+    total: Count | None = None
     unit: Literal["roadmaps", "programs", "directions"] = "roadmaps"
     note: Text = ""
-    sources: list[Slug] = Field(default_factory=list)
+    sources: list[Slug] = field(default_factory=list)
 
 
+@dataclass(kw_only=True, slots=True)
 class Roadmap(Record):
     """One of the 31 sectoral roadmaps drafted in 2019."""
 
-    number: StrictInt = Field(ge=1)
+    number: Number
     id: Slug
     title: Line
-    title_confirmed: StrictBool
+    title_confirmed: Flag
     sphere: Line
     status: RoadmapStatus
-    linked_conditions: list[Slug] = Field(default_factory=list)
-    history: list[RoadmapEvent] = Field(min_length=1)
+    linked_conditions: list[Slug] = field(default_factory=list)
+    history: Annotated[list[RoadmapEvent], _AT_LEAST_ONE]
     notes: Text = ""
 
     @property
@@ -231,6 +278,7 @@ class CrossRecordError(ValueError):
         self.problems = list(problems)
 
 
+@dataclass(kw_only=True, slots=True)
 class Dataset(Record):
     """The whole data file: metadata, sources, conditions, milestones and roadmaps."""
 
@@ -243,13 +291,6 @@ class Dataset(Record):
     conditions: list[Condition]
     milestones: list[Milestone]
     roadmaps: list[Roadmap]
-
-    @model_validator(mode="after")
-    def _records_agree(self) -> Dataset:
-        problems = list(cross_record_problems(self))
-        if problems:
-            raise CrossRecordError(problems)
-        return self
 
     def roadmap_by_id(self, roadmap_id: str) -> Roadmap:
         """The roadmap with this id (KeyError if there is none)."""
@@ -264,6 +305,144 @@ class Dataset(Record):
             if condition.id == condition_id:
                 return condition
         raise KeyError(condition_id)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+class Invalid(ValueError):
+    """Plain data that is not a valid dataset; `errors` are pydantic's error dicts."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} validation error(s)")
+        self.errors = errors
+
+
+def _records_agree(dataset: Dataset) -> Dataset:
+    problems = list(cross_record_problems(dataset))
+    if problems:
+        raise CrossRecordError(problems)
+    return dataset
+
+
+_VALIDATOR: list[Any] = []  # pydantic's TypeAdapter for a dataset, built on first use
+
+
+def _validator() -> Any:
+    if not _VALIDATOR:
+        from pydantic import TypeAdapter
+
+        _VALIDATOR.append(TypeAdapter(Annotated[Dataset, _Rule(after=_records_agree)]))
+    return _VALIDATOR[0]
+
+
+def validate(data: Any) -> Dataset:
+    """The dataset that plain `data` describes, checked against every rule (else `Invalid`).
+
+    Records inside `data` that are already `Record` instances are taken as they are
+    (they were validated when they were made); cross-record rules always run.
+    """
+    from pydantic import ValidationError
+
+    try:
+        dataset: Dataset = _validator().validate_python(data)
+    except ValidationError as exc:
+        raise Invalid([dict(error) for error in exc.errors()]) from None
+    return dataset
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a data file, from `Dataset` (for editors; loading checks more)."""
+    schema: dict[str, Any] = _validator().json_schema()
+    schema["title"] = f"unionstate data file (schema_version {SCHEMA_VERSION})"
+    definitions = schema.pop("$defs")  # last, so the file opens with the top-level fields
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "$defs": definitions,
+    }
+
+
+def field_names(record: type[Record]) -> list[str]:
+    """The names of a record type's fields, in order."""
+    return [f.name for f in dataclasses.fields(record)]
+
+
+def fields_of(record: Record) -> dict[str, Any]:
+    """A record's fields as a new mapping (the values themselves are not copied)."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+
+
+def jsonable(value: Any) -> Any:
+    """Records, enums and dates as JSON-ready data: every field, dates as YYYY-MM-DD."""
+    if isinstance(value, Record):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [jsonable(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+# --------------------------------------------------------------- building trusted data
+
+
+def _day(value: str | dt.date) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _build(record: type[Record]) -> Callable[[dict[str, Any]], Any]:
+    # Field types by their annotation's text: only these need converting from plain data.
+    by_type: dict[str, Callable[[Any], Any]] = {
+        "Day": _day,
+        "Day | None": _optional(_day),
+        "DatePrecision": DatePrecision,
+        "RoadmapStatus": RoadmapStatus,
+        "ConditionStatus": ConditionStatus,
+    }
+    nested = {
+        "list[Source]": Source,
+        "list[Milestone]": Milestone,
+        "list[Condition]": Condition,
+        "list[Roadmap]": Roadmap,
+        "Annotated[list[ConditionEvent], _AT_LEAST_ONE]": ConditionEvent,
+        "Annotated[list[RoadmapEvent], _AT_LEAST_ONE]": RoadmapEvent,
+    }
+    convert: dict[str, Callable[[Any], Any]] = {}
+    for f in dataclasses.fields(record):
+        kind = str(f.type)
+        if kind in by_type:
+            convert[f.name] = by_type[kind]
+        elif kind in nested:
+            convert[f.name] = _each(_build(nested[kind]))
+
+    def build(item: dict[str, Any]) -> Any:
+        for name, to in convert.items():
+            if name in item:
+                item[name] = to(item[name])
+        return record(**item)
+
+    return build
+
+
+def _each(build: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    return lambda items: [build(item) for item in items]
+
+
+def trusted(plain: dict[str, Any]) -> Dataset:
+    """The dataset from plain data that `validate` accepted before, with no checks at all.
+
+    For data this program wrote itself (the parse cache); `plain` is consumed. Dates may
+    be date objects or YYYY-MM-DD text, enums their values, and omitted fields default.
+    """
+    dataset: Dataset = _build(Dataset)(plain)
+    return dataset
 
 
 def _duplicates(field: str, items: Iterable[tuple[int, str | int]], what: str) -> Iterator[Problem]:
@@ -373,15 +552,3 @@ def display_date(when: dt.date, precision: DatePrecision) -> str:
     if precision is DatePrecision.APPROXIMATE:
         return f"~{when.isoformat()}"
     return when.isoformat()
-
-
-def json_schema() -> dict[str, Any]:
-    """The JSON Schema of a data file, from `Dataset` (for editors; loading checks more)."""
-    schema = Dataset.model_json_schema()
-    schema["title"] = f"unionstate data file (schema_version {SCHEMA_VERSION})"
-    definitions = schema.pop("$defs")  # last, so the file opens with the top-level fields
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **schema,
-        "$defs": definitions,
-    }

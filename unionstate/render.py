@@ -20,6 +20,7 @@ from unionstate.models import (
     Source,
     display_date,
     json_schema,
+    jsonable,
 )
 from unionstate.queries import (
     ConditionReport,
@@ -180,7 +181,7 @@ def summary_object(summary: Summary) -> dict[str, Any]:
 
 def dataset_object(dataset: Dataset) -> dict[str, Any]:
     """The whole dataset as JSON (export --format json)."""
-    document: dict[str, Any] = dataset.model_dump(mode="json")
+    document: dict[str, Any] = jsonable(dataset)
     return document
 
 

@@ -25,12 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pydantic_core
 import yaml
-from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from unionstate import cache, fastyaml
+from unionstate import cache, fastyaml, models
 from unionstate.errors import Busy, DataError, WriteFailed
 from unionstate.models import (
     Condition,
@@ -38,11 +36,16 @@ from unionstate.models import (
     CrossRecordError,
     Dataset,
     DatePrecision,
+    Invalid,
     Loc,
     Milestone,
+    Record,
     Roadmap,
     RoadmapEvent,
     Source,
+    field_names,
+    trusted,
+    validate,
 )
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -251,13 +254,13 @@ def parse(raw: bytes, name: str) -> tuple[Any, Node | None]:
 
 # ----------------------------------------------------------- validation error lines
 
-_RECORD_MODELS: dict[str, type[BaseModel]] = {
+_RECORD_MODELS: dict[str, type[Record]] = {
     "sources": Source,
     "conditions": Condition,
     "milestones": Milestone,
     "roadmaps": Roadmap,
 }
-_EVENT_MODELS: dict[str, type[BaseModel]] = {"conditions": ConditionEvent, "roadmaps": RoadmapEvent}
+_EVENT_MODELS: dict[str, type[Record]] = {"conditions": ConditionEvent, "roadmaps": RoadmapEvent}
 
 
 def _record_name(data: Any, loc: Loc) -> tuple[str, Loc]:
@@ -317,7 +320,7 @@ def _node_at(root: Node | None, loc: Loc) -> tuple[Node | None, Loc]:
     return node, tuple(walked)
 
 
-def _model_for(loc: Loc) -> type[BaseModel] | None:
+def _model_for(loc: Loc) -> type[Record] | None:
     if len(loc) == 1:
         return Dataset
     if len(loc) == 3 and loc[0] in _RECORD_MODELS:
@@ -341,12 +344,12 @@ def _describe(error: Mapping[str, Any], data_loc: Loc) -> str:
     kind, ctx, got = error["type"], error.get("ctx") or {}, error.get("input")
     if kind == "missing":
         return "required field is missing"
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         model = _model_for(data_loc)
         field = str(data_loc[-1]) if data_loc else "?"
         hint = ""
         if model is not None:
-            close = difflib.get_close_matches(field, list(model.model_fields), n=1)
+            close = difflib.get_close_matches(field, field_names(model), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
         return f"unknown field {field!r}{hint}"
     if kind in ("enum", "literal_error"):
@@ -361,7 +364,7 @@ def _describe(error: Mapping[str, Any], data_loc: Loc) -> str:
         return f"expected a real date as YYYY-MM-DD, got {_show(got)}"
     if kind == "list_type":
         return f"expected a list, got {_show(got)}"
-    if kind in ("model_type", "dict_type", "model_attributes_type"):
+    if kind in ("dataclass_type", "dataclass_args_type", "dict_type"):
         return f"expected a mapping of fields, got {_show(got)}"
     if kind == "too_short":
         return f"needs at least {ctx.get('min_length', 1)} item(s)"
@@ -395,10 +398,12 @@ def _problem_line(
     return line, ": ".join(parts)
 
 
-def validation_problems(exc: ValidationError, name: str, data: Any, root: Node | None) -> list[str]:
-    """Turn a pydantic ValidationError into one sorted line per problem."""
+def validation_problems(
+    errors: list[dict[str, Any]], name: str, data: Any, root: Node | None
+) -> list[str]:
+    """Turn pydantic's validation errors (`Invalid.errors`) into one sorted line per problem."""
     lines: list[tuple[int, str]] = []
-    for error in exc.errors():
+    for error in errors:
         cross = (error.get("ctx") or {}).get("error")
         if isinstance(cross, CrossRecordError):
             for problem in cross.problems:
@@ -443,8 +448,8 @@ def _loads(raw: bytes, name: str) -> tuple[Dataset, Any]:
     data = _parse_fast(raw)
     if data is not None:
         try:
-            return Dataset.model_validate(data), data
-        except ValidationError:
+            return validate(data), data
+        except Invalid:
             pass  # the strict path below finds every problem again, with its line
     data, root = parse(raw, name)
     if not isinstance(data, dict):
@@ -453,9 +458,9 @@ def _loads(raw: bytes, name: str) -> tuple[Dataset, Any]:
             [f"{name}:1:1: expected a mapping of dataset fields at the top level, got {kind}"]
         )
     try:
-        return Dataset.model_validate(data), data
-    except ValidationError as exc:
-        raise DataError(validation_problems(exc, name, data, root)) from None
+        return validate(data), data
+    except Invalid as exc:
+        raise DataError(validation_problems(exc.errors, name, data, root)) from None
 
 
 def loads(raw: bytes, name: str) -> Dataset:
@@ -497,9 +502,10 @@ _CODE: list[str] = []
 
 
 def _code() -> str:
-    """The fingerprint of the code a cache entry depends on: this parser, PyYAML's version."""
+    """The fingerprint of the code a cache entry depends on: parser, model, PyYAML's version."""
     if not _CODE:
-        sources = [Path(module.__file__ or "").read_bytes() for module in (fastyaml, cache)]
+        modules = (fastyaml, cache, models)
+        sources = [Path(module.__file__ or "").read_bytes() for module in modules]
         _CODE.append(cache.fingerprint(Path(__file__).read_bytes(), *sources, yaml.__version__))
     return _CODE[0]
 
@@ -507,12 +513,14 @@ def _code() -> str:
 def _load_cached(
     path: Path, raw: bytes, status: os.stat_result, *, remember: bool = True
 ) -> Dataset:
-    """Validate `raw`, read from `path`, parsing it only if the cache has not seen these bytes.
+    """Validate `raw`, read from `path`, unless the cache has already validated these bytes.
 
-    The cache holds the plain data as JSON, never a trusted dataset: it is validated here
-    like a freshly parsed file, so the cache can only ever save the parsing.
+    An entry holds the canonical plain data (`to_plain`) of a dataset that passed every
+    check, keyed on the file's exact bytes and on this code; a hit is rebuilt with
+    `models.trusted`, so that neither YAML parsing nor pydantic is needed to read a file
+    again. A damaged entry is a miss.
     """
-    if not cache.MIN_BYTES <= len(raw) <= MAX_BYTES or not stat.S_ISREG(status.st_mode):
+    if len(raw) > MAX_BYTES or not stat.S_ISREG(status.st_mode):
         return _loads(raw, str(path))[0]
     try:
         content, code = cache.digest(raw), _code()
@@ -520,19 +528,26 @@ def _load_cached(
         return _loads(raw, str(path))[0]
     cached = cache.lookup(path, status, content, code)
     if cached is not None:
-        with contextlib.suppress(ValueError, RecursionError):  # ValidationError is one
+        with contextlib.suppress(Exception):  # any surprise in the entry is a miss
             # Neither the file's bytes nor the entry's are needed once it is parsed: at
-            # 10,000 roadmaps that is 35 MB less while pydantic builds the models.
+            # 10,000 roadmaps that is 35 MB less while the records are built.
             del raw
             plain, cached = json.loads(cached), None
-            return Dataset.model_validate(plain)
+            return trusted(plain)
         # A damaged entry: parse the file after all, and cache it only if it is unchanged.
         raw = read_bytes(path)
         remember = remember and cache.digest(raw) == content
-    dataset, data = _loads(raw, str(path))
+    dataset = _loads(raw, str(path))[0]
     if remember:
-        cache.store(path, status, content, code, lambda: pydantic_core.to_json(data))
+        cache.store(path, status, content, code, lambda: _json(to_plain(dataset)))
     return dataset
+
+
+def _json(plain: dict[str, Any]) -> bytes:
+    """Plain data as compact UTF-8 JSON, dates as YYYY-MM-DD (for the cache)."""
+    import pydantic_core  # loaded with pydantic anyway whenever an entry is written
+
+    return pydantic_core.to_json(plain)
 
 
 # --------------------------------------------------------------------------- writing
@@ -827,7 +842,7 @@ def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, D
         if written == content:
             return before, after
         write_atomic(path, data, expect=content)
-        if plain is not None and len(data) >= cache.MIN_BYTES:
+        if plain is not None:
             del data
             _remember(path, written, plain)
         return before, after
@@ -840,7 +855,7 @@ def _remember(path: Path, content: str, plain: dict[str, Any]) -> None:
         code = _code()
     except OSError:
         return
-    cache.store(path, status, content, code, lambda: pydantic_core.to_json(plain))
+    cache.store(path, status, content, code, lambda: _json(plain))
 
 
 # ------------------------------------------------------------ which data file is used

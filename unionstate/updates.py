@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
 from unionstate.errors import Refused, UsageError
 from unionstate.models import (
     ConditionStatus,
     CrossRecordError,
     Dataset,
+    Invalid,
+    Record,
     Roadmap,
     RoadmapStatus,
+    fields_of,
     open_conditions_of,
+    validate,
 )
 from unionstate.queries import _did_you_mean, find_condition, find_roadmap
 
@@ -65,10 +67,10 @@ class Outcome:
 
 def _revalidate(data: dict[str, Any]) -> Dataset:
     try:
-        return Dataset.model_validate(data)
-    except ValidationError as exc:
+        return validate(data)
+    except Invalid as exc:
         problems = []
-        for error in exc.errors():
+        for error in exc.errors:
             cross = (error.get("ctx") or {}).get("error")
             if isinstance(cross, CrossRecordError):
                 problems += [f"{'.'.join(map(str, p.loc))}: {p.message}" for p in cross.problems]
@@ -80,16 +82,20 @@ def _revalidate(data: dict[str, Any]) -> Dataset:
 def _editable(dataset: Dataset) -> dict[str, Any]:
     """The dataset's fields, lists copied, for building the next state.
 
-    Records stay the validated models they are (pydantic does not re-validate model
-    instances); a change replaces only the records it touches with plain dicts, so the
-    new state re-validates those and every cross-record rule, without copying the rest.
+    Records stay the validated records they are (`validate` takes them as they are); a
+    change replaces only the records it touches with plain dicts, so the new state
+    re-validates those and every cross-record rule, without copying the rest.
     """
-    return {name: list(value) if isinstance(value, list) else value for name, value in dataset}
+    return _copied_lists(dataset)
+
+
+def _copied_lists(record: Record) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, list) else v for k, v in fields_of(record).items()}
 
 
 def _replace(records: list[Any], index: int) -> dict[str, Any]:
-    """Swap records[index] (a model) for a plain, editable copy of it, and return that."""
-    plain: dict[str, Any] = records[index].model_dump()
+    """Swap records[index] (a record) for an editable dict of its fields, and return that."""
+    plain = _copied_lists(records[index])
     records[index] = plain
     return plain
 
