@@ -14,12 +14,14 @@ import datetime as dt
 import json
 import os
 import stat
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from _proc import cli_command, cli_env, copy_shipped
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -713,3 +715,34 @@ def test_temp_files_left_by_a_killed_writer_are_cleaned_up(
     store.load(big_copy(shipped, tmp_path))
     assert not old.exists(), "a stale temp file is removed"
     assert fresh.exists(), "a temp file another process may still be writing is kept"
+
+
+# ------------------------------------------------------------------- a warm start-up
+
+# What keeps a read near the import floor (issue 5): a file the cache has seen is read
+# without building a single pydantic validator, in the CLI too (typer < 0.29 coerces
+# options without pydantic).
+NOT_ON_A_WARM_READ = ("pydantic", "pydantic_core")
+WARM_READS = (
+    ["list", "--unresolved"],
+    ["summary"],
+    ["show", "gas-market"],
+    ["conditions", "--json"],
+    ["history", "--chart"],
+)
+
+
+@pytest.mark.parametrize("args", WARM_READS, ids=" ".join)
+def test_a_warm_read_imports_no_validation_code(tmp_path: Path, args: list[str]) -> None:
+    data = copy_shipped(tmp_path / "data")
+    env = cli_env(data, UNIONSTATE_CACHE_DIR=str(tmp_path / "cache"), TTY_COMPATIBLE="1")
+    first = subprocess.run(cli_command(["list"]), env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stderr
+    report = (
+        "import atexit\n"
+        "atexit.register(lambda: print('loaded:', sorted({m.split('.')[0] for m in sys.modules}"
+        f" & {set(NOT_ON_A_WARM_READ)!r}), file=sys.stderr))"
+    )
+    warm = subprocess.run(cli_command(args, report), env=env, capture_output=True, text=True)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stderr.splitlines()[-1] == "loaded: []"

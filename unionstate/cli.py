@@ -230,7 +230,9 @@ def complete_roadmap(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     if dataset is None:
         return []
     taken = ctx.params.get("roadmaps") or []
-    return queries.roadmap_choices(dataset, incomplete, taken if isinstance(taken, list) else [])
+    return queries.roadmap_choices(
+        dataset, incomplete, list(taken) if isinstance(taken, (list, tuple)) else []
+    )
 
 
 def complete_condition(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
