@@ -21,7 +21,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
-from unionstate import models, queries, render, store
+from unionstate import models, queries, render, store, yamlfile
 from unionstate.cli import app
 from unionstate.models import Dataset, json_schema
 
@@ -276,7 +276,7 @@ def schema_errors(
 
 def editor_view(raw: bytes) -> Any:
     """The data as an editor's YAML 1.2 parser sees it (an unquoted date stays a string)."""
-    data, _ = store.parse(raw, "roadmaps.yaml")
+    data, _ = yamlfile.parse(raw, "roadmaps.yaml")
     return data
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from unionstate import store
+from unionstate import store, yamlfile
 from unionstate.cli import app
 from unionstate.errors import DataError
 
@@ -133,7 +133,7 @@ def test_mutated_bytes_load_or_fail_with_a_data_error(
         assert all(line.startswith("fuzz.yaml") for line in exc.lines()), exc.lines()
 
 
-FAST = getattr(store, "_parse_fast", None)
+FAST = getattr(yamlfile, "parse_canonical", None)
 
 # Printable changes keep more files inside the fast reader's subset, where it must decide.
 printable = st.one_of(
@@ -166,7 +166,7 @@ def test_fast_reader_never_accepts_what_the_strict_loader_reads_differently(
     if fast is None:
         return
     try:
-        strict, _ = store.parse(raw, "fuzz.yaml")
+        strict, _ = yamlfile.parse(raw, "fuzz.yaml")
     except DataError as exc:
         raise AssertionError(
             f"the fast reader accepted what the strict one refuses: {exc}"

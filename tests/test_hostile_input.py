@@ -32,7 +32,7 @@ from _proc import (
 from rich.console import Console
 from typer.testing import CliRunner
 
-from unionstate import queries, render, store, tables
+from unionstate import queries, render, store, tables, yamlfile
 from unionstate.cli import app
 from unionstate.errors import DataError
 from unionstate.models import Dataset
@@ -447,7 +447,7 @@ def test_file_over_the_size_cap_is_refused_before_reading(
         raise AssertionError("parsed a file over the size cap")
 
     monkeypatch.setattr(Path, "open", spy_open)
-    monkeypatch.setattr(store, "parse", no_parse)
+    monkeypatch.setattr(yamlfile, "parse", no_parse)
     for args in COMMANDS:
         res = CliRunner().invoke(app, ["--data", str(data), *args])
         assert res.exit_code == 3, res.output

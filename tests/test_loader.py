@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unionstate import models, store
+from unionstate import models, store, yamlfile
 from unionstate.errors import DataError
 
 NAME = "roadmaps.yaml"
@@ -459,8 +459,8 @@ def test_an_oversized_file_is_refused_before_parsing(
         raise AssertionError("parsed a file over the size limit")
 
     monkeypatch.setattr(store, "MAX_BYTES", 64)
-    monkeypatch.setattr(store, "_Loader", must_not_parse)
-    monkeypatch.setattr(store, "_decode", must_not_parse)
+    monkeypatch.setattr(yamlfile, "_Loader", must_not_parse)
+    monkeypatch.setattr(yamlfile, "_decode", must_not_parse)
     assert errors_of(raw) == [f"{NAME}: file is {len(raw):,} bytes, over the 64-byte limit"]
 
 

@@ -1,7 +1,7 @@
 """The fast paths change nothing but speed: same bytes written, same data read, no stale cache.
 
 - The fast writer (`fastyaml.Emitter`, used by `store.dumps`) writes exactly the bytes of
-  PyYAML's emitter (`store.dumps_reference`), and they re-load with the strict loader.
+  PyYAML's emitter (`yamlfile.dumps_reference`), and they re-load with the strict loader.
 - The fast reader (`fastyaml.parse_canonical`, tried first by `store.loads`) returns exactly
   what the strict parser returns, or None; never a different answer, whatever the edit.
 - The cache of parsed files never serves bytes other than those on disk, and never makes a
@@ -25,12 +25,12 @@ from _proc import cli_command, cli_env, copy_shipped
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unionstate import cache, fastyaml, models, store
+from unionstate import cache, fastyaml, models, store, yamlfile
 from unionstate.errors import DataError
 from unionstate.models import Dataset
 
 needs_libyaml = pytest.mark.skipif(
-    store._BaseDumper.__module__ != "yaml.cyaml", reason="the fast writer mirrors libyaml"
+    yamlfile._BaseDumper.__module__ != "yaml.cyaml", reason="the fast writer mirrors libyaml"
 )
 
 
@@ -45,12 +45,12 @@ def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def strict_parse(raw: bytes) -> Any:
     """The strict loader's plain data (the reference the fast reader is held to)."""
-    return store.parse(raw, "x")[0]
+    return yamlfile.parse(raw, "x")[0]
 
 
 def fast_parse(raw: bytes) -> Any:
     """The fast reader's plain data, or None."""
-    return store._parse_fast(raw)
+    return yamlfile.parse_canonical(raw)
 
 
 # ------------------------------------------------------------------ generated datasets
@@ -202,7 +202,7 @@ def datasets(draw: st.DrawFn, text: st.SearchStrategy[str] = TEXT) -> Dataset:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(datasets())
 def test_the_fast_writer_writes_the_reference_bytes(dataset: Dataset) -> None:
-    assert store.dumps(dataset) == store.dumps_reference(dataset)
+    assert store.dumps(dataset) == yamlfile.dumps_reference(dataset)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -223,8 +223,8 @@ def test_any_text_anywhere_is_written_as_the_reference_writes_it(texts: list[str
         "top": value,
         "items": [value, {"key": value, "nested": [value, {"deep": value}]}],
     }
-    emitter = fastyaml.Emitter(store._Dumper, store._DUMP_OPTIONS)
-    expected = store.yaml.dump(plain, Dumper=store._Dumper, **store._DUMP_OPTIONS)
+    emitter = fastyaml.Emitter(yamlfile._Dumper, yamlfile._DUMP_OPTIONS)
+    expected = yamlfile.yaml.dump(plain, Dumper=yamlfile._Dumper, **yamlfile._DUMP_OPTIONS)
     assert emitter.emit(plain) == expected.encode("utf-8")
 
 
@@ -233,11 +233,11 @@ def test_the_shipped_dataset_is_written_byte_for_byte(shipped: Path) -> None:
     raw = shipped.read_bytes()
     dataset = store.load(shipped)
     assert store.dumps(dataset) == raw
-    assert store.dumps_reference(dataset) == raw
+    assert yamlfile.dumps_reference(dataset) == raw
 
 
 def test_a_value_the_fast_writer_does_not_know_falls_back_to_the_reference() -> None:
-    emitter = fastyaml.Emitter(store._Dumper, store._DUMP_OPTIONS)
+    emitter = fastyaml.Emitter(yamlfile._Dumper, yamlfile._DUMP_OPTIONS)
     assert emitter.emit({"x": 1.5}) is None
     assert emitter.emit({"x": {"nested": "mapping"}}) is None
     assert emitter.emit({"x": [[1]]}) is None
@@ -445,9 +445,9 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any) -> Any:
         raise AssertionError("parsed or validated, although the cache holds these bytes")
 
-    monkeypatch.setattr(store, "_parse_fast", refuse)
-    monkeypatch.setattr(store, "parse", refuse)
-    monkeypatch.setattr(store, "validate", refuse)
+    monkeypatch.setattr(yamlfile, "parse_canonical", refuse)
+    monkeypatch.setattr(yamlfile, "parse", refuse)
+    monkeypatch.setattr(yamlfile, "validate", refuse)
 
 
 def rewrite(entry: Path, change: Callable[[dict[str, Any]], None]) -> None:
@@ -536,8 +536,8 @@ def test_an_entry_written_by_other_code_is_not_used(
     store.load(path)
     monkeypatch.setattr(store, "_CODE", ["another version of the parser"])
     calls = []
-    real = store._parse_fast
-    monkeypatch.setattr(store, "_parse_fast", lambda raw: calls.append(1) or real(raw))
+    real = yamlfile.parse_canonical
+    monkeypatch.setattr(yamlfile, "parse_canonical", lambda raw: calls.append(1) or real(raw))
     store.load(path)
     assert calls, "an entry from other code must be a miss"
 
@@ -551,8 +551,8 @@ def test_an_entry_others_may_write_is_not_used(
     (entry,) = entries(_private_cache)
     entry.chmod(0o666)
     calls = []
-    real = store._parse_fast
-    monkeypatch.setattr(store, "_parse_fast", lambda raw: calls.append(1) or real(raw))
+    real = yamlfile.parse_canonical
+    monkeypatch.setattr(yamlfile, "parse_canonical", lambda raw: calls.append(1) or real(raw))
     store.load(path)
     assert calls, "a group- or world-writable entry must be ignored"
 
@@ -637,7 +637,7 @@ def test_a_cache_hit_builds_no_validator(
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 def test_trusted_rebuilds_exactly_the_dataset_that_was_cached(dataset: Dataset) -> None:
     """The cache's round trip: canonical plain data, as JSON, rebuilt without validation."""
-    assert models.trusted(json.loads(store._json(store.to_plain(dataset)))) == dataset
+    assert models.trusted(json.loads(store._json(models.to_plain(dataset)))) == dataset
 
 
 def test_an_update_leaves_an_entry_for_the_new_bytes(
@@ -720,9 +720,9 @@ def test_temp_files_left_by_a_killed_writer_are_cleaned_up(
 # ------------------------------------------------------------------- a warm start-up
 
 # What keeps a read near the import floor (issue 5): a file the cache has seen is read
-# without building a single pydantic validator, in the CLI too (typer < 0.29 coerces
+# without PyYAML or a single pydantic validator, in the CLI too (typer < 0.29 coerces
 # options without pydantic).
-NOT_ON_A_WARM_READ = ("pydantic", "pydantic_core")
+NOT_ON_A_WARM_READ = ("pydantic", "pydantic_core", "yaml")
 WARM_READS = (
     ["list", "--unresolved"],
     ["summary"],

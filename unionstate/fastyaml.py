@@ -1,14 +1,14 @@
-"""Fast paths for the canonical YAML that `store.dumps` writes: a reader and a writer.
+"""Fast paths for the canonical YAML that `yamlfile.dump` writes: a reader and a writer.
 
 Both are shortcuts, never a second definition of the format:
 
 - `parse_canonical(text)` reads the block-YAML subset the canonical writer produces
   (one scalar per line, plain or single-quoted, sequences not indented under their key,
   `[]` for an empty list) and returns exactly the plain data that the strict loader in
-  `store.parse` would return, or None for anything outside that subset (comments aside),
+  `yamlfile.parse` would return, or None for anything outside that subset (comments aside),
   so that the caller falls back to the strict loader. Errors are never reported here.
-- `Emitter.emit(plain)` writes the plain mapping that `store.to_plain` builds, producing
-  the bytes of PyYAML's libyaml emitter with the options `store.dumps` uses. A scalar it
+- `Emitter.emit(plain)` writes the plain mapping that `models.to_plain` builds, producing
+  the bytes of PyYAML's libyaml emitter with the options `yamlfile.dump` uses. A scalar it
   cannot prove it writes the same way (a line break, a tab, a character outside the
   Basic Multilingual Plane, ...) is handed to the reference emitter in the same nesting,
   and anything else unexpected makes it return None.
@@ -223,7 +223,7 @@ def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
 
 
 class Emitter:
-    """Writes plain data as libyaml does under `store.dumps`'s options, much faster."""
+    """Writes plain data as libyaml does under `yamlfile.dump`'s options, much faster."""
 
     def __init__(self, dumper: type[Any], dump_options: dict[str, Any]) -> None:
         self._dumper = dumper

@@ -435,6 +435,84 @@ def _each(build: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
     return lambda items: [build(item) for item in items]
 
 
+def _event(event: ConditionEvent | RoadmapEvent) -> dict[str, Any]:
+    out: dict[str, Any] = {"date": event.date}
+    if event.date_precision is not DatePrecision.DAY:
+        out["date_precision"] = event.date_precision.value
+    out["status"] = event.status.value
+    out["note"] = event.note
+    out["sources"] = list(event.sources)
+    return out
+
+
+def to_plain(dataset: Dataset) -> dict[str, Any]:
+    """The canonical plain mapping of a dataset: what is written to disk (dates as dates).
+
+    Only what differs from a default is left out (an event's `date_precision: day`);
+    `trusted` turns it back into the same dataset.
+    """
+    milestones = []
+    for m in dataset.milestones:
+        item: dict[str, Any] = {"date": m.date}
+        if m.date_precision is not DatePrecision.DAY:
+            item["date_precision"] = m.date_precision.value
+        item.update(
+            reported=m.reported,
+            speaker=m.speaker,
+            agreed=m.agreed,
+            open=m.open,
+            total=m.total,
+            unit=m.unit,
+            note=m.note,
+            sources=list(m.sources),
+        )
+        milestones.append(item)
+    return {
+        "schema_version": dataset.schema_version,
+        "title": dataset.title,
+        "as_of": dataset.as_of,
+        "description": dataset.description,
+        "numbering": dataset.numbering,
+        "sources": [
+            {
+                "id": s.id,
+                "publisher": s.publisher,
+                "url": s.url,
+                "title": s.title,
+                "date": s.date,
+                "reprint_of": s.reprint_of,
+            }
+            for s in dataset.sources
+        ],
+        "conditions": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "description": c.description,
+                "status": c.status.value,
+                "history": [_event(e) for e in c.history],
+                "sources": list(c.sources),
+            }
+            for c in dataset.conditions
+        ],
+        "milestones": milestones,
+        "roadmaps": [
+            {
+                "number": r.number,
+                "id": r.id,
+                "title": r.title,
+                "title_confirmed": r.title_confirmed,
+                "sphere": r.sphere,
+                "status": r.status.value,
+                "linked_conditions": list(r.linked_conditions),
+                "history": [_event(e) for e in r.history],
+                "notes": r.notes,
+            }
+            for r in dataset.roadmaps
+        ],
+    }
+
+
 def trusted(plain: dict[str, Any]) -> Dataset:
     """The dataset from plain data that `validate` accepted before, with no checks at all.
 
