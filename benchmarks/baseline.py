@@ -1,7 +1,8 @@
 """The straightforward implementation the benchmark compares unionstate with.
 
-PyYAML's CSafeLoader, then `Dataset.model_validate`, then a rich table; for a write,
-`model_dump` and CSafeDumper. No cache, no lazy imports, no canonical-format tricks.
+PyYAML's CSafeLoader, then pydantic validation of the project's own models
+(`models.validate`), then a rich table; for a write, a JSON-style dump of every field
+(`models.jsonable`) and CSafeDumper. No cache, no lazy imports, no canonical-format tricks.
 
     python benchmarks/baseline.py list PATH         # unresolved roadmaps as a rich table
     python benchmarks/baseline.py sign PATH ROADMAP  # sign an agreed roadmap, rewrite the file
@@ -17,14 +18,14 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from unionstate.models import Dataset
+from unionstate.models import Dataset, jsonable, validate
 
 
 def load(path: Path) -> Dataset:
-    """CSafeLoader, then model_validate."""
+    """CSafeLoader, then pydantic validation."""
     with path.open("rb") as handle:
         data = yaml.load(handle, Loader=yaml.CSafeLoader)
-    return Dataset.model_validate(data)
+    return validate(data)
 
 
 def list_unresolved(path: Path) -> None:
@@ -51,7 +52,7 @@ def list_unresolved(path: Path) -> None:
 def sign(path: Path, roadmap_id: str) -> None:
     """Sign one agreed roadmap: load, change, re-validate, dump with CSafeDumper."""
     dataset = load(path)
-    data = dataset.model_dump(mode="json")
+    data = jsonable(dataset)
     for record in data["roadmaps"]:
         if record["id"] == roadmap_id:
             if record["status"] != "agreed":
@@ -64,7 +65,7 @@ def sign(path: Path, roadmap_id: str) -> None:
     else:
         raise SystemExit(f"unknown roadmap {roadmap_id}")
     data["as_of"] = max(data["as_of"], dt.date.today().isoformat())
-    data = Dataset.model_validate(data).model_dump(mode="json")
+    data = jsonable(validate(data))
     text = yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True)
     path.write_text(text, encoding="utf-8")
 

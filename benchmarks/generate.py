@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from unionstate import store
-from unionstate.models import Dataset
+from unionstate.models import Dataset, to_plain, validate
 
 EVENTS = 10
 SPHERES = [
@@ -104,7 +104,7 @@ def generate(count: int, seed: int = 2019) -> Dataset:
     """A valid dataset of `count` synthetic roadmaps with 10 events each."""
     rng = random.Random(seed)
     shipped = store.load(store.bundled_path())
-    base = shipped.model_dump()
+    base = to_plain(shipped)
     source_ids = [s["id"] for s in base["sources"]]
     open_ids = [c["id"] for c in base["conditions"] if c["status"] == "open"]
     all_ids = [c["id"] for c in base["conditions"]]
@@ -138,7 +138,7 @@ def generate(count: int, seed: int = 2019) -> Dataset:
         )
     base["title"] = f"Synthetic benchmark dataset: {count} roadmaps"
     base["roadmaps"] = roadmaps
-    return Dataset.model_validate(base)
+    return validate(base)
 
 
 def signable(dataset: Dataset) -> str:

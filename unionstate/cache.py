@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -124,6 +123,8 @@ def store(
             return
         data = body()
         header = {"identity": _identity(data_path, st, content), "code": code, "body": digest(data)}
+        import tempfile  # a hit never needs it
+
         fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "wb") as handle:
             handle.write(json.dumps(header).encode("utf-8") + b"\n")

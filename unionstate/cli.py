@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from unionstate import __version__, queries, render, store, updates
+from unionstate import __version__, queries, render, store
 from unionstate.errors import (
     DataError,
     ExitCode,
@@ -31,6 +31,8 @@ from unionstate.models import SCHEMA_VERSION, Dataset, RoadmapStatus
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+
+    from unionstate import updates  # imported by the commands that write, when they run
 
 
 class Color(str, Enum):
@@ -755,6 +757,8 @@ def _transition(
     condition: str | None = None,
     force: bool = False,
 ) -> None:
+    from unionstate import updates
+
     s = session(ctx)
     today = _today()
     entry = updates.Entry(on=on or today, note=note, source=source)
@@ -866,6 +870,8 @@ def resolve(
 
     Example: unionstate resolve gas-price --on 2021-09-09
     """
+    from unionstate import updates
+
     s = session(ctx)
     today = _today()
     entry = updates.Entry(on=on or today, note=note, source=source)

@@ -6,7 +6,6 @@ Rich tables for a terminal live in `tables.py`; this module never imports rich, 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
@@ -335,6 +334,8 @@ CSV_COLUMNS = (
 def to_csv(rows: Iterable[RoadmapState]) -> str:
     """One CSV row per roadmap (export --format csv)."""
     buffer = io.StringIO()
+    import csv  # only the CSV export needs it
+
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:

@@ -18,7 +18,6 @@ import json
 import math
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -205,6 +204,8 @@ def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
         raise WriteFailed(f"{path}: the file is read-only; nothing was changed")
     tmp = None
     try:
+        import tempfile  # only a write needs it
+
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

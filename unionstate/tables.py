@@ -243,11 +243,14 @@ def summary_view(summary: Summary) -> RenderableType:
     title = Text(f"Roadmaps on {summary.as_of.isoformat()}: {total} listed")
     return Group(
         Panel(statuses, title=title, title_align="left"),
-        Panel(spheres, title="By sphere", title_align="left"),
-        Panel(blockers, title="Open conditions and what they hold up", title_align="left"),
-        Panel(news, title="Latest events", title_align="left"),
+        # Titles as Text, not str: rich would parse a str for markup and emoji codes.
+        Panel(spheres, title=Text("By sphere"), title_align="left"),
+        Panel(blockers, title=Text("Open conditions and what they hold up"), title_align="left"),
+        Panel(news, title=Text("Latest events"), title_align="left"),
         Panel(
-            official, title="Counts officials reported, beside this dataset's", title_align="left"
+            official,
+            title=Text("Counts officials reported, beside this dataset's"),
+            title_align="left",
         ),
     )
 
@@ -277,7 +280,9 @@ def progress_chart(months: Sequence[MonthProgress], width: int = 40) -> Table:
     """Roadmaps per status at the end of each month, with a stacked bar per month."""
     legend = "   ".join(f"{glyph} {status.value}" for status, glyph in CHART_GLYPHS)
     table = Table(
-        title="Roadmaps by status at the end of each month", caption=legend, header_style="bold"
+        title=Text("Roadmaps by status at the end of each month", style="table.title"),
+        caption=Text(legend, style="table.caption"),
+        header_style="bold",
     )
     table.add_column("month", no_wrap=True)
     for status in ("agreed", "signed", "pending", "blocked"):
