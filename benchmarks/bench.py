@@ -136,6 +136,15 @@ def commands(work: Path, sizes: dict[str, tuple[Path, str]]) -> list[Command]:
                 base="base-31",
             )
         )
+    cmds.append(
+        Command(
+            "list-31-cold",
+            "unionstate list --unresolved (table), cache off, 31",
+            [*us, "--data", shipped, "list", "--unresolved"],
+            {**TABLE_ENV, "UNIONSTATE_CACHE": "0"},
+            base="base-31",
+        )
+    )
     for size, (path, roadmap) in sizes.items():
         copy = work / f"sign-{size}.yaml"
         base_copy = work / f"base-sign-{size}.yaml"
