@@ -338,14 +338,20 @@ def assert_refused(
 
 
 def pause_in_fsync(marker: Path, call: int = 1) -> str:
-    """Hook: on the `call`th os.fsync, create `marker` and sleep, so a signal lands mid-write."""
+    """Hook: on the `call`th os.fsync, create `marker` and sleep, so a signal lands mid-write.
+
+    The pause is many short sleeps, not one long one: a signal that arrives after the
+    marker but just before a sleep begins does not interrupt that sleep, and Python runs
+    its handler only once the sleep returns (seen under load: a 60 s hang).
+    """
     return (
         "_real_fsync, _calls = os.fsync, [0]\n"
         "def _paused_fsync(fd):\n"
         "    _calls[0] += 1\n"
         f"    if _calls[0] == {call}:\n"
         f"        open({str(marker)!r}, 'w').close()\n"
-        "        time.sleep(60)\n"
+        "        for _ in range(6000):\n"
+        "            time.sleep(0.01)\n"
         "    return _real_fsync(fd)\n"
         "os.fsync = _paused_fsync\n"
     )
