@@ -542,6 +542,25 @@ def test_an_entry_written_by_other_code_is_not_used(
     assert calls, "an entry from other code must be a miss"
 
 
+@pytest.mark.parametrize(
+    ("package", "filename"), [("pydantic", "version.py"), ("yaml", "__init__.py")]
+)
+def test_the_code_fingerprint_changes_with_the_validator_and_the_parser(
+    package: str, filename: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pydantic or PyYAML upgrade makes every entry a miss: they were validated by the old."""
+    monkeypatch.setattr(store, "_CODE", [])
+    before = store._code()
+    upgraded = tmp_path / filename
+    upgraded.write_text("__version__ = VERSION = '99.0'\n")
+    real = store._source_of
+    monkeypatch.setattr(
+        store, "_source_of", lambda pkg, name: upgraded if pkg == package else real(pkg, name)
+    )
+    monkeypatch.setattr(store, "_CODE", [])
+    assert store._code() != before
+
+
 @pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership and modes")
 def test_an_entry_others_may_write_is_not_used(
     shipped: Path, tmp_path: Path, _private_cache: Path, monkeypatch: pytest.MonkeyPatch

@@ -104,20 +104,27 @@ _CODE: list[str] = []
 
 
 def _code() -> str:
-    """The fingerprint of the code a cache entry depends on: parser, model, PyYAML's version.
+    """The fingerprint of the code a cache entry depends on: the parser, the models and the
+    versions of PyYAML and pydantic (an entry is trusted as validated by exactly this code).
 
     Read from the files, so that a cache hit imports none of the code it fingerprints.
     """
     if not _CODE:
         here = Path(__file__).parent
         names = ("store", "yamlfile", "fastyaml", "cache", "models")
-        ours = [here / f"{name}.py" for name in names]
-        pyyaml = importlib.util.find_spec("yaml")
-        if pyyaml is None or pyyaml.origin is None:
-            raise OSError("PyYAML is not installed")
-        sources = [path.read_bytes() for path in (*ours, Path(pyyaml.origin))]
-        _CODE.append(cache.fingerprint(*sources))
+        files = [here / f"{name}.py" for name in names]
+        # Each holds its package's version; pydantic pins the pydantic-core it runs on.
+        files += [_source_of("yaml", "__init__.py"), _source_of("pydantic", "version.py")]
+        _CODE.append(cache.fingerprint(*(path.read_bytes() for path in files)))
     return _CODE[0]
+
+
+def _source_of(package: str, filename: str) -> Path:
+    """A file of an installed package, found without importing it (OSError if missing)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise OSError(f"{package} is not installed")
+    return Path(spec.origin).with_name(filename)
 
 
 def _load_cached(
