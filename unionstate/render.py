@@ -333,9 +333,9 @@ CSV_COLUMNS = (
 
 def to_csv(rows: Iterable[RoadmapState]) -> str:
     """One CSV row per roadmap (export --format csv)."""
-    buffer = io.StringIO()
     import csv  # only the CSV export needs it
 
+    buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
