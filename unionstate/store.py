@@ -137,12 +137,11 @@ def _load_cached(
     `models.trusted`, so that neither YAML parsing nor pydantic is needed to read a file
     again. A damaged entry is a miss.
     """
-    from_cache = len(raw) <= MAX_BYTES and stat.S_ISREG(status.st_mode)
+    if len(raw) > MAX_BYTES or not stat.S_ISREG(status.st_mode):
+        return loads(raw, str(path))
     try:
-        content, code = (cache.digest(raw), _code()) if from_cache else ("", "")
+        content, code = cache.digest(raw), _code()
     except OSError:  # the package's own sources are unreadable: no caching
-        from_cache = False
-    if not from_cache:
         return loads(raw, str(path))
     cached = cache.lookup(path, status, content, code)
     if cached is not None:

@@ -79,23 +79,19 @@ def _revalidate(data: dict[str, Any]) -> Dataset:
         raise Refused("the change would make the data invalid:\n" + "\n".join(problems)) from None
 
 
-def _editable(dataset: Dataset) -> dict[str, Any]:
-    """The dataset's fields, lists copied, for building the next state.
+def _editable(record: Record) -> dict[str, Any]:
+    """A record's fields (the dataset's, or one record's), lists copied, to build the next state.
 
-    Records stay the validated records they are (`validate` takes them as they are); a
-    change replaces only the records it touches with plain dicts, so the new state
+    Records inside stay the validated records they are (`validate` takes them as they
+    are); a change replaces only the records it touches with plain dicts, so the new state
     re-validates those and every cross-record rule, without copying the rest.
     """
-    return _copied_lists(dataset)
-
-
-def _copied_lists(record: Record) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, list) else v for k, v in fields_of(record).items()}
 
 
 def _replace(records: list[Any], index: int) -> dict[str, Any]:
     """Swap records[index] (a record) for an editable dict of its fields, and return that."""
-    plain = _copied_lists(records[index])
+    plain = _editable(records[index])
     records[index] = plain
     return plain
 
