@@ -205,8 +205,8 @@ def test_schema_output_is_stable_two_space_json() -> None:
 
 
 def test_the_header_points_editors_at_the_schema_beside_the_file() -> None:
-    assert store.HEADER.splitlines()[0] == "# yaml-language-server: $schema=roadmaps.schema.json"
-    assert SHIPPED.read_text(encoding="utf-8").startswith(store.HEADER)
+    assert models.HEADER.splitlines()[0] == "# yaml-language-server: $schema=roadmaps.schema.json"
+    assert SHIPPED.read_text(encoding="utf-8").startswith(models.HEADER)
     assert (SHIPPED.parent / store.SCHEMA_NAME) == SCHEMA_FILE
 
 
@@ -316,7 +316,7 @@ def test_init_writes_the_schema_beside_the_copy(tmp_path: Path) -> None:
     assert (tmp_path / "mine" / "roadmaps.schema.json").read_text(encoding="utf-8") == (
         SCHEMA_FILE.read_text(encoding="utf-8")
     )
-    assert target.read_text(encoding="utf-8").startswith(store.HEADER)
+    assert target.read_text(encoding="utf-8").startswith(models.HEADER)
     assert "roadmaps.schema.json" in result.stderr
 
 

@@ -324,7 +324,7 @@ def test_the_canonical_text_of_the_minimal_dataset_loads(minimal_data: dict[str,
     [
         (b"", "1:1: the file is empty"),
         (b"\n\n   \n", "1:1: the file is empty"),
-        (store.HEADER.encode(), "1:1: the file is empty"),
+        (models.HEADER.encode(), "1:1: the file is empty"),
         (b"- a\n- b\n", "1:1: expected a mapping of dataset fields at the top level, got a list"),
         (b"hello\n", "1:1: expected a mapping of dataset fields at the top level, got a single"),
         (b"42\n", "1:1: expected a mapping of dataset fields at the top level, got a single"),

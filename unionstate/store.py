@@ -32,14 +32,6 @@ MAX_BYTES = 32 * 1024 * 1024
 LOCK_TIMEOUT = 10.0  # seconds; UNIONSTATE_LOCK_TIMEOUT overrides
 DATA_NAME = "roadmaps.yaml"
 
-SCHEMA_NAME = "roadmaps.schema.json"  # kept beside the data file; editors read the header
-HEADER = (
-    f"# yaml-language-server: $schema={SCHEMA_NAME}\n"
-    "# unionstate dataset: the Russia–Belarus Union State integration roadmaps.\n"
-    "# Written by unionstate. Hand edits are fine (run `unionstate validate`), but comments\n"
-    "# are not kept on save: notes belong in the `notes`/`note` fields.\n"
-)
-
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
