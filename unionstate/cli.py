@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -767,17 +768,9 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _apply(s: Session, change: Any) -> updates.Outcome:
+def _apply(s: Session, change: Callable[[Dataset], updates.Outcome]) -> updates.Outcome:
     """Run a pure update under the store's lock and return what it did."""
-    result: list[updates.Outcome] = []
-
-    def run(dataset: Dataset) -> Dataset:
-        outcome: updates.Outcome = change(dataset)
-        result.append(outcome)
-        return outcome.dataset
-
-    store.update(s.writable_path(), run)
-    return result[-1]
+    return store.update(s.writable_path(), change)
 
 
 def _transition(
