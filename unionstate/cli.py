@@ -7,6 +7,8 @@ access in `store`; output shapes in `render` (plain) and `tables` (rich).
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import io
 import os
 import re
 import sys
@@ -90,7 +92,8 @@ class Session:
         data_file = self.data_file()
         if not data_file.writable:
             raise Refused(
-                f"{data_file.path} is the copy bundled with unionstate and is never written: "
+                f"{render.one_line(str(data_file.path))} is the copy bundled with unionstate "
+                "and is never written: "
                 "run `unionstate init` to make your own working copy, then try again"
             )
         return data_file.path
@@ -132,8 +135,8 @@ class Session:
         sys.stdout.write(text)
 
     def say(self, message: str) -> None:
-        """A message for the user, on stderr."""
-        sys.stderr.write(render.clean(message) + "\n")
+        """A message for the user, on stderr: one line, whatever a path in it holds."""
+        sys.stderr.write(render.one_line(message) + "\n")
 
 
 def session(ctx: typer.Context) -> Session:
@@ -153,8 +156,11 @@ def _plain_rows(
 
 
 def _fail(exc: UnionStateError) -> NoReturn:
+    # A refusal may list one problem per line; anything else is one line per problem, and a
+    # newline inside it (from a file name) must not forge a second line.
+    multiline = isinstance(exc, (Refused, UsageError))
     for line in exc.lines():
-        line = render.clean(line)
+        line = render.clean(line) if multiline else render.one_line(line)
         sys.stderr.write((line if exc.exit_code == ExitCode.DATA else f"unionstate: {line}") + "\n")
     raise typer.Exit(int(exc.exit_code))
 
@@ -164,7 +170,9 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _flush_stdout()  # a full disk or a closed stdout is an error of this command
+            return result
         except UnionStateError as exc:
             _fail(exc)
         except (typer.Exit, typer.Abort, typer.TyperException):
@@ -174,6 +182,11 @@ class _Group(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(int(ExitCode.OK)) from None
+        except OSError as exc:
+            if not _is_stdout_error(exc):
+                raise _internal(exc) from None
+            _discard_stdout()
+            _fail(WriteFailed(f"cannot write to stdout: {exc.strerror or exc}"))
         except KeyboardInterrupt:
             # An update is atomic: the file holds the old state or, if the rename had
             # already happened, the whole new one; never a mix.
@@ -183,14 +196,55 @@ class _Group(TyperGroup):
             )
             raise typer.Exit(130) from None
         except Exception as exc:
-            if os.environ.get("UNIONSTATE_DEBUG"):
-                raise
-            what = render.clean(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
-            sys.stderr.write(
-                f"unionstate: internal error: {what}; "
-                "run again with UNIONSTATE_DEBUG=1 for details\n"
-            )
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+            raise _internal(exc) from None
+
+
+def _internal(exc: BaseException) -> BaseException:
+    """Report a bug (exit 70); with UNIONSTATE_DEBUG set, let its traceback through."""
+    if os.environ.get("UNIONSTATE_DEBUG"):
+        return exc
+    what = render.one_line(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+    sys.stderr.write(
+        f"unionstate: internal error: {what}; run again with UNIONSTATE_DEBUG=1 for details\n"
+    )
+    return typer.Exit(int(ExitCode.INTERNAL))
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands for a standard stream the caller closed (`unionstate list >&-`)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _flush_stdout() -> None:
+    sys.stdout.flush()
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    """Whether `exc` came from writing stdout (full disk, closed, I/O error), not a file."""
+    return exc.filename is None and exc.errno in (
+        errno.ENOSPC,
+        errno.EBADF,
+        errno.EIO,
+        errno.EDQUOT,
+    )
+
+
+def _discard_stdout() -> None:
+    """Drop what stdout still buffers, so that exiting does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        sys.stdout = _ClosedStream()
 
 
 app = typer.Typer(
@@ -543,8 +597,7 @@ def _export_summary(
         (html, console.export_html(clear=False) if html else ""),
     ):
         if target is not None:
-            store.write_atomic(target, text.encode("utf-8"))
-            s.say(f"wrote {target}")
+            _write_output(s, target, text, force=False)
 
 
 @app.command()
@@ -668,8 +721,16 @@ def export(
         ExportFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormat.JSON,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file [stdout].")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file ('-': stdout) [stdout]. A FIFO or device is written into.",
+        ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow writing over the data file in use.")
+    ] = False,
 ) -> None:
     """Export the whole dataset (json), one row per roadmap (csv), or a report (markdown).
 
@@ -686,8 +747,21 @@ def export(
     if output is None:
         s.plain(text)
     else:
-        store.write_atomic(output, text.encode("utf-8"))
-        s.say(f"wrote {output}")
+        _write_output(s, output, text, force=force)
+
+
+def _write_output(s: Session, target: Path, text: str, *, force: bool) -> None:
+    """Write an export to `target` ('-' is stdout); never over the data file unless `force`."""
+    from unionstate import output
+
+    if str(target) == "-":
+        s.plain(text)
+        return
+    output.check_not_data_file(target, s.data_file().path, force)
+    if output.descriptor(target) is not None:
+        sys.stdout.flush()  # what is already printed comes first
+    output.write(target, text.encode("utf-8"))
+    s.say(f"wrote {target}")
 
 
 @app.command()
@@ -901,20 +975,27 @@ def init(
 
     Example: unionstate init ~/roadmaps.yaml
     """
+    from unionstate import output
+
     s = session(ctx)
     target = path or Path(typer.get_app_dir("unionstate")) / store.DATA_NAME
-    if target.exists() and not force:
-        raise Refused(f"{target} already exists; use --force to overwrite it")
+    # The header's `$schema=roadmaps.schema.json` is relative: an editor looks beside the file.
+    schema = target.parent / store.SCHEMA_NAME
+    if not force:
+        for existing in (target, schema):
+            if existing.exists() or existing.is_symlink():
+                raise Refused(
+                    f"{render.one_line(str(existing))} already exists; nothing was written "
+                    "(use --force to overwrite)"
+                )
     data = store.read_bytes(store.bundled_path())
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WriteFailed(f"{target.parent}: cannot create: {exc.strerror or exc}") from None
-    store.write_atomic(target, data)
+    output.write(target, data)
     s.say(f"wrote a working copy of the dataset to {target}")
-    # The header's `$schema=roadmaps.schema.json` is relative: an editor looks beside the file.
-    schema = target.parent / store.SCHEMA_NAME
-    store.write_atomic(schema, render.schema_json().encode("utf-8"))
+    output.write(schema, render.schema_json().encode("utf-8"))
     s.say(f"wrote its JSON Schema, for editors, to {schema}")
     if path is not None:
         s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
@@ -927,6 +1008,13 @@ def _interrupt(signum: int, frame: object) -> None:
 def main() -> None:
     """Console-script entry point."""
     import signal
+
+    # A closed stdout (`>&-`) is None to Python: writing data to it fails with exit 5, as on
+    # a full disk; a closed stderr only loses the messages.
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
 
     # SIGTERM and SIGHUP would otherwise end Python without running any cleanup.
     for name in ("SIGTERM", "SIGHUP"):

@@ -30,12 +30,19 @@ from unionstate.queries import (
 )
 
 # C0/C1 controls, DEL and bidi controls: shown as visible escapes, never sent raw.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def clean(text: str) -> str:
     """Text made safe for a terminal: controls (but tab and newline) and bidi become escapes."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def one_line(text: str) -> str:
+    """`clean`, with line breaks shown as escapes too: a message can never forge a line."""
+    return clean(text).replace("\n", "\\n")
 
 
 def cell(text: str) -> str:
