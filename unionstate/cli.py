@@ -319,13 +319,40 @@ OnOpt = Annotated[
         "--on", parser=parse_date, metavar="YYYY-MM-DD", help="Date of the event [today]."
     ),
 ]
-NoteOpt = Annotated[str | None, typer.Option("--note", help="What happened, in a sentence.")]
+
+
+def _text_arg(value: str | None) -> str | None:
+    """Text from the command line must be real text: not bytes that failed to decode."""
+    if value is not None and re.search("[\ud800-\udfff]", value):
+        raise typer.BadParameter("is not valid UTF-8 text")
+    return value
+
+
+def _source_arg(value: str | None) -> str | None:
+    """A source id, or a URL that can be taken apart (`http://[x` cannot)."""
+    value = _text_arg(value)
+    if value is not None and "://" in value:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.hostname, parts.port  # noqa: B018 - each may raise ValueError
+        except ValueError as exc:
+            raise typer.BadParameter(f"{value!r} is not a valid URL: {exc}") from None
+    return value
+
+
+NoteOpt = Annotated[
+    str | None,
+    typer.Option("--note", help="What happened, in a sentence.", callback=_text_arg),
+]
 SourceOpt = Annotated[
     str | None,
     typer.Option(
         "--source",
         help="A source id from the data file, or a URL (added as a source).",
         autocompletion=complete_source,
+        callback=_source_arg,
     ),
 ]
 RoadmapsArg = Annotated[
@@ -655,6 +682,9 @@ def history(
         _plain_rows(s, header, [render.timeline_cells(e) for e in events], 3)
 
 
+CHART_MONTHS = 1200  # a century of month rows; the shipped data spans a few years
+
+
 def _progress_chart(
     s: Session,
     dataset: Dataset,
@@ -665,6 +695,19 @@ def _progress_chart(
 ) -> None:
     if roadmap:
         raise UsageError("--chart counts all roadmaps: leave out ROADMAP")
+    dates = [e.date for r in dataset.roadmaps for e in r.history]
+    if dates:
+        first, last = min(dates), max(dates)
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        # Each month re-derives every roadmap's state: centuries of months take minutes.
+        if span > CHART_MONTHS:
+            raise Refused(
+                f"the roadmap events span {span:,} months ({first:%Y-%m} to {last:%Y-%m}), "
+                f"more than the chart's {CHART_MONTHS:,}; check the dates, or use "
+                "`history --json` for the events themselves"
+            )
+        if last.year == dt.MAXYEAR and last.month == 12:
+            raise Refused(f"an event in {last:%Y-%m} is past the last month a chart can show")
     start = since.replace(day=1) if since else None
     months = [
         m

@@ -338,8 +338,20 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet takes a cell starting with one of these for a formula (`=HYPERLINK(...)`,
+# `@SUM(...)`, `+cmd|...`): OWASP's advice is to prefix a single quote, which shows the text
+# as typed and is what the spreadsheet itself writes for "text that looks like a formula".
+_FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: terminal-safe, never a formula."""
+    text = clean(text)
+    return "'" + text if text.startswith(_FORMULA_FIRST) else text
+
+
 def to_csv(rows: Iterable[RoadmapState]) -> str:
-    """One CSV row per roadmap (export --format csv)."""
+    """One CSV row per roadmap (export --format csv); no cell is ever a formula."""
     import csv  # only the CSV export needs it
 
     buffer = io.StringIO()
@@ -359,12 +371,38 @@ def to_csv(rows: Iterable[RoadmapState]) -> str:
             row.last_event_date.isoformat(),
             r.notes,
         ]
-        writer.writerow([clean(value) for value in values])
+        writer.writerow([csv_cell(value) for value in values])
     return buffer.getvalue()
 
 
+# Markdown inline syntax: escaped so that text stays text (no emphasis, links, code, tables).
+# Our text never starts a line, so `#`, `-`, `+` and `1.` cannot start a block.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
 def _md(text: str) -> str:
-    return cell(text).replace("|", "\\|")
+    """Text for a Markdown line: one line, HTML escaped, Markdown syntax inert."""
+    import html
+
+    text = html.escape(cell(text), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_link(label: str, url: str) -> str:
+    """A link only to an http(s) URL, percent-encoded so it cannot end early; else text."""
+    from urllib.parse import quote
+
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        return f"{_md(label)} ({_md(url)})"
+    # Keep what structures a URL; encode spaces, parentheses, brackets, quotes, <>, controls.
+    safe = quote(cell(url), safe="/:?#@!$&'*+,;=%-._~")
+    safe = safe.replace("'", "%27").replace("*", "%2A")
+    return f"[{_md(label)}](<{safe}>)"
+
+
+def _md_code(text: str) -> str:
+    """An id as inline code; plain escaped text if it could close the code span."""
+    return f"`{cell(text)}`" if "`" not in text else _md(text)
 
 
 def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]) -> str:
@@ -379,7 +417,7 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
     for report in summary.conditions:
         blocks = _md(", ".join(report.blocks)) or "—"
         out.append(
-            f"| {_md(report.condition.title)} (`{_md(report.condition.id)}`) "
+            f"| {_md(report.condition.title)} ({_md_code(report.condition.id)}) "
             f"| {report.status.value} | {blocks} |"
         )
     out += ["", "## Roadmaps", ""]
@@ -388,15 +426,13 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
         confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
         out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
         out.append(
-            f"- id: `{_md(r.id)}` · sphere: {_md(r.sphere)} · status: **{row.status.value}**"
+            f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · status: **{row.status.value}**"
         )
         if r.linked_conditions:
             out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
         out.append("")
         for event in r.history:
-            cited = ", ".join(
-                f"[{_md(sources[s].publisher)}]({_md(sources[s].url)})" for s in event.sources
-            )
+            cited = ", ".join(_md_link(sources[s].publisher, sources[s].url) for s in event.sources)
             when = display_date(event.date, event.date_precision)
             out.append(
                 f"- {when} — {event.status.value}: {_md(event.note)}"

@@ -483,6 +483,11 @@ class _Dumper(_BaseDumper):
 # YAML 1.2 (our loader) would read it as something else: "yes", but also "08" and "1e5".
 for _tag, _pattern, _first in _CORE_SCHEMA:
     _Dumper.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+# What other readers take for something else and neither rule set above covers: YAML 1.2's
+# octal and hexadecimal integers (`0o17`, any case, either sign: some readers are lax), and
+# YAML 1.1's one-letter booleans (`y`, `N`), which PyYAML does not implement but others do.
+_Dumper.add_implicit_resolver(_INT, re.compile(r"^[-+]?0[oOxX][0-9a-fA-F_]+$"), list("-+0"))
+_Dumper.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 
 
 _DUMP_OPTIONS: dict[str, Any] = {
