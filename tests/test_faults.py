@@ -136,15 +136,15 @@ def test_dangling_symlink_is_refused_as_missing(tmp_path: Path) -> None:
 def test_unreadable_file_is_refused(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading denied (simulated: root reads anything): exit 3, "permission denied"."""
     before = data.read_bytes()
-    real_open = Path.open
+    real_open = os.open
 
-    def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self == data:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def denied(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(path) == str(data):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
     with monkeypatch.context() as mp:
-        mp.setattr(Path, "open", denied)
+        mp.setattr(os, "open", denied)
         results = [invoke(data, args) for args in COMMANDS]
     for result in results:
         assert_refused_in_process(result, 3, data, before, str(data), "permission denied")
@@ -730,9 +730,9 @@ def test_unusable_cache_directory_is_ignored(
 
 
 def test_leftover_cache_temp_files_are_harmless(data: Path, cache_dir: Path) -> None:
-    """A crashed cache write leaves `.entry.*.tmp`: the cache keeps working around it."""
+    """A crashed cache write leaves a temp file: the cache keeps working around it."""
     cache_dir.mkdir(mode=0o700)
-    (cache_dir / ".entry.abc.tmp").write_text("{half")
+    (cache_dir / ".unionstate-entry-abc12345.tmp").write_text("{half")
     assert invoke(data, ["list"]).exit_code == 0
     assert invoke(data, SIGN).exit_code == 0
     assert invoke(data, ["list"]).exit_code == 0

@@ -818,10 +818,15 @@ def info(ctx: typer.Context) -> None:
     why = {
         "--data": "given with --data",
         "UNIONSTATE_DATA": "from the UNIONSTATE_DATA environment variable",
-        "tree": "found as data/roadmaps.yaml in this directory or above",
+        "tree": "found as data/roadmaps.yaml in this directory or above, in a directory you own",
         "user": "your working copy made by `unionstate init`",
         "bundled": "the copy bundled with unionstate (read-only; `unionstate init` makes one)",
     }[data_file.origin]
+    if data_file.stopped_at:
+        why += (
+            f"; the search for data/roadmaps.yaml stopped at {data_file.stopped_at}, "
+            "which you do not own"
+        )
     rows = [
         ["version", __version__],
         ["data_file", str(data_file.path)],

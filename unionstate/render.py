@@ -346,8 +346,7 @@ _FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 def csv_cell(text: str) -> str:
     """A CSV cell that a spreadsheet shows as text: terminal-safe, never a formula."""
-    text = clean(text)
-    return "'" + text if text.startswith(_FORMULA_FIRST) else text
+    return ("'" if text.startswith(_FORMULA_FIRST) else "") + clean(text)
 
 
 def to_csv(rows: Iterable[RoadmapState]) -> str:
