@@ -36,7 +36,7 @@ from _proc import (
 )
 from typer.testing import CliRunner, Result
 
-from unionstate import store
+from unionstate import cache, store
 from unionstate.cli import app
 
 SIGN = ["sign", "1", "--on", ON]
@@ -673,18 +673,47 @@ def test_corrupt_cache_entry_is_a_miss(
     assert data.read_bytes() == new
 
 
-def test_poisoned_cache_entry_never_reaches_the_terminal(data: Path, cache_dir: Path) -> None:
-    """An entry whose data carries escapes fails validation and is ignored: the file wins."""
-    expected = invoke(data, ["list"])
-    entry = _entry(cache_dir)
+def _poison(entry: Path, *, rehash: bool) -> None:
     header, body = entry.read_text("utf-8").split("\n", 1)
     poisoned = json.loads(body)
-    poisoned["roadmaps"][0]["title"] = "\x1b]52;c;cm0gLXJmIH4K\x07\x1b[2J"
-    entry.write_text(header + "\n" + json.dumps(poisoned), "utf-8")
+    poisoned["roadmaps"][0]["title"] = "POISON \x1b]52;c;cm0gLXJmIH4K\x07\x1b[2J"
+    new_body = json.dumps(poisoned).encode()
+    head = json.loads(header)
+    if rehash:
+        head["body"] = cache.digest(new_body)
+    entry.write_bytes(json.dumps(head).encode() + b"\n" + new_body)
+    entry.chmod(0o600)
+
+
+def test_a_poisoned_cache_entry_with_a_stale_hash_is_a_miss(data: Path, cache_dir: Path) -> None:
+    """Data changed behind the header's body hash: the entry is refused, the file wins."""
+    expected = invoke(data, ["list"])
+    entry = _entry(cache_dir)
+    _poison(entry, rehash=False)
+    status = data.stat()
+    digest = cache.digest(data.read_bytes())
+    assert cache.lookup(data, status, digest, store._code()) is None  # refused by the hash
     result = invoke(data, ["list"])
     assert result.exit_code == 0
     assert result.stdout == expected.stdout
-    assert "\x1b" not in result.stdout
+    assert "POISON" not in result.stdout
+
+
+def test_a_consistently_forged_entry_still_never_drives_the_terminal(
+    data: Path, cache_dir: Path
+) -> None:
+    """A forged entry with a matching hash is served: nobody but the user can write the
+    cache, so that is the defence. Even then the escapes it carries are shown escaped."""
+    assert invoke(data, ["list"]).exit_code == 0
+    entry = _entry(cache_dir)
+    _poison(entry, rehash=True)
+    status = data.stat()
+    digest = cache.digest(data.read_bytes())
+    assert cache.lookup(data, status, digest, store._code()) is not None  # served
+    result = invoke(data, ["list"])
+    assert result.exit_code == 0
+    assert "POISON \\u001b]52;c;" in result.stdout  # from the entry, neutralised
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
 
 
 def test_hand_edit_keeping_size_and_mtime_is_seen_through_the_cache(
