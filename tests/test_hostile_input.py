@@ -438,16 +438,21 @@ def test_file_over_the_size_cap_is_refused_before_reading(
     assert result.maxrss_mb < 100, result.maxrss_mb
 
     opened: list[str] = []
-    real_open = Path.open
+    real_open, real_os_open = Path.open, os.open
 
     def spy_open(self: Path, *args: object, **kwargs: object) -> object:
         opened.append(str(self))
         return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
 
+    def spy_os_open(path: object, *args: object, **kwargs: object) -> int:
+        opened.append(os.fspath(path))  # type: ignore[arg-type]
+        return real_os_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
     def no_parse(*args: object) -> None:
         raise AssertionError("parsed a file over the size cap")
 
     monkeypatch.setattr(Path, "open", spy_open)
+    monkeypatch.setattr(os, "open", spy_os_open)
     monkeypatch.setattr(yamlfile, "parse", no_parse)
     for args in COMMANDS:
         res = CliRunner().invoke(app, ["--data", str(data), *args])

@@ -166,7 +166,7 @@ def test_a_pipe_passed_as_dev_fd_is_written_into(data: Path) -> None:
         with os.fdopen(read_end, "rb") as reader:
             read_end = -1
             received = reader.read()
-        proc.wait(60)
+        proc.communicate(timeout=60)  # also closes its pipes
     finally:
         for fd in (read_end, write_end):
             if fd >= 0:

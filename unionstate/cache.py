@@ -112,13 +112,16 @@ def _open_entry(entry: Path) -> int | None:
         return None
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(entry, flags)
-    after = os.fstat(fd)
-    if (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino) or not stat.S_ISREG(
-        after.st_mode
-    ):
+    try:
+        after = os.fstat(fd)
+        same = (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+        if same and stat.S_ISREG(after.st_mode):
+            return fd
+    except BaseException:
         os.close(fd)
-        return None
-    return fd
+        raise
+    os.close(fd)
+    return None
 
 
 def _may_create(directory: Path) -> bool:
