@@ -445,22 +445,25 @@ def parse_canonical(raw: bytes) -> Any | None:
 
 def loads(raw: bytes, name: str) -> Dataset:
     """Validate the bytes of a data file; `name` is used in error messages (DataError)."""
-    data = parse_canonical(raw)
-    if data is not None:
+    fast = parse_canonical(raw)
+    errors = None
+    if fast is not None:
         try:
-            return validate(data)
-        except Invalid:
-            pass  # the strict path below finds every problem again, with its line
+            return validate(fast)
+        except Invalid as exc:
+            errors = exc.errors  # the strict path below finds their lines
     data, root = parse(raw, name)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({_show(data)})"
         raise DataError(
             [f"{name}:1:1: expected a mapping of dataset fields at the top level, got {kind}"]
         )
-    try:
-        return validate(data)
-    except Invalid as exc:
-        raise DataError(validation_problems(exc.errors, name, data, root)) from None
+    if errors is None or fast != data:  # the same data fails the same way: validate once
+        try:
+            return validate(data)
+        except Invalid as exc:
+            errors = exc.errors
+    raise DataError(validation_problems(errors, name, data, root)) from None
 
 
 # --------------------------------------------------------------------------- writing
