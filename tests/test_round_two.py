@@ -26,6 +26,8 @@ from _proc import (
     private_cache,  # noqa: F401 - an autouse fixture: no user cache
     temp_files,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from unionstate import fastyaml, models, queries, render, store, yamlfile
@@ -537,3 +539,42 @@ def test_the_next_writer_cleans_up_old_temp_files_of_its_own_pattern(data: Path)
         assert (data.parent / name).exists() == kept, name
     assert link.is_symlink(), "a symlink is never removed"
     assert ".roadmaps.yaml.young123.tmp" in temp_files(data.parent)
+
+
+# ------------------------------------------------------ the export escapes, for any text
+
+# Text that favours what matters to a spreadsheet and a Markdown renderer.
+HOSTILE_TEXT = st.text(
+    st.one_of(
+        st.sampled_from(list("=+-@\t\r\n<>&\"'`*_[]()|~!#\\ :/%")),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=HOSTILE_TEXT)
+def test_no_csv_cell_is_ever_a_formula(text: str) -> None:
+    value = render.csv_cell(text)
+    assert not value.startswith(tuple("=+-@\t\r"))
+    assert value in (render.clean(text), "'" + render.clean(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    label=HOSTILE_TEXT,
+    url=HOSTILE_TEXT,
+    scheme=st.sampled_from(["https://", "http://", "", "javascript:", "HTTPS://"]),
+)
+def test_a_markdown_link_never_yields_html_or_a_foreign_href(
+    label: str, url: str, scheme: str
+) -> None:
+    from markdown_it import MarkdownIt
+
+    line = f"- event: {render._md(label)} ({render._md_link(label, scheme + url)})"
+    html = MarkdownIt("commonmark", {"html": True}).render(line)
+    tags = set(re.findall(r"<([a-z0-9]+)", html))
+    assert tags <= {"ul", "li", "a", "p"}, (line, html)
+    for href in re.findall(r'href="([^"]*)"', html):
+        assert href.lower().startswith(("https://", "http://")), (line, href)
