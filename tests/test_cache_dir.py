@@ -129,13 +129,16 @@ def test_the_ownership_check_comes_before_any_open(
 def test_the_cache_never_creates_a_directory_inside_someone_elses(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As root with a user's HOME (simulated: the home is not owned by the running user)."""
+    """As root with a user's HOME (simulated for any user: the cache is told it runs as
+    root, and the home belongs to an ordinary uid)."""
     home = tmp_path / "home"
     home.mkdir()
+    if os.geteuid() == 0:
+        os.chown(home, 54321, 54321)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("UNIONSTATE_CACHE_DIR")
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setattr(cache, "_uid", lambda: os.geteuid() + 1)
+    monkeypatch.setattr(cache, "_uid", lambda: 0)
     data = copy_shipped(tmp_path / "work")
     _list(data)
     assert list(home.iterdir()) == []

@@ -18,8 +18,8 @@ planted at its name) is never opened.
 
 The directory may be shared with the user's own files (`UNIONSTATE_CACHE_DIR=.`): the
 cache only ever creates, reads and deletes names of its own pattern (`NAME`, `TEMP`), and
-it creates its directory only inside one the user owns, so that root running with a
-user's `HOME` leaves nothing root-owned there.
+as root it creates its directory only inside one that root owns, so that root running with
+a user's `HOME` leaves nothing root-owned there.
 """
 
 from __future__ import annotations
@@ -125,13 +125,17 @@ def _open_entry(entry: Path) -> int | None:
 
 
 def _may_create(directory: Path) -> bool:
-    """Whether the cache may create `directory`: its nearest existing ancestor is ours."""
-    uid = _uid()
-    if uid is None:  # pragma: no cover - Windows
+    """Whether the cache may create `directory`.
+
+    Anything an ordinary user creates is theirs, and permissions keep them out of other
+    people's directories. Root is kept out by hand: it creates the directory only inside
+    one that root owns, so that `sudo` with a user's HOME leaves nothing root-owned there.
+    """
+    if _uid() != 0:
         return True
     for parent in (directory, *directory.parents):
         try:
-            return parent.stat().st_uid == uid
+            return parent.stat().st_uid == 0
         except FileNotFoundError:
             continue
     return False
