@@ -920,6 +920,181 @@ def init(
         s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
 
 
+# ------------------------------------------------------------- git, diff and undo
+
+
+@app.command("merge")
+def merge_versions(
+    ctx: typer.Context,
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (%O).")],
+    ours: Annotated[
+        Path, typer.Argument(metavar="OURS", help="Our version (%A); the result goes here.")
+    ],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their version (%B).")],
+    path: Annotated[
+        str | None,
+        typer.Option("--path", metavar="NAME", help="The file's name, for messages (%P)."),
+    ] = None,
+) -> None:
+    """Merge two versions of a data file record by record: git's merge driver.
+
+    Writes the merge to OURS. Exit 0 when clean; 1 when conflicts remain (one line each on
+    stderr; OURS keeps our side of them, valid, with the conflicts recorded as comments);
+    3 when a version is invalid (OURS untouched). `unionstate git-setup` registers it.
+
+    Example: unionstate merge base.yaml ours.yaml theirs.yaml --path data/roadmaps.yaml
+    """
+    from unionstate import diff, merge
+
+    s = session(ctx)
+    name = path or str(ours)
+    versions: list[Dataset] = []
+    problems: list[str] = []
+    for side, file in (("base", base), ("ours", ours), ("theirs", theirs)):
+        try:
+            versions.append(store.loads(store.read_bytes(file), f"{name} ({side})"))
+        except DataError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DataError([*problems, f"{name}: nothing was merged; {ours} is unchanged"])
+    result = merge.merge(*versions)
+    store.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
+    if result.conflicts:
+        raise merge.Unmerged(name, result.conflicts)
+    taken = diff.changes(versions[1], result.dataset)
+    s.say(f"merged {name}: {len(taken)} change(s) from theirs, no conflicts")
+
+
+VersionsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[OLD] [NEW]",
+        help="Files or git revisions of the data file in use [OLD: HEAD, NEW: the file].",
+        show_default=False,
+    ),
+]
+
+
+@app.command("diff")
+def diff_versions(
+    ctx: typer.Context, versions: VersionsArg = None, json_out: JsonOpt = False
+) -> None:
+    """What changed between two versions of the data, one change per line, in words.
+
+    OLD and NEW are files, or git revisions of the data file in use (a file by that name
+    wins); NEW defaults to the file itself, OLD to HEAD. Given git's seven arguments it
+    works as an external diff (`diff.unionstate.command`, see the README).
+
+    Example: unionstate diff HEAD~1
+    """
+    from unionstate import diff
+
+    s = session(ctx)
+    given = list(versions or [])
+    if len(given) == 7:  # git's external diff: path old-file old-hex old-mode new-file ...
+        old, new = (_external_version(given[0], given[i]) for i in (1, 4))
+        found = diff.changes(old or diff.empty_like(new), new or diff.empty_like(old))
+        s.plain(f"unionstate diff {given[0]}\n")
+    elif len(given) > 2:
+        raise UsageError("diff takes at most two versions: OLD and NEW")
+    else:
+        old_spec, new_spec = [*given, None, None][:2] if given else ("HEAD", None)
+        found = diff.changes(_data_version(s, old_spec), _data_version(s, new_spec))
+    if json_out:
+        s.plain(render.to_json([change.as_json() for change in found]))
+    else:
+        s.plain("".join(render.clean(change.text) + "\n" for change in found))
+
+
+def _data_version(s: Session, spec: str | None) -> Dataset:
+    """A version to compare: the data file in use, a file, or a git revision of the data file."""
+    path = s.data_file().path
+    if spec is None:
+        return store.load(path)
+    if Path(spec).is_file():
+        return store.load(Path(spec))
+    from unionstate import gitrepo
+
+    return store.loads(gitrepo.show(path, spec), f"{spec}:{path}")
+
+
+def _external_version(name: str, file: str) -> Dataset | None:
+    """One side of git's external diff (None for '/dev/null': no file on that side)."""
+    if file == os.devnull:
+        return None
+    return store.loads(store.read_bytes(Path(file)), name)
+
+
+@app.command()
+def undo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    list_changes: Annotated[
+        bool, typer.Option("--list", help="Show the recent changes instead, newest last.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Revert the last change made through unionstate to the data file in use.
+
+    Prints what it will revert and asks (--yes does not; off a terminal --yes is needed).
+    Refused when the file was changed by something else since. An undo is a change too:
+    undo again to redo.
+
+    Example: unionstate undo --yes
+    """
+    from unionstate import journal
+
+    s = session(ctx)
+    path = s.writable_path()
+    if list_changes:
+        entries = journal.entries(path)
+        if json_out:
+            s.plain(render.to_json([journal.as_json(e) for e in entries]))
+        else:
+            rows = [[str(e.id), e.time, e.description] for e in entries]
+            s.plain(render.tsv(("id", "time", "change"), rows))
+        return
+    entry = journal.last(path)
+    s.say(f"will revert #{entry.id} ({entry.time}): {entry.description}")
+    if not yes:
+        if not is_terminal(sys.stdin):
+            raise UsageError("not on a terminal: run `unionstate undo --yes` to revert it")
+        if not typer.confirm("Revert it?", err=True):
+            raise Refused("nothing was changed")
+    journal.undo(path, entry)
+    s.say(f"reverted #{entry.id}; `unionstate undo` again puts it back")
+
+
+@app.command("git-setup")
+def git_setup(
+    ctx: typer.Context,
+    pattern: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PATTERN",
+            help="The .gitattributes pattern [the data file in use; with --global its name].",
+        ),
+    ] = None,
+    everywhere: Annotated[
+        bool,
+        typer.Option("--global", help="In your global git config and attributes file instead."),
+    ] = False,
+) -> None:
+    """Register unionstate's merge driver with git for the data file; safe to run again.
+
+    Sets merge.unionstate in the repository's git config and adds `PATTERN merge=unionstate`
+    to its .gitattributes (with --global: your global config and attributes file).
+
+    Example: unionstate git-setup
+    """
+    from unionstate import gitrepo
+
+    s = session(ctx)
+    path = s.data_file().path if everywhere else s.writable_path()
+    for line in gitrepo.setup(path, pattern, everywhere):
+        s.say(line)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so a write in progress cleans up its temp file
 

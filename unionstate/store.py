@@ -248,10 +248,39 @@ def save(dataset: Dataset, path: Path) -> None:
 # ----------------------------------------------------------------- locking, updates
 
 
-def lock_path(path: Path) -> Path:
-    """The sidecar lock file of a data file (never the data file itself, never deleted)."""
+def state_dir() -> Path:
+    """unionstate's own state directory: locks and the undo journal, never in the user's tree.
+
+    `$UNIONSTATE_STATE_DIR`, else `$XDG_STATE_HOME/unionstate` (`~/.local/state/unionstate`),
+    or the platform's equivalent.
+    """
+    explicit = os.environ.get("UNIONSTATE_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        base = os.environ.get("LOCALAPPDATA")
+        return (Path(base) if base else Path.home()) / "unionstate" / "State"
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "state") / "unionstate"
+
+
+def file_key(path: Path) -> str:
+    """A name for a data file in the state directory: its name and a hash of its real path."""
+    import hashlib
+
     target = path.resolve()
-    return target.with_name(target.name + ".lock")
+    digest = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
+    return f"{target.name}-{digest}"
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of a data file: in the state directory, keyed by the file's real path.
+
+    Outside the user's tree, so `git add .` never picks it up; every process of the user
+    that updates the same file (through any path or symlink to it) takes the same lock.
+    Never the data file itself, never deleted.
+    """
+    return state_dir() / "locks" / f"{file_key(path)}.lock"
 
 
 def _lock_timeout() -> float:
@@ -268,6 +297,7 @@ def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     timeout = _lock_timeout() if timeout is None else timeout
     sidecar = lock_path(path)
     try:
+        sidecar.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise WriteFailed(
@@ -333,17 +363,25 @@ def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, D
         with _gc_paused():
             # No cache entry for bytes about to be replaced; the new ones get one below.
             before = _load_cached(path, raw, status, remember=False)
-            del raw
             after = change(before)
             data, plain = _dumps(after)
         written = cache.digest(data)
         if written == content:
             return before, after
         write_atomic(path, data, expect=content)
+        _journal(path, raw, written, before, after)
+        del raw
         if plain is not None:
             del data
             _remember(path, written, plain)
         return before, after
+
+
+def _journal(path: Path, raw: bytes, written: str, before: Dataset, after: Dataset) -> None:
+    """Record the change for `unionstate undo` (best effort: the new bytes are in place)."""
+    from unionstate import journal
+
+    journal.record(path, raw, written, before, after)
 
 
 def _remember(path: Path, content: str, plain: dict[str, Any]) -> None:
