@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from unionstate import cache, store
-from unionstate.errors import Refused
+from unionstate.errors import Refused, UnionStateError
 from unionstate.models import Dataset
 
 MAX_ENTRIES = 20  # changes kept per data file
@@ -63,7 +63,7 @@ def record(path: Path, before: bytes, after: str, old: Dataset, new: Dataset) ->
     """Journal a change that `store.update` has just written (best effort, never raises)."""
     from unionstate import diff
 
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, UnionStateError):
         description = diff.describe(diff.changes(old, new))
         _append(path, before, cache.digest(before), after, description, None)
 
@@ -138,7 +138,7 @@ def undo(path: Path, expected: Entry) -> Entry:
             raise Refused(f"the journal's copy for {entry.description!r} is damaged")
         current = store.read_bytes(path)
         store.write_atomic(path, restored, expect=entry.after)
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, UnionStateError):
             return _append(
                 path, current, entry.after, entry.before, f"undo: {entry.description}", entry.id
             )

@@ -278,9 +278,12 @@ def lock_path(path: Path) -> Path:
 
     Outside the user's tree, so `git add .` never picks it up; every process of the user
     that updates the same file (through any path or symlink to it) takes the same lock.
-    Never the data file itself, never deleted.
+    Never the data file itself, never deleted. Its directory is made if missing.
     """
-    return state_dir() / "locks" / f"{file_key(path)}.lock"
+    locks = state_dir() / "locks"
+    with contextlib.suppress(OSError):  # `locked` reports a lock file it cannot open
+        locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return locks / f"{file_key(path)}.lock"
 
 
 def _lock_timeout() -> float:
@@ -297,7 +300,6 @@ def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     timeout = _lock_timeout() if timeout is None else timeout
     sidecar = lock_path(path)
     try:
-        sidecar.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise WriteFailed(
