@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import time
 import zlib
@@ -79,7 +80,7 @@ def _append(
     known = entries(path)
     entry = Entry(
         id=known[-1].id + 1 if known else 1,
-        time=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        time=_now(),
         description=description,
         before=before,
         after=after,
@@ -91,6 +92,13 @@ def _append(
     store.write_atomic(directory / "entries.json", text.encode("utf-8"))
     _prune(directory, {e.before for e in kept})
     return entry
+
+
+def _now() -> str:
+    """Local time to the second; SOURCE_DATE_EPOCH fixes it (reproducible examples)."""
+    fixed = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = time.gmtime(int(fixed)) if fixed.isdigit() else time.localtime()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", when)
 
 
 def _prune(directory: Path, needed: set[str]) -> None:
