@@ -171,3 +171,33 @@ def test_diff_names_records_events_and_fields(minimal_data: dict[str, Any]) -> N
         "as_of: 2021-05-28 → 2021-06-01",
     ]
     assert diff.changes(old, old) == []
+
+
+def test_loading_versions_together_reuses_the_shared_records(
+    minimal_data: dict[str, Any],
+) -> None:
+    """Same datasets as loading each alone; unchanged records come from the first version."""
+    from unionstate import store
+
+    base = version(minimal_data)
+    changed = version(minimal_data, event("tax-policy", "2021-06-01", "agreed", "Done."))
+    raws = [store.dumps(base), store.dumps(changed)]
+    hand_edited = raws[1].replace(b"\nroadmaps:\n", b"\n# a comment\nroadmaps:\n")
+    loaded = store.loads_versions([(raws[0], "a"), (raws[1], "b"), (hand_edited, "c")])
+    assert loaded == [base, changed, changed]
+    assert loaded[1].roadmaps[0] is loaded[0].roadmaps[0]  # gas-market: unchanged, shared
+    assert loaded[1].roadmaps[2] is not loaded[0].roadmaps[2]
+
+
+def test_loading_versions_reports_every_invalid_one_with_its_lines(
+    minimal_data: dict[str, Any],
+) -> None:
+    from unionstate import store
+    from unionstate.errors import DataError
+
+    raw = store.dumps(version(minimal_data))
+    bad = raw.replace(b"status: pending", b"status: done", 1)
+    with pytest.raises(DataError) as caught:
+        store.loads_versions([(raw, "base"), (bad, "ours"), (bad, "theirs")])
+    assert [p.split(":")[0] for p in caught.value.problems] == ["ours", "theirs"]
+    assert "got 'done'" in caught.value.problems[0]

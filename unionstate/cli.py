@@ -948,15 +948,15 @@ def merge_versions(
 
     s = session(ctx)
     name = path or str(ours)
-    versions: list[Dataset] = []
-    problems: list[str] = []
-    for side, file in (("base", base), ("ours", ours), ("theirs", theirs)):
-        try:
-            versions.append(store.loads(store.read_bytes(file), f"{name} ({side})"))
-        except DataError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise DataError([*problems, f"{name}: nothing was merged; {ours} is unchanged"])
+    sides = (("base", base), ("ours", ours), ("theirs", theirs))
+    try:
+        versions = store.loads_versions(
+            [(store.read_bytes(file), f"{name} ({side})") for side, file in sides]
+        )
+    except DataError as exc:
+        raise DataError(
+            [*exc.problems, f"{name}: nothing was merged; {ours} is unchanged"]
+        ) from None
     result = merge.merge(*versions)
     store.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
     if result.conflicts:
@@ -999,23 +999,28 @@ def diff_versions(
         raise UsageError("diff takes at most two versions: OLD and NEW")
     else:
         old_spec, new_spec = [*given, None, None][:2] if given else ("HEAD", None)
-        found = diff.changes(_data_version(s, old_spec), _data_version(s, new_spec))
+        found = diff.changes(*_data_versions(s, old_spec, new_spec))
     if json_out:
         s.plain(render.to_json([change.as_json() for change in found]))
     else:
         s.plain("".join(render.clean(change.text) + "\n" for change in found))
 
 
-def _data_version(s: Session, spec: str | None) -> Dataset:
-    """A version to compare: the data file in use, a file, or a git revision of the data file."""
+def _data_versions(s: Session, *specs: str | None) -> list[Dataset]:
+    """Versions to compare: the data file in use (None), files, or git revisions of it."""
     path = s.data_file().path
-    if spec is None:
-        return store.load(path)
-    if Path(spec).is_file():
-        return store.load(Path(spec))
+    files = [path if spec is None else Path(spec) for spec in specs]
+    if all(spec is None or file.is_file() for spec, file in zip(specs, files, strict=True)):
+        return [store.load(file) for file in files]  # files: the parse cache may know them
     from unionstate import gitrepo
 
-    return store.loads(gitrepo.show(path, spec), f"{spec}:{path}")
+    versions = []
+    for spec, file in zip(specs, files, strict=True):
+        if spec is None or file.is_file():
+            versions.append((store.read_bytes(file), str(file)))
+        else:
+            versions.append((gitrepo.show(path, spec), f"{spec}:{path}"))
+    return store.loads_versions(versions)
 
 
 def _external_version(name: str, file: str) -> Dataset | None:

@@ -67,6 +67,18 @@ def loads(raw: bytes, name: str) -> Dataset:
         return yamlfile.loads(raw, name)
 
 
+def loads_versions(versions: list[tuple[bytes, str]]) -> list[Dataset]:
+    """Validate versions of one file, as `loads` does each; records they share are
+    validated once (a merge loads three versions). DataError lists every problem."""
+    for raw, name in versions:
+        if len(raw) > MAX_BYTES:
+            raise _too_big(name, len(raw))
+    from unionstate import yamlfile
+
+    with _gc_paused():
+        return yamlfile.loads_versions(versions)
+
+
 def _too_big(name: str, size: int) -> DataError:
     return DataError([f"{name}: file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit"])
 
