@@ -335,3 +335,12 @@ def test_after_updates_git_status_shows_only_the_data_file(repo: Repo) -> None:
     repo.us("undo", "--yes")
     repo.git("add", ".")  # what a user would type
     assert repo.git("status", "--porcelain").stdout == "M  data/roadmaps.yaml\n"
+
+
+def test_external_diff_of_an_added_file_lists_every_record_as_added(repo: Repo) -> None:
+    """git passes /dev/null for the side where the file does not exist."""
+    done = repo.us("diff", "new.yaml", os.devnull, ".", ".", str(repo.data), "0" * 40, "100644")
+    lines = done.stdout.splitlines()
+    assert lines[0] == "unionstate diff new.yaml"
+    assert "roadmap 8 (customs) added" in lines
+    assert sum(line.startswith("roadmap ") for line in lines) == 31

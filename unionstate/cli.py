@@ -992,7 +992,7 @@ def diff_versions(
     s = session(ctx)
     given = list(versions or [])
     if len(given) == 7:  # git's external diff: path old-file old-hex old-mode new-file ...
-        old, new = (_external_version(given[0], given[i]) for i in (1, 4))
+        old, new = _external_versions(given[0], given[1], given[4])
         found = diff.changes(old or diff.empty_like(new), new or diff.empty_like(old))
         s.plain(f"unionstate diff {given[0]}\n")
     elif len(given) > 2:
@@ -1023,11 +1023,11 @@ def _data_versions(s: Session, *specs: str | None) -> list[Dataset]:
     return store.loads_versions(versions)
 
 
-def _external_version(name: str, file: str) -> Dataset | None:
-    """One side of git's external diff (None for '/dev/null': no file on that side)."""
-    if file == os.devnull:
-        return None
-    return store.loads(store.read_bytes(Path(file)), name)
+def _external_versions(name: str, *files: str) -> list[Dataset | None]:
+    """The two sides of git's external diff (None for '/dev/null': no file on that side)."""
+    sides = [(store.read_bytes(Path(f)), name) for f in files if f != os.devnull]
+    loaded = iter(store.loads_versions(sides))
+    return [None if f == os.devnull else next(loaded) for f in files]
 
 
 @app.command()
