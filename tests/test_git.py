@@ -344,3 +344,18 @@ def test_external_diff_of_an_added_file_lists_every_record_as_added(repo: Repo) 
     assert lines[0] == "unionstate diff new.yaml"
     assert "roadmap 8 (customs) added" in lines
     assert sum(line.startswith("roadmap ") for line in lines) == 31
+
+
+def test_sources_added_on_both_sides_with_the_same_made_up_id_are_both_kept(repo: Repo) -> None:
+    """Two TASS pages become tass-com-1 on both branches: theirs is renumbered, and cited."""
+    repo.branch("a", ["agree", "customs", "--on", "2021-06-10", "--source", "https://tass.com/a"])
+    repo.branch("b", ["sign", "transport", "--on", "2021-06-11", "--source", "https://tass.com/b"])
+    repo.git("merge", "-q", "a", "-m", "a")
+    merged = repo.git("merge", "b", "-m", "b", check=False)
+    assert merged.returncode == 0, merged.stderr
+    assert "their new source tass-com-1 is tass-com-2 here" in merged.stderr
+    dataset = store.load(repo.data)
+    urls = {s.id: s.url for s in dataset.sources if s.id.startswith("tass-com-")}
+    assert urls == {"tass-com-1": "https://tass.com/a", "tass-com-2": "https://tass.com/b"}
+    assert dataset.roadmap_by_id("customs").last_event.sources == ["tass-com-1"]
+    assert dataset.roadmap_by_id("transport").last_event.sources == ["tass-com-2"]

@@ -959,6 +959,8 @@ def merge_versions(
         ) from None
     result = merge.merge(*versions)
     store.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
+    for theirs_id, ours_id in result.renamed.items():
+        s.say(f"their new source {theirs_id} is {ours_id} here (ours added another {theirs_id})")
     if result.conflicts:
         raise merge.Unmerged(name, result.conflicts)
     taken = diff.changes(versions[1], result.dataset)

@@ -101,12 +101,16 @@ def short(text: str, width: int = NOTE_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
+def event_head(event: Any) -> str:
+    """'agreed on 2021-06-10'."""
+    status = getattr(event, "status", None)
+    return f"{status} on {when(event)}" if status is not None else f"on {when(event)}"
+
+
 def event_text(event: Any) -> str:
     """'agreed on 2021-06-10 (note: …)'."""
-    status = getattr(event, "status", None)
-    head = f"{status} on {when(event)}" if status is not None else f"on {when(event)}"
     note = getattr(event, "note", "")
-    return f"{head} (note: {short(note)})" if note else head
+    return f"{event_head(event)} (note: {short(note)})" if note else event_head(event)
 
 
 def value_text(value: Any) -> str:

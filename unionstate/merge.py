@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from unionstate.diff import (
     content_key,
-    event_text,
+    event_head,
     is_record_list,
     keyed,
     label,
@@ -87,6 +88,7 @@ class Merged:
 
     dataset: Dataset
     conflicts: list[Conflict] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # their new source ids, renamed
 
 
 def _event_key(event: Any) -> dt.date:
@@ -106,6 +108,7 @@ def _three_way(base: Any, ours: Any, theirs: Any) -> tuple[bool, Any]:
 
 def merge(base: Dataset, ours: Dataset, theirs: Dataset) -> Merged:
     """Merge `ours` and `theirs`, both descended from `base`."""
+    theirs, renamed = _rename_new_sources(base, ours, theirs)
     conflicts: list[Conflict] = []
     plain: dict[str, Any] = {}
     old, mine, other = fields_of(base), fields_of(ours), fields_of(theirs)
@@ -122,7 +125,57 @@ def merge(base: Dataset, ours: Dataset, theirs: Dataset) -> Merged:
         merged = validate(plain)
     except Invalid as exc:
         return Merged(ours, conflicts + _rule_conflicts(plain, exc))
-    return Merged(merged, conflicts)
+    return Merged(merged, conflicts, renamed)
+
+
+def _rename_new_sources(
+    base: Dataset, ours: Dataset, theirs: Dataset
+) -> tuple[Dataset, dict[str, str]]:
+    """Theirs with each new source whose id ours gave a *different* new source renamed.
+
+    A source added from a URL gets its id from the host (`tass-com-1`), so two branches
+    citing two TASS pages make one id for two sources. Theirs is new on both sides and
+    cited only by what theirs changed, so it is safe to give it the next free number.
+    """
+    old = {s.id for s in base.sources}
+    mine = {s.id: s for s in ours.sources}
+    taken = old | set(mine) | {s.id for s in theirs.sources}
+    renamed: dict[str, str] = {}
+    for source in theirs.sources:
+        if source.id in old or source.id not in mine or mine[source.id] == source:
+            continue
+        stem, n = re.sub(r"-\d+$", "", source.id), 1
+        while f"{stem}-{n}" in taken:
+            n += 1
+        renamed[source.id] = f"{stem}-{n}"
+        taken.add(renamed[source.id])
+    if not renamed:
+        return theirs, {}
+    result: Dataset = _cite_renamed(theirs, renamed)
+    return result, renamed
+
+
+def _cite_renamed(value: Any, renamed: dict[str, str], collection: str = "") -> Any:
+    """`value` with renamed source ids (a source's `id`, any `sources` list); shared if same."""
+    if isinstance(value, list):
+        items = [_cite_renamed(item, renamed, collection) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    if not isinstance(value, Record):
+        return value
+    fields = fields_of(value)
+    changed: dict[str, Any] = {}
+    for name, item in fields.items():
+        if name == "sources" and item and isinstance(item[0], str):
+            new = [renamed.get(x, x) for x in item]
+        elif name == "id" and collection == "sources":
+            new = renamed.get(item, item)
+        elif isinstance(item, list):
+            new = _cite_renamed(item, renamed, name if isinstance(value, Dataset) else "")
+        else:
+            continue
+        if new is not item and new != item:
+            changed[name] = new
+    return type(value)(**{**fields, **changed}) if changed else value
 
 
 def _field_conflict(record: str, name: str, ours: Any, theirs: Any) -> Conflict:
@@ -232,10 +285,7 @@ def _status_conflict(
     if clean and derived == meant:
         return []
     ours_last, theirs_last = mine["history"][-1], other["history"][-1]
-    text = (
-        f"{name}: status: ours {event_text(ours_last).split(' (note')[0]}, "
-        f"theirs {event_text(theirs_last).split(' (note')[0]}"
-    )
+    text = f"{name}: status: ours {event_head(ours_last)}, theirs {event_head(theirs_last)}"
     return [Conflict(name, "status", jsonable(ours_last), jsonable(theirs_last), text)]
 
 
