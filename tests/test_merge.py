@@ -201,3 +201,38 @@ def test_loading_versions_reports_every_invalid_one_with_its_lines(
         store.loads_versions([(raw, "base"), (bad, "ours"), (bad, "theirs")])
     assert [p.split(":")[0] for p in caught.value.problems] == ["ours", "theirs"]
     assert "got 'done'" in caught.value.problems[0]
+
+
+def _shipped_variants() -> list[tuple[str, Any]]:
+    """Single updates of the shipped data, as the CLI would make them."""
+    import datetime as dt
+
+    from unionstate import updates
+
+    today = dt.date(2022, 1, 1)
+    entry = updates.Entry(on=dt.date(2021, 6, 10), note="N", source="https://tass.com/x")
+    return [
+        ("agree customs", lambda d: updates.transition(d, "agree", ["customs"], entry, today)),
+        ("sign transport", lambda d: updates.transition(d, "sign", ["transport"], entry, today)),
+        (
+            "block customs",
+            lambda d: updates.transition(
+                d, "block", ["customs"], entry, today, condition="gas-price"
+            ),
+        ),
+        ("resolve", lambda d: updates.resolve_condition(d, "gas-price", entry, today)),
+    ]
+
+
+@pytest.mark.parametrize(("name", "change"), _shipped_variants())
+def test_a_merge_with_an_unchanged_side_is_the_changed_side(
+    shipped: Any, name: str, change: Any
+) -> None:
+    from unionstate import store
+
+    base = store.load(shipped)
+    changed = change(base).dataset
+    for ours, theirs in ((changed, base), (base, changed), (changed, changed)):
+        result = merge.merge(base, ours, theirs)
+        assert result.conflicts == [], name
+        assert store.dumps(result.dataset) == store.dumps(changed), name

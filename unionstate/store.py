@@ -310,15 +310,15 @@ def _lock_timeout() -> float:
 def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the exclusive lock on `path` (Busy after `timeout` seconds)."""
     timeout = _lock_timeout() if timeout is None else timeout
-    sidecar = lock_path(path)
+    lock_file = lock_path(path)
     try:
-        fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise WriteFailed(
-            f"{sidecar}: cannot create the lock file: {exc.strerror or exc}"
+            f"{lock_file}: cannot create the lock file: {exc.strerror or exc}"
         ) from None
     try:
-        _acquire(fd, sidecar, timeout)
+        _acquire(fd, lock_file, timeout)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock; a killed process's too
@@ -347,13 +347,13 @@ else:  # pragma: no cover - exercised on Windows only
         return True
 
 
-def _acquire(fd: int, sidecar: Path, timeout: float) -> None:
+def _acquire(fd: int, lock_file: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     delay = 0.005
     while not _try_lock(fd):
         if time.monotonic() >= deadline:
             raise Busy(
-                f"{sidecar}: another unionstate process holds the lock "
+                f"{lock_file}: another unionstate process holds the lock "
                 f"(waited {timeout:g}s); try again"
             )
         time.sleep(delay)
