@@ -118,3 +118,18 @@ def test_updates_leave_nothing_beside_the_data_file(data: Path) -> None:
     run(data, "undo", "--yes")
     assert sorted(p.name for p in data.parent.iterdir()) == [data.name]
     assert store.lock_path(data).is_relative_to(store.state_dir())
+
+
+def test_without_a_usable_state_directory_updates_still_work(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A home that cannot hold the state directory: the lock goes beside the file, no undo."""
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    monkeypatch.setenv("UNIONSTATE_STATE_DIR", str(blocker / "state"))
+    assert run(data, *AGREE).exit_code == 0
+    assert store.load(data).roadmap_by_id("customs").status is RoadmapStatus.AGREED
+    assert store.lock_path(data) == data.with_name(data.name + ".lock")
+    result = run(data, "undo", "--yes")
+    assert result.exit_code == 1
+    assert "nothing to undo" in result.stderr

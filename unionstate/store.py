@@ -290,11 +290,16 @@ def lock_path(path: Path) -> Path:
 
     Outside the user's tree, so `git add .` never picks it up; every process of the user
     that updates the same file (through any path or symlink to it) takes the same lock.
-    Never the data file itself, never deleted. Its directory is made if missing.
+    Never the data file itself, never deleted. Its directory is made if missing; where the
+    state directory cannot be made (a read-only or missing home), the lock is a sidecar
+    `NAME.lock` beside the data file, as before.
     """
     locks = state_dir() / "locks"
-    with contextlib.suppress(OSError):  # `locked` reports a lock file it cannot open
+    try:
         locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        target = path.resolve()
+        return target.with_name(target.name + ".lock")
     return locks / f"{file_key(path)}.lock"
 
 
