@@ -17,7 +17,8 @@ import pytest
 
 from unionstate import models, store
 from unionstate.errors import Busy, Refused, WriteFailed
-from unionstate.models import Dataset, DatePrecision
+from unionstate.models import Dataset
+from unionstate.updates import Outcome
 
 
 def retitled(dataset: Dataset, title: str) -> Dataset:
@@ -55,8 +56,8 @@ def test_save_then_load_round_trips(minimal_data: dict[str, Any], tmp_path: Path
 
 def test_the_written_file_starts_with_the_header(data_file: Path) -> None:
     raw = data_file.read_bytes()
-    assert raw.startswith(store.HEADER.encode())
-    assert raw[len(store.HEADER.encode()) :].startswith(b"schema_version: 1\n")
+    assert raw.startswith(models.HEADER.encode())
+    assert raw[len(models.HEADER.encode()) :].startswith(b"schema_version: 2\n")
 
 
 def test_a_long_value_stays_on_one_line(minimal_data: dict[str, Any], data_file: Path) -> None:
@@ -70,32 +71,34 @@ def test_a_long_value_stays_on_one_line(minimal_data: dict[str, Any], data_file:
 
 
 @pytest.mark.parametrize(
-    ("precision", "expected_line"),
+    ("spelling", "written"),
     [
-        ("day", None),
-        ("approximate", "date_precision: approximate"),
-        ("month", "date_precision: month"),
-        ("year", "date_precision: year"),
+        ("2020-03-06", "date: 2020-03-06"),
+        ("~2020-03-06", "date: ~2020-03-06"),
+        ("2020-03", "date: 2020-03"),
+        ("2020", "date: '2020'"),
+        ("..2020-03-06", "date: ..2020-03-06"),
+        ("2020-03-01..2020-03-06", "date: 2020-03-01..2020-03-06"),
+        ("2020-03..", "date: 2020-03.."),
     ],
 )
-def test_date_precision_is_written_only_when_not_a_day(
-    minimal_data: dict[str, Any], precision: str, expected_line: str | None
+def test_every_date_spelling_is_written_as_given_and_reads_back(
+    minimal_data: dict[str, Any], spelling: str, written: str
 ) -> None:
     for record in (
         minimal_data["conditions"][0]["history"][0],
         minimal_data["milestones"][0],
-        minimal_data["roadmaps"][0]["history"][0],
+        minimal_data["roadmaps"][2]["history"][0],
     ):
-        record["date_precision"] = precision
-    minimal_data["roadmaps"][1]["history"][0].pop("date_precision")
-    minimal_data["roadmaps"][2]["history"][0].pop("date_precision")
+        record["date"] = spelling
     dataset = models.validate(minimal_data)
-    text = store.dumps(dataset).decode()
-    found = [line.strip() for line in text.splitlines() if "date_precision" in line]
-    assert found == ([expected_line] * 3 if expected_line else [])
-    back = store.loads(text.encode(), "x")
-    assert back.milestones[0].date_precision is DatePrecision(precision)
+    raw = store.dumps(dataset)
+    found = [line.strip().removeprefix("- ") for line in raw.decode().splitlines()]
+    assert found.count(written) == 3
+    back = store.loads(raw, "x")
+    assert back.milestones[0].date.text == spelling
     assert back == dataset
+    assert store.dumps(back) == raw
 
 
 ROUND_TRIP_TEXT = [
@@ -236,8 +239,8 @@ def test_a_write_failure_is_reported_only_when_the_old_bytes_remain(
 
 
 def test_update_writes_the_changed_dataset(minimal_data: dict[str, Any], data_file: Path) -> None:
-    before, after = store.update(data_file, lambda dataset: retitled(dataset, "Updated"))
-    assert before == models.validate(minimal_data)
+    outcome = store.update(data_file, lambda dataset: Outcome(retitled(dataset, "Updated")))
+    after = outcome.dataset
     assert after.title == "Updated"
     assert data_file.read_bytes() == store.dumps(after)
     assert leftovers(data_file.parent) == []
@@ -245,7 +248,8 @@ def test_update_writes_the_changed_dataset(minimal_data: dict[str, Any], data_fi
 
 def test_update_without_a_change_does_not_rewrite_the_file(data_file: Path) -> None:
     inode = data_file.stat().st_ino
-    before, after = store.update(data_file, lambda dataset: dataset)
+    before = store.load(data_file)
+    after = store.update(data_file, lambda dataset: Outcome(dataset)).dataset
     assert before == after
     assert data_file.stat().st_ino == inode
 
@@ -253,7 +257,7 @@ def test_update_without_a_change_does_not_rewrite_the_file(data_file: Path) -> N
 def test_update_whose_change_refuses_leaves_the_file_untouched(data_file: Path) -> None:
     before = data_file.read_bytes()
 
-    def refuse(dataset: Dataset) -> Dataset:
+    def refuse(dataset: Dataset) -> Outcome:
         raise Refused("not allowed")
 
     with pytest.raises(Refused):
@@ -265,10 +269,10 @@ def test_update_whose_change_refuses_leaves_the_file_untouched(data_file: Path) 
 def test_update_detects_a_hand_edit_made_during_the_update(data_file: Path) -> None:
     """An editor does not take our lock; its change must survive and ours must not land."""
 
-    def change(dataset: Dataset) -> Dataset:
+    def change(dataset: Dataset) -> Outcome:
         raw = data_file.read_bytes()
         data_file.write_bytes(raw.replace(b"title: Test roadmaps", b"title: Hand edit"))
-        return retitled(dataset, "Tool edit")
+        return Outcome(retitled(dataset, "Tool edit"))
 
     with pytest.raises(Busy) as caught:
         store.update(data_file, change)
@@ -336,7 +340,7 @@ def test_update_while_locked_elsewhere_is_busy_and_writes_nothing(
     before = held_lock.read_bytes()
     monkeypatch.setenv("UNIONSTATE_LOCK_TIMEOUT", "0.2")
     with pytest.raises(Busy):
-        store.update(held_lock, lambda dataset: retitled(dataset, "Changed"))
+        store.update(held_lock, lambda dataset: Outcome(retitled(dataset, "Changed")))
     assert held_lock.read_bytes() == before
 
 

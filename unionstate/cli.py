@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -27,7 +28,7 @@ from unionstate.errors import (
     UsageError,
     WriteFailed,
 )
-from unionstate.models import SCHEMA_VERSION, Dataset, RoadmapStatus
+from unionstate.models import SCHEMA_NAME, SCHEMA_VERSION, Dataset, RoadmapStatus, When, span
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -208,14 +209,33 @@ app = typer.Typer(
 # ------------------------------------------------------------------ argument types
 
 
-def parse_date(value: str) -> dt.date:
-    """A YYYY-MM-DD argument; anything else is a usage error (exit 2)."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, got {value!r}")
+def parse_when(value: str) -> When:
+    """An event's date for --on: a day, ~day, month, year or a window; else a usage error."""
     try:
-        return dt.date.fromisoformat(value.strip())
+        return When.parse(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _period(value: str) -> tuple[dt.date, dt.date]:
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, YYYY-MM or YYYY; got {value!r}")
+    try:
+        first, last, _ = span(text)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a real date") from None
+    return first, last
+
+
+def parse_end(value: str) -> dt.date:
+    """A day, or the last day of a month or year (--as-of, --until); else a usage error."""
+    return _period(value)[1]
+
+
+def parse_start(value: str) -> dt.date:
+    """A day, or the first day of a month or year (--since); else a usage error."""
+    return _period(value)[0]
 
 
 def _completion_dataset(ctx: typer.Context) -> Dataset | None:
@@ -253,16 +273,21 @@ AsOfOpt = Annotated[
     dt.date | None,
     typer.Option(
         "--as-of",
-        parser=parse_date,
-        metavar="YYYY-MM-DD",
-        help="The state on this date, rebuilt from the histories.",
+        parser=parse_end,
+        metavar="DATE",
+        help="The state on this date (YYYY-MM-DD; YYYY-MM or YYYY: its last day), rebuilt "
+        "from the histories.",
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 OnOpt = Annotated[
-    dt.date | None,
+    When | None,
     typer.Option(
-        "--on", parser=parse_date, metavar="YYYY-MM-DD", help="Date of the event [today]."
+        "--on",
+        parser=parse_when,
+        metavar="DATE",
+        help="Date of the event [today]: YYYY-MM-DD, ~YYYY-MM-DD (about), YYYY-MM, YYYY, "
+        "..YYYY-MM-DD (no later than), YYYY-MM-DD.. (not before) or A..B (between).",
     ),
 ]
 NoteOpt = Annotated[str | None, typer.Option("--note", help="What happened, in a sentence.")]
@@ -402,16 +427,19 @@ def show(
             autocompletion=complete_roadmap,
         ),
     ],
+    as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Show one roadmap: status, linked conditions, dated history with sources, notes.
+    """Show one roadmap or program: status, conditions, dated history with sources, notes.
 
     Example: unionstate show gas-market
+
+    Example: unionstate show P25
     """
     s = session(ctx)
     dataset = s.load()
     found = queries.find_roadmap(dataset, roadmap)
-    row = next(r for r in queries.states(dataset) if r.roadmap is found)
+    row = queries.state_of(dataset, found, as_of)
     if json_out:
         s.plain(render.to_json(render.roadmap_detail(dataset, row)))
     elif s.tables:
@@ -426,7 +454,7 @@ def show(
             ["title", found.title],
             ["title_confirmed", str(found.title_confirmed).lower()],
             ["sphere", found.sphere],
-            ["status", row.status.value],
+            ["status", row.label],
             ["linked_conditions", ",".join(found.linked_conditions)],
             ["open_conditions", ",".join(row.open_conditions)],
             ["notes", found.notes],
@@ -464,7 +492,7 @@ def conditions(ctx: typer.Context, json_out: JsonOpt = False) -> None:
             [
                 r.condition.id,
                 r.condition.title,
-                r.status.value,
+                r.status,
                 str(len(r.blocks)),
                 ",".join(r.blocks),
                 ",".join(r.roadmaps),
@@ -560,12 +588,18 @@ def history(
     ] = None,
     since: Annotated[
         dt.date | None,
-        typer.Option(parser=parse_date, metavar="YYYY-MM-DD", help="Events on or after this date."),
+        typer.Option(
+            parser=parse_start,
+            metavar="DATE",
+            help="Events on or after this date (YYYY-MM-DD; YYYY-MM or YYYY: its first day).",
+        ),
     ] = None,
     until: Annotated[
         dt.date | None,
         typer.Option(
-            parser=parse_date, metavar="YYYY-MM-DD", help="Events on or before this date."
+            parser=parse_end,
+            metavar="DATE",
+            help="Events on or before this date (YYYY-MM-DD; YYYY-MM or YYYY: its last day).",
         ),
     ] = None,
     chart: Annotated[
@@ -623,7 +657,8 @@ def _progress_chart(
     elif s.tables:
         from unionstate.tables import progress_chart
 
-        s.show(progress_chart(months))
+        console = s.console()
+        console.print(progress_chart(months, console.width))
     else:
         s.plain(render.tsv(render.PROGRESS_COLUMNS, [render.progress_cells(m) for m in months]))
 
@@ -733,24 +768,16 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _apply(s: Session, change: Any) -> updates.Outcome:
+def _apply(s: Session, change: Callable[[Dataset], updates.Outcome]) -> updates.Outcome:
     """Run a pure update under the store's lock and return what it did."""
-    result: list[updates.Outcome] = []
-
-    def run(dataset: Dataset) -> Dataset:
-        outcome: updates.Outcome = change(dataset)
-        result.append(outcome)
-        return outcome.dataset
-
-    store.update(s.writable_path(), run)
-    return result[-1]
+    return store.update(s.writable_path(), change)
 
 
 def _transition(
     ctx: typer.Context,
     action: str,
     roadmaps: list[str],
-    on: dt.date | None,
+    on: When | None,
     note: str | None,
     source: str | None,
     *,
@@ -761,7 +788,7 @@ def _transition(
 
     s = session(ctx)
     today = _today()
-    entry = updates.Entry(on=on or today, note=note, source=source)
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
     outcome = _apply(
         s,
         lambda d: updates.transition(
@@ -769,7 +796,7 @@ def _transition(
         ),
     )
     target = updates.TRANSITIONS[action][1].value
-    labels = {r.id: f"roadmap {r.number} ({r.id})" for r in outcome.dataset.roadmaps}
+    labels = {r.id: r.label for r in outcome.dataset.documents}
     for rid in outcome.unchanged:
         s.say(f"{labels[rid]} is already {target}; nothing changed")
     for rid in outcome.changed:
@@ -846,11 +873,28 @@ def reopen(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Send agreed or signed roadmaps back to pending.
+    """Send agreed, signed or set-aside roadmaps back to pending.
 
     Example: unionstate reopen customs --note "Reopened by RBC report"
     """
     _transition(ctx, "reopen", roadmaps, on, note, source)
+
+
+@app.command("set-aside")
+def set_aside(
+    ctx: typer.Context,
+    roadmaps: RoadmapsArg,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    source: SourceOpt = None,
+) -> None:
+    """Take roadmaps off the table (from pending, blocked or agreed); `reopen` brings them back.
+
+    A set-aside roadmap is not unresolved, and cannot be agreed or signed until reopened.
+
+    Example: unionstate set-aside supranational-bodies --on 2019-12-07
+    """
+    _transition(ctx, "set-aside", roadmaps, on, note, source)
 
 
 @app.command()
@@ -874,7 +918,7 @@ def resolve(
 
     s = session(ctx)
     today = _today()
-    entry = updates.Entry(on=on or today, note=note, source=source)
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
     outcome = _apply(s, lambda d: updates.resolve_condition(d, condition, entry, today))
     for cid in outcome.unchanged:
         s.say(f"condition {cid} is already resolved; nothing changed")
@@ -913,7 +957,7 @@ def init(
     store.write_atomic(target, data)
     s.say(f"wrote a working copy of the dataset to {target}")
     # The header's `$schema=roadmaps.schema.json` is relative: an editor looks beside the file.
-    schema = target.parent / store.SCHEMA_NAME
+    schema = target.parent / SCHEMA_NAME
     store.write_atomic(schema, render.schema_json().encode("utf-8"))
     s.say(f"wrote its JSON Schema, for editors, to {schema}")
     if path is not None:

@@ -8,12 +8,14 @@ list of records to the models needs nothing here. Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-from unionstate.models import Dataset, Record, display_date, fields_of, jsonable
+from unionstate.models import Dataset, Record, fields_of, jsonable
 
 NOTE_WIDTH = 100  # characters of a note shown in a change's text; JSON carries it whole
 
@@ -52,8 +54,23 @@ def is_record_list(value: Any) -> bool:
 
 
 def content_key(value: Any) -> str:
-    """A record's (or any value's) whole content as a stable string, to match or dedupe by."""
-    return json.dumps(jsonable(value), sort_keys=True, ensure_ascii=False)
+    """A record's (or any value's) content as a stable string, to match or dedupe by: what
+    `==` compares (a date window by its spelling, not by where its history places it)."""
+    return json.dumps(_compared(value), sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _compared(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _compared(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.compare
+        }
+    if isinstance(value, list):
+        return [_compared(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
 
 
 def record_key(record: Record) -> str:
@@ -73,16 +90,15 @@ def singular(collection: str) -> str:
 
 
 def when(item: Any) -> str:
-    """An event's or milestone's date, as precisely as it is known."""
-    date = getattr(item, "date", None)
-    precision = getattr(item, "date_precision", None)
-    if date is not None and precision is not None:
-        return display_date(date, precision)
-    return str(jsonable(date))
+    """An event's or milestone's date, as a reader sees it (2021-05-26, 2021-05, ≤2021-08-09)."""
+    return str(getattr(item, "date", ""))
 
 
 def label(collection: str, record: Any) -> str:
     """How a reader names a record: 'roadmap 8 (customs)', 'condition gas-price', 'milestone …'."""
+    named = getattr(record, "label", None)
+    if isinstance(named, str):
+        return named  # a record that names itself: "program P12 (customs-program)"
     kind = singular(collection)
     ident = getattr(record, "id", None)
     number = getattr(record, "number", None)

@@ -30,6 +30,7 @@ from unionstate.diff import (
 )
 from unionstate.errors import Refused
 from unionstate.models import (
+    HEADER,
     CrossRecordError,
     Dataset,
     Invalid,
@@ -38,7 +39,6 @@ from unionstate.models import (
     jsonable,
     validate,
 )
-from unionstate.store import HEADER
 
 _ABSENT = object()
 
@@ -92,9 +92,10 @@ class Merged:
 
 
 def _event_key(event: Any) -> dt.date:
-    """The order of events in a merged history: by date (the one place that knows how)."""
-    date: dt.date = event.date
-    return date
+    """The order of events in a merged history: by the first day of their date windows (the
+    one place that knows how)."""
+    first: dt.date = event.date.first
+    return first
 
 
 def _three_way(base: Any, ours: Any, theirs: Any) -> tuple[bool, Any]:

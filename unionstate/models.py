@@ -18,13 +18,21 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import types
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any, ClassVar, Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+SCHEMA_NAME = "roadmaps.schema.json"  # kept beside the data file; editors read the header
+HEADER = (
+    f"# yaml-language-server: $schema={SCHEMA_NAME}\n"
+    "# unionstate dataset: the Russia–Belarus Union State integration roadmaps.\n"
+    "# Written by unionstate. Hand edits are fine (run `unionstate validate`), but comments\n"
+    "# are not kept on save: notes belong in the `notes`/`note` fields.\n"
+)
 
 Loc = tuple[str | int, ...]
 
@@ -36,6 +44,7 @@ class RoadmapStatus(str, Enum):
     AGREED = "agreed"
     BLOCKED = "blocked"
     SIGNED = "signed"
+    SET_ASIDE = "set-aside"  # taken off the table (roadmap 31, Dec 2019); `reopen` brings it back
 
     def __str__(self) -> str:
         return self.value
@@ -56,8 +65,9 @@ class DatePrecision(str, Enum):
 
     DAY = "day"
     APPROXIMATE = "approximate"  # "~29 Sep 2020": the source's own estimate of the day
-    MONTH = "month"  # "late May 2021": the day is unknown; `date` is the 1st
-    YEAR = "year"  # the month is unknown too; `date` is 1 January
+    MONTH = "month"  # "late May 2021": some day of that month
+    YEAR = "year"  # some day of that year
+    RANGE = "range"  # "no later than", "not before", or between two dates
 
     def __str__(self) -> str:
         return self.value
@@ -104,6 +114,13 @@ def _url(value: str) -> str:
     value = _one_line(value)
     if not _URL.match(value):
         raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+def _number(value: object) -> object:
+    # A percentage may be written 46 or 46.5, but never as text or a boolean.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {value!r}")
     return value
 
 
@@ -163,7 +180,154 @@ Url = Annotated[str, _Rule(strict=True, after=_url, pattern=_URL.pattern)]
 Flag = Annotated[bool, _Rule(strict=True)]
 Count = Annotated[int, _Rule(strict=True, ge=0)]
 Number = Annotated[int, _Rule(strict=True, ge=1)]
+Percent = Annotated[float, _Rule(ge=0, le=100, before=_number)]
 _AT_LEAST_ONE = _Rule(min_length=1)
+
+
+# ------------------------------------------------------------------- dates as windows
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of `day`'s month."""
+    following = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+_POINT = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+_WHEN = re.compile(
+    rf"^(?:~(?P<approx>\d{{4}}-\d{{2}}-\d{{2}})|(?P<point>{_POINT})"
+    rf"|(?P<lo>{_POINT})?\.\.(?P<hi>{_POINT})?)$"
+)
+WHEN_FORMS = (
+    "YYYY-MM-DD, ~YYYY-MM-DD (about that day), YYYY-MM, YYYY, ..YYYY-MM-DD (no later than), "
+    "YYYY-MM-DD.. (not before) or YYYY-MM-DD..YYYY-MM-DD (between)"
+)
+
+
+def span(text: str) -> tuple[dt.date, dt.date, DatePrecision]:
+    """The first and last day of YYYY, YYYY-MM or YYYY-MM-DD (ValueError if not a real date)."""
+    parts = text.split("-")
+    year = int(parts[0])
+    if len(parts) == 1:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), DatePrecision.YEAR
+    first = dt.date(year, int(parts[1]), 1)
+    if len(parts) == 2:
+        return first, month_end(first), DatePrecision.MONTH
+    day = dt.date(year, int(parts[1]), int(parts[2]))
+    return day, day, DatePrecision.DAY
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """When an event happened, as a window of days [earliest, latest] (both included).
+
+    `text` is the spelling in the data file (see WHEN_FORMS) and the only part compared.
+    `lo`/`hi` are the window the text itself gives (None where it leaves a side open);
+    `earliest`/`latest` are the window in its history: an open start ("..2021-08-09", no
+    later than) begins the day after the previous event began, an open end
+    ("2019-11-13..", not before) ends on the dataset's `as_of`. The dataset fills those in
+    (`resolved`) whenever it is validated or rebuilt; `earliest` None means unbounded.
+    """
+
+    text: str
+    precision: DatePrecision = field(compare=False)
+    lo: dt.date | None = field(compare=False)
+    hi: dt.date | None = field(compare=False)
+    earliest: dt.date | None = field(default=None, compare=False)
+    latest: dt.date | None = field(default=None, compare=False)
+
+    @classmethod
+    def parse(cls, value: object) -> When:
+        """A window from its spelling (or a date, or a whole year); ValueError if malformed."""
+        if isinstance(value, When):
+            return value
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            value = value.isoformat()
+        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 9999:
+            value = f"{value:04d}"
+        if not isinstance(value, str):
+            raise ValueError(f"expected a date as {WHEN_FORMS}; got {value!r}")
+        text = value.strip()
+        match = _WHEN.match(text)
+        if not match or text == "..":
+            raise ValueError(f"expected a date as {WHEN_FORMS}; got {value!r}")
+        try:
+            if match["approx"]:
+                day = dt.date.fromisoformat(match["approx"])
+                return cls(text, DatePrecision.APPROXIMATE, day, day, day, day)
+            if match["point"]:
+                first, last, precision = span(match["point"])
+                return cls(text, precision, first, last, first, last)
+            lo = span(match["lo"])[0] if match["lo"] else None
+            hi = span(match["hi"])[1] if match["hi"] else None
+        except ValueError:
+            raise ValueError(f"{value!r} is not a real date") from None
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"{value!r} ends before it begins")
+        return cls(text, DatePrecision.RANGE, lo, hi, lo, hi)
+
+    def resolved(self, after: dt.date | None, until: dt.date) -> When:
+        """This window placed in a history: `after` is when the previous event began (None:
+        there is none), `until` the dataset's as_of."""
+        earliest = self.lo
+        if after is not None:
+            if earliest is None:
+                following = after + dt.timedelta(days=1)
+                earliest = following if self.hi is None else min(following, self.hi)
+            else:
+                earliest = max(earliest, after)
+        latest = self.hi if self.hi is not None else max(until, earliest or until)
+        if earliest == self.earliest and latest == self.latest:
+            return self
+        return When(self.text, self.precision, self.lo, self.hi, earliest, latest)
+
+    @property
+    def first(self) -> dt.date:
+        """The earliest day, or the latest where the start is unbounded (for sorting)."""
+        return self.earliest or self.latest or dt.date.min
+
+    @property
+    def last(self) -> dt.date:
+        """The latest day (the dataset's as_of for an open end)."""
+        return self.latest or self.earliest or dt.date.max
+
+    def happened_by(self, day: dt.date) -> bool | None:
+        """True if this surely happened on or before `day`, False if surely not, else None."""
+        if self.last <= day:
+            return True
+        if self.earliest is not None and self.earliest > day:
+            return False
+        return None
+
+    @property
+    def display(self) -> str:
+        """As a reader sees it: 2021-05-26, ~2021-05-26, 2021-05, 2021, ≤2021-08-09, ≥2019-11-13."""
+        if self.precision is DatePrecision.RANGE:
+            if self.lo is None:
+                return "≤" + self.text[2:]
+            if self.hi is None:
+                return "≥" + self.text[:-2]
+        return self.text
+
+    def __str__(self) -> str:
+        return self.display
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(cls.parse)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Callable[[Any], Any]) -> Any:
+        return {
+            "type": "string",
+            "pattern": _WHEN.pattern,
+            "description": f"A date or a window of dates: {WHEN_FORMS}.",
+        }
+
+
+# ------------------------------------------------------------------------- records
 
 
 @dataclass(kw_only=True, slots=True)
@@ -187,19 +351,22 @@ class Source(Record):
 
 @dataclass(kw_only=True, slots=True)
 class Event(Record):
-    """A dated entry in a history: what happened, and the status it left behind."""
+    """A dated entry in a history: when, the status it left behind, what happened, sources.
 
-    date: Day
-    date_precision: DatePrecision = DatePrecision.DAY
-    note: Text
-    sources: list[Slug] = field(default_factory=list)
+    The subclasses give `status` its type; it is declared in each (before `note`) so that
+    a history entry reads date, status, note, sources in the file.
+    """
+
+    date: When
 
 
 @dataclass(kw_only=True, slots=True)
 class RoadmapEvent(Event):
-    """A roadmap's history entry; `status` is the roadmap's status after the event."""
+    """A roadmap's or program's history entry; `status` is its status after the event."""
 
     status: RoadmapStatus
+    note: Text
+    sources: list[Slug] = field(default_factory=list)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -207,6 +374,8 @@ class ConditionEvent(Event):
     """A condition's history entry; `status` is the condition's status after the event."""
 
     status: ConditionStatus
+    note: Text
+    sources: list[Slug] = field(default_factory=list)
 
 
 @dataclass(kw_only=True, slots=True)
@@ -221,25 +390,38 @@ class Condition(Record):
     sources: list[Slug] = field(default_factory=list)
 
 
+Unit = Literal["roadmaps", "programs", "directions", "percent", "tasks", "activities"]
+DOCUMENT_UNITS = ("roadmaps", "programs")  # counts the dataset can check against its records
+
+
 @dataclass(kw_only=True, slots=True)
 class Milestone(Record):
-    """A dated count that officials reported, in their own wording."""
+    """A dated figure that officials reported, in their own wording.
 
-    date: Day
-    date_precision: DatePrecision = DatePrecision.DAY
-    reported: Line  # the wording as reported: "28.5 of 30", "6–7 open", "at least 20"
+    A count of documents agreed (`agreed`/`open` of `total`), or progress in implementing
+    them (`done` of `total`, or `percent`), in the `unit` the officials counted.
+    """
+
+    date: When
+    reported: Line  # the wording as reported: "28.5 of 30", "6–7 open", "~70%"
     speaker: Line | None = None
     agreed: Count | None = None
     open: Count | None = None
+    done: Count | None = None
     total: Count | None = None
-    unit: Literal["roadmaps", "programs", "directions"] = "roadmaps"
+    percent: Percent | None = None
+    unit: Unit = "roadmaps"
+    subject: Slug | None = None  # the roadmap or program the figure is about, if only one
     note: Text = ""
     sources: list[Slug] = field(default_factory=list)
 
 
 @dataclass(kw_only=True, slots=True)
-class Roadmap(Record):
-    """One of the 31 sectoral roadmaps drafted in 2019."""
+class Document(Record):
+    """What roadmaps and programs share: a numbered, titled document with a status history."""
+
+    KIND: ClassVar[str] = "document"
+    PREFIX: ClassVar[str] = ""
 
     number: Number
     id: Slug
@@ -255,6 +437,39 @@ class Roadmap(Record):
     def last_event(self) -> RoadmapEvent:
         """The newest history entry."""
         return self.history[-1]
+
+    @property
+    def label(self) -> str:
+        """How messages name it: "roadmap 8 (customs)", "program P12 (customs-program)"."""
+        return f"{self.KIND} {self.PREFIX}{self.number} ({self.id})"
+
+
+@dataclass(kw_only=True, slots=True)
+class Roadmap(Document):
+    """One of the 31 sectoral roadmaps drafted in 2019."""
+
+    KIND: ClassVar[str] = "roadmap"
+
+
+@dataclass(kw_only=True, slots=True)
+class Program(Document):
+    """One of the 28 union programs of 2021, into which the roadmaps were reformatted."""
+
+    KIND: ClassVar[str] = "program"
+    PREFIX: ClassVar[str] = "P"
+
+    succeeds: list[Slug] = field(default_factory=list)  # roadmap ids it continues
+    succession: Literal["reported", "hypothesis"] | None = None  # how that is known
+
+
+@dataclass(kw_only=True, slots=True)
+class OpenQuestion(Record):
+    """Something the record does not know, kept visible instead of guessed."""
+
+    id: Slug
+    question: Line
+    note: Text = ""
+    sources: list[Slug] = field(default_factory=list)
 
 
 class Problem:
@@ -280,9 +495,9 @@ class CrossRecordError(ValueError):
 
 @dataclass(kw_only=True, slots=True)
 class Dataset(Record):
-    """The whole data file: metadata, sources, conditions, milestones and roadmaps."""
+    """The whole data file: metadata, sources, conditions, milestones, roadmaps, programs."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     title: Line
     as_of: Day
     description: Text
@@ -291,6 +506,13 @@ class Dataset(Record):
     conditions: list[Condition]
     milestones: list[Milestone]
     roadmaps: list[Roadmap]
+    programs: list[Program] = field(default_factory=list)
+    open_questions: list[OpenQuestion] = field(default_factory=list)
+
+    @property
+    def documents(self) -> list[Document]:
+        """Roadmaps, then programs."""
+        return [*self.roadmaps, *self.programs]
 
     def roadmap_by_id(self, roadmap_id: str) -> Roadmap:
         """The roadmap with this id (KeyError if there is none)."""
@@ -318,7 +540,88 @@ class Invalid(ValueError):
         self.errors = errors
 
 
+def _exported(item: dict[str, Any]) -> dict[str, Any]:
+    """An event or milestone as `export --format json` writes it, back as data: the derived
+    `earliest`/`latest` are dropped, and `date_precision` when it is the date's own."""
+    if not {"date_precision", "earliest", "latest"} <= item.keys():
+        return item
+    item = {k: v for k, v in item.items() if k not in ("earliest", "latest")}
+    try:
+        same = When.parse(item.get("date")).precision.value == item["date_precision"]
+    except ValueError:
+        same = False
+    if same:
+        del item["date_precision"]
+    return item
+
+
+def upgrade(data: Any) -> Any:
+    """Plain data of schema_version 1 (a day plus `date_precision`) as schema_version 2.
+
+    A v1 file still loads; the next save writes it as v2. A JSON export loads as the data
+    it came from. Anything else passes unchanged.
+    """
+    if not isinstance(data, dict) or data.get("schema_version") not in (1, 2):
+        return data
+    version = data["schema_version"]
+    data = dict(data, schema_version=2)
+
+    def convert(item: Any) -> Any:
+        if isinstance(item, dict) and version == 2:
+            return _exported(item)
+        if not isinstance(item, dict) or "date_precision" not in item:
+            return item
+        item = dict(item)
+        precision, day = item.pop("date_precision"), item.get("date")
+        text = day.isoformat() if isinstance(day, dt.date) else day
+        if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            item["date"] = {"approximate": f"~{text}", "month": text[:7], "year": text[:4]}.get(
+                precision, text
+            )
+        else:
+            item["date_precision"] = precision  # let validation name the problem
+        return item
+
+    def each(items: Any, inner: str | None = None) -> Any:
+        if not isinstance(items, list):
+            return items
+        out = []
+        for item in items:
+            if inner and isinstance(item, dict) and isinstance(item.get(inner), list):
+                item = dict(item, **{inner: [convert(e) for e in item[inner]]})
+            out.append(convert(item) if inner is None else item)
+        return out
+
+    for kind in ("conditions", "roadmaps", "programs"):
+        if kind in data:
+            data[kind] = each(data[kind], "history")
+    if "milestones" in data:
+        data["milestones"] = each(data["milestones"])
+    return data
+
+
+def _histories(dataset: Dataset) -> Iterator[Sequence[Event]]:
+    for condition in dataset.conditions:
+        yield condition.history
+    for document in dataset.documents:
+        yield document.history
+
+
+def place_dates(dataset: Dataset) -> Dataset:
+    """Fill in every window's `earliest`/`latest` from its place in its history and as_of."""
+    as_of = dataset.as_of
+    for history in _histories(dataset):
+        after: dt.date | None = None
+        for event in history:
+            event.date = event.date.resolved(after, as_of)
+            after = event.date.earliest
+    for milestone in dataset.milestones:
+        milestone.date = milestone.date.resolved(None, as_of)
+    return dataset
+
+
 def _records_agree(dataset: Dataset) -> Dataset:
+    place_dates(dataset)
     problems = list(cross_record_problems(dataset))
     if problems:
         raise CrossRecordError(problems)
@@ -332,7 +635,8 @@ def _validator() -> Any:
     if not _VALIDATOR:
         from pydantic import TypeAdapter
 
-        _VALIDATOR.append(TypeAdapter(Annotated[Dataset, _Rule(after=_records_agree)]))
+        rule = _Rule(before=upgrade, after=_records_agree)
+        _VALIDATOR.append(TypeAdapter(Annotated[Dataset, rule]))
     return _VALIDATOR[0]
 
 
@@ -373,54 +677,109 @@ def fields_of(record: Record) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
+def when_object(when: When) -> dict[str, Any]:
+    """A window as JSON: its spelling, its precision, and its first and last day (ISO)."""
+    return {
+        "date": when.text,
+        "date_precision": when.precision.value,
+        "earliest": when.earliest.isoformat() if when.earliest else None,
+        "latest": when.latest.isoformat() if when.latest else None,
+    }
+
+
 def jsonable(value: Any) -> Any:
-    """Records, enums and dates as JSON-ready data: every field, dates as YYYY-MM-DD."""
+    """Records, enums and dates as JSON-ready data: every field, dates as YYYY-MM-DD.
+
+    A window (`When`) field named `date` becomes four keys: `date` (its spelling),
+    `date_precision`, `earliest` and `latest`.
+    """
     if isinstance(value, Record):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(value):
+            item = getattr(value, f.name)
+            if isinstance(item, When):
+                out.update(when_object(item))
+            else:
+                out[f.name] = jsonable(item)
+        return out
     if isinstance(value, list):
         return [jsonable(item) for item in value]
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, When):
+        return value.text
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
 
 
-# --------------------------------------------------------------- building trusted data
+# ------------------------------------------------ plain data, derived from the records
 
 
-def _day(value: str | dt.date) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+def _plain(value: Any) -> Any:
+    if isinstance(value, Record):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, When):
+        # A plain day as a date, which YAML writes unquoted; every other spelling as text.
+        return value.lo if value.precision is DatePrecision.DAY else value.text
+    return value  # dates stay dates: the writer spells them, the cache's JSON too
 
 
-def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else convert(value)
+def to_plain(dataset: Dataset) -> dict[str, Any]:
+    """The canonical plain mapping of a dataset: what is written to disk (dates as dates).
+
+    Every field of every record, in declaration order; `trusted` turns it back into the
+    same dataset. Both are derived from the record classes, so a new field needs nothing here.
+    """
+    plain: dict[str, Any] = _plain(dataset)
+    return plain
 
 
-def _build(record: type[Record]) -> Callable[[dict[str, Any]], Any]:
-    # Field types by their annotation's text: only these need converting from plain data.
-    by_type: dict[str, Callable[[Any], Any]] = {
-        "Day": _day,
-        "Day | None": _optional(_day),
-        "DatePrecision": DatePrecision,
-        "RoadmapStatus": RoadmapStatus,
-        "ConditionStatus": ConditionStatus,
-    }
-    nested = {
-        "list[Source]": Source,
-        "list[Milestone]": Milestone,
-        "list[Condition]": Condition,
-        "list[Roadmap]": Roadmap,
-        "Annotated[list[ConditionEvent], _AT_LEAST_ONE]": ConditionEvent,
-        "Annotated[list[RoadmapEvent], _AT_LEAST_ONE]": RoadmapEvent,
-    }
+def _converter(kind: Any) -> Callable[[Any], Any] | None:
+    """How plain data of type `kind` becomes a field value (None: it is used as it is)."""
+    import typing
+
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin is Annotated:
+        return _converter(args[0])
+    if origin in (typing.Union, types.UnionType):
+        inner = [_converter(a) for a in args if a is not type(None)]
+        if len(inner) == 1 and inner[0] is not None:
+            convert = inner[0]
+            return lambda value: None if value is None else convert(value)
+        return None
+    if origin is list:
+        item = _converter(args[0])
+        return None if item is None else (lambda items: [item(i) for i in items])
+    if isinstance(kind, type):
+        if issubclass(kind, Record):
+            return _builder(kind)
+        if issubclass(kind, Enum):
+            return kind
+        if kind is When:
+            return When.parse
+        if kind is dt.date:
+            return lambda value: (
+                value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+            )
+    return None
+
+
+_BUILDERS: dict[type[Record], Callable[[dict[str, Any]], Any]] = {}
+
+
+def _builder(record: type[Record]) -> Callable[[dict[str, Any]], Any]:
+    """A function that builds `record` from its plain fields with no checks, from its types."""
+    if record in _BUILDERS:
+        return _BUILDERS[record]
+    import typing
+
+    hints = typing.get_type_hints(record, include_extras=True)
     convert: dict[str, Callable[[Any], Any]] = {}
-    for f in dataclasses.fields(record):
-        kind = str(f.type)
-        if kind in by_type:
-            convert[f.name] = by_type[kind]
-        elif kind in nested:
-            convert[f.name] = _each(_build(nested[kind]))
 
     def build(item: dict[str, Any]) -> Any:
         for name, to in convert.items():
@@ -428,99 +787,22 @@ def _build(record: type[Record]) -> Callable[[dict[str, Any]], Any]:
                 item[name] = to(item[name])
         return record(**item)
 
+    _BUILDERS[record] = build  # before the fields: a record type may nest itself
+    for f in dataclasses.fields(record):
+        to = _converter(hints[f.name])
+        if to is not None:
+            convert[f.name] = to
     return build
-
-
-def _each(build: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
-    return lambda items: [build(item) for item in items]
-
-
-def _event(event: ConditionEvent | RoadmapEvent) -> dict[str, Any]:
-    out: dict[str, Any] = {"date": event.date}
-    if event.date_precision is not DatePrecision.DAY:
-        out["date_precision"] = event.date_precision.value
-    out["status"] = event.status.value
-    out["note"] = event.note
-    out["sources"] = list(event.sources)
-    return out
-
-
-def to_plain(dataset: Dataset) -> dict[str, Any]:
-    """The canonical plain mapping of a dataset: what is written to disk (dates as dates).
-
-    Only what differs from a default is left out (an event's `date_precision: day`);
-    `trusted` turns it back into the same dataset.
-    """
-    milestones = []
-    for m in dataset.milestones:
-        item: dict[str, Any] = {"date": m.date}
-        if m.date_precision is not DatePrecision.DAY:
-            item["date_precision"] = m.date_precision.value
-        item.update(
-            reported=m.reported,
-            speaker=m.speaker,
-            agreed=m.agreed,
-            open=m.open,
-            total=m.total,
-            unit=m.unit,
-            note=m.note,
-            sources=list(m.sources),
-        )
-        milestones.append(item)
-    return {
-        "schema_version": dataset.schema_version,
-        "title": dataset.title,
-        "as_of": dataset.as_of,
-        "description": dataset.description,
-        "numbering": dataset.numbering,
-        "sources": [
-            {
-                "id": s.id,
-                "publisher": s.publisher,
-                "url": s.url,
-                "title": s.title,
-                "date": s.date,
-                "reprint_of": s.reprint_of,
-            }
-            for s in dataset.sources
-        ],
-        "conditions": [
-            {
-                "id": c.id,
-                "title": c.title,
-                "description": c.description,
-                "status": c.status.value,
-                "history": [_event(e) for e in c.history],
-                "sources": list(c.sources),
-            }
-            for c in dataset.conditions
-        ],
-        "milestones": milestones,
-        "roadmaps": [
-            {
-                "number": r.number,
-                "id": r.id,
-                "title": r.title,
-                "title_confirmed": r.title_confirmed,
-                "sphere": r.sphere,
-                "status": r.status.value,
-                "linked_conditions": list(r.linked_conditions),
-                "history": [_event(e) for e in r.history],
-                "notes": r.notes,
-            }
-            for r in dataset.roadmaps
-        ],
-    }
 
 
 def trusted(plain: dict[str, Any]) -> Dataset:
     """The dataset from plain data that `validate` accepted before, with no checks at all.
 
     For data this program wrote itself (the parse cache); `plain` is consumed. Dates may
-    be date objects or YYYY-MM-DD text, enums their values, and omitted fields default.
+    be date objects or their text, enums their values, and omitted fields default.
     """
-    dataset: Dataset = _build(Dataset)(plain)
-    return dataset
+    dataset: Dataset = _builder(Dataset)(plain)
+    return place_dates(dataset)
 
 
 def _duplicates(field: str, items: Iterable[tuple[int, str | int]], what: str) -> Iterator[Problem]:
@@ -532,24 +814,59 @@ def _duplicates(field: str, items: Iterable[tuple[int, str | int]], what: str) -
 
 
 def _dates(base: Loc, history: Sequence[Event], as_of: dt.date) -> Iterator[Problem]:
-    previous: dt.date | None = None
+    previous: When | None = None
     for index, event in enumerate(history):
-        if previous is not None and event.date < previous:
+        when = event.date
+        loc = (*base, index, "date")
+        if when.earliest is not None and when.earliest > as_of:
+            yield Problem(loc, f"{when.display} is after the dataset's as_of ({as_of})")
+        elif previous is not None and when.last < previous.first:
             yield Problem(
-                (*base, index, "date"),
-                f"history out of order: {event.date} comes after {previous}",
+                loc, f"history out of order: {when.display} comes after {previous.display}"
             )
-        if event.date > as_of:
-            yield Problem(
-                (*base, index, "date"), f"{event.date} is after the dataset's as_of ({as_of})"
-            )
-        previous = event.date
+        elif when.earliest is not None and when.earliest > when.last:
+            yield Problem(loc, f"{when.display} ends before the previous event begins")
+        previous = when
 
 
 def _cited(base: Loc, cited: Sequence[str], known: set[str]) -> Iterator[Problem]:
     for index, source_id in enumerate(cited):
         if source_id not in known:
             yield Problem((*base, index), f"unknown source {source_id!r}")
+
+
+def _document_problems(
+    kind: str, documents: Sequence[Document], dataset: Dataset
+) -> Iterator[Problem]:
+    sources = {s.id for s in dataset.sources}
+    conditions = {c.id for c in dataset.conditions}
+    open_conditions = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN}
+    yield from _duplicates(kind, ((i, d.number) for i, d in enumerate(documents)), "number")
+    yield from _duplicates(kind, ((i, d.id) for i, d in enumerate(documents)), "id")
+    for i, document in enumerate(documents):
+        base: Loc = (kind, i)
+        seen: set[str] = set()
+        for j, condition_id in enumerate(document.linked_conditions):
+            if condition_id not in conditions:
+                yield Problem(
+                    (*base, "linked_conditions", j), f"unknown condition {condition_id!r}"
+                )
+            elif condition_id in seen:
+                yield Problem(
+                    (*base, "linked_conditions", j), f"condition {condition_id!r} listed twice"
+                )
+            seen.add(condition_id)
+        yield from _dates((*base, "history"), document.history, dataset.as_of)
+        for j, event in enumerate(document.history):
+            yield from _cited((*base, "history", j, "sources"), event.sources, sources)
+        if document.status is not document.last_event.status:
+            yield Problem(
+                (*base, "status"),
+                f"is {document.status} but the last history event leaves it "
+                f"{document.last_event.status}",
+            )
+        if document.status is RoadmapStatus.BLOCKED and not open_conditions & seen:
+            yield Problem((*base, "status"), "is blocked but none of its linked conditions is open")
 
 
 def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
@@ -559,13 +876,10 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
         "conditions", ((i, c.id) for i, c in enumerate(dataset.conditions)), "id"
     )
     yield from _duplicates(
-        "roadmaps", ((i, r.number) for i, r in enumerate(dataset.roadmaps)), "number"
+        "open_questions", ((i, q.id) for i, q in enumerate(dataset.open_questions)), "id"
     )
-    yield from _duplicates("roadmaps", ((i, r.id) for i, r in enumerate(dataset.roadmaps)), "id")
 
     sources = {s.id for s in dataset.sources}
-    open_conditions = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN}
-    conditions = {c.id for c in dataset.conditions}
     as_of = dataset.as_of
 
     for i, condition in enumerate(dataset.conditions):
@@ -581,52 +895,41 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
                 f"{condition.history[-1].status}",
             )
 
+    documents = {d.id for d in dataset.documents}
     for i, milestone in enumerate(dataset.milestones):
         yield from _cited(("milestones", i, "sources"), milestone.sources, sources)
-        if milestone.date > as_of:
+        when = milestone.date
+        if when.earliest is not None and when.earliest > as_of:
             yield Problem(
-                ("milestones", i, "date"),
-                f"{milestone.date} is after the dataset's as_of ({as_of})",
+                ("milestones", i, "date"), f"{when.display} is after the dataset's as_of ({as_of})"
+            )
+        if milestone.subject is not None and milestone.subject not in documents:
+            yield Problem(
+                ("milestones", i, "subject"), f"unknown roadmap or program {milestone.subject!r}"
             )
 
-    for i, roadmap in enumerate(dataset.roadmaps):
-        base = ("roadmaps", i)
-        seen: set[str] = set()
-        for j, condition_id in enumerate(roadmap.linked_conditions):
-            if condition_id not in conditions:
-                yield Problem(
-                    (*base, "linked_conditions", j), f"unknown condition {condition_id!r}"
-                )
-            elif condition_id in seen:
-                yield Problem(
-                    (*base, "linked_conditions", j), f"condition {condition_id!r} listed twice"
-                )
-            seen.add(condition_id)
-        yield from _dates((*base, "history"), roadmap.history, as_of)
-        for j, event in enumerate(roadmap.history):
-            yield from _cited((*base, "history", j, "sources"), event.sources, sources)
-        if roadmap.status is not roadmap.last_event.status:
+    yield from _document_problems("roadmaps", dataset.roadmaps, dataset)
+    yield from _document_problems("programs", dataset.programs, dataset)
+    roadmap_ids = {r.id for r in dataset.roadmaps}
+    for i, program in enumerate(dataset.programs):
+        base = ("programs", i)
+        if program.id in roadmap_ids:
+            yield Problem((*base, "id"), f"{program.id!r} is also a roadmap's id")
+        for j, roadmap_id in enumerate(program.succeeds):
+            if roadmap_id not in roadmap_ids:
+                yield Problem((*base, "succeeds", j), f"unknown roadmap {roadmap_id!r}")
+        if program.succeeds and program.succession is None:
             yield Problem(
-                (*base, "status"),
-                f"is {roadmap.status} but the last history event leaves it "
-                f"{roadmap.last_event.status}",
+                (*base, "succession"), "say how the succession is known: reported or hypothesis"
             )
-        if roadmap.status is RoadmapStatus.BLOCKED and not open_conditions & seen:
-            yield Problem((*base, "status"), "is blocked but none of its linked conditions is open")
+        if not program.succeeds and program.succession is not None:
+            yield Problem((*base, "succession"), "is set but succeeds names no roadmap")
+
+    for i, question in enumerate(dataset.open_questions):
+        yield from _cited(("open_questions", i, "sources"), question.sources, sources)
 
 
-def open_conditions_of(dataset: Dataset, roadmap: Roadmap) -> list[str]:
-    """The ids of the still-open conditions that `roadmap` is linked to, in link order."""
+def open_conditions_of(dataset: Dataset, document: Document) -> list[str]:
+    """The ids of the still-open conditions that `document` is linked to, in link order."""
     open_ids = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN}
-    return [c for c in roadmap.linked_conditions if c in open_ids]
-
-
-def display_date(when: dt.date, precision: DatePrecision) -> str:
-    """A date as precisely as it is known: 2021-05-28, ~2020-09-29, 2021-05 or 2018."""
-    if precision is DatePrecision.MONTH:
-        return when.strftime("%Y-%m")
-    if precision is DatePrecision.YEAR:
-        return str(when.year)
-    if precision is DatePrecision.APPROXIMATE:
-        return f"~{when.isoformat()}"
-    return when.isoformat()
+    return [c for c in document.linked_conditions if c in open_ids]

@@ -10,14 +10,19 @@ from dataclasses import dataclass, field
 
 from unionstate.errors import Refused
 from unionstate.models import (
+    DOCUMENT_UNITS,
     UNRESOLVED,
     Condition,
     ConditionStatus,
     Dataset,
-    DatePrecision,
+    Document,
+    Event,
     Milestone,
-    Roadmap,
+    OpenQuestion,
+    Program,
     RoadmapStatus,
+    When,
+    month_end,
 )
 
 # ---------------------------------------------------------------- naming records
@@ -36,25 +41,33 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" — did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
-def find_roadmap(dataset: Dataset, name: str) -> Roadmap:
-    """The roadmap named by number ("14"), id ("gas-market") or a unique id prefix ("gas")."""
+def find_roadmap(dataset: Dataset, name: str) -> Document:
+    """The roadmap or program named by number ("14"), program number ("P12"), id
+    ("gas-market") or a unique id prefix ("gas")."""
     key = name.strip()
     if key.isdigit():
         for roadmap in dataset.roadmaps:
             if roadmap.number == int(key):
                 return roadmap
         raise Refused(f"unknown roadmap {name!r}: numbers run from 1 to {len(dataset.roadmaps)}")
+    if key[:1] in "Pp" and key[1:].isdigit():
+        for program in dataset.programs:
+            if program.number == int(key[1:]):
+                return program
+        known = f"P1 to P{len(dataset.programs)}" if dataset.programs else "none recorded"
+        raise Refused(f"unknown program {name!r}: program numbers run {known}")
     lowered = key.lower()
-    for roadmap in dataset.roadmaps:
-        if roadmap.id == lowered:
-            return roadmap
-    matches = [r for r in dataset.roadmaps if r.id.startswith(lowered)] if lowered else []
+    documents = dataset.documents
+    for document in documents:
+        if document.id == lowered:
+            return document
+    matches = [d for d in documents if d.id.startswith(lowered)] if lowered else []
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        ids = ", ".join(r.id for r in matches)
-        raise Refused(f"roadmap {name!r} is ambiguous: it could be {ids}")
-    hint = _did_you_mean(lowered, (r.id for r in dataset.roadmaps))
+        ids = ", ".join(d.id for d in matches)
+        raise Refused(f"{name!r} is ambiguous: it could be {ids}")
+    hint = _did_you_mean(lowered, (d.id for d in documents))
     raise Refused(f"unknown roadmap {name!r}{hint}")
 
 
@@ -72,57 +85,113 @@ def find_condition(dataset: Dataset, name: str) -> Condition:
 
 # ----------------------------------------------------------- states on any date
 
+UNDETERMINED = "undetermined"  # on that date the record allows more than one status
+UNLISTED = "unlisted"  # not drawn up yet: no event of it can have happened by then
+# Every status a view can show, in the order views list them.
+STATUSES = (*(s.value for s in RoadmapStatus), UNDETERMINED)
+
+
+def possible_statuses(history: Sequence[Event], when: dt.date) -> tuple[str, ...]:
+    """The statuses a history allows on `when`, oldest first ("unlisted" before its start).
+
+    An event surely happened by `when` if its window ends by then, surely not if it starts
+    after; in between it may or may not have. Histories are ordered, so the events that
+    happened are the first k, for every k between the sure ones and the possible ones.
+    """
+    sure = possible = 0
+    for index, event in enumerate(history):
+        happened = event.date.happened_by(when)
+        if happened is False:
+            break
+        possible = index + 1
+        if happened:
+            sure = index + 1
+    out: list[str] = []
+    for k in range(sure, possible + 1):
+        status = history[k - 1].status.value if k else UNLISTED  # type: ignore[attr-defined]
+        if status not in out:
+            out.append(status)
+    return tuple(out)
+
 
 @dataclass(frozen=True)
 class RoadmapState:
-    """A roadmap as it stood on a date: status, open conditions, last event so far."""
+    """A roadmap (or program) as it stood on a date: status, open conditions, last event."""
 
-    roadmap: Roadmap
-    status: RoadmapStatus
+    roadmap: Document
+    status: RoadmapStatus | None  # None: undetermined on that date
+    possible: tuple[str, ...]  # the statuses it may have had ("unlisted": not yet drawn up)
     open_conditions: tuple[str, ...]
-    last_event_date: dt.date
-    last_event_precision: DatePrecision
+    last_event: When  # the newest event that surely happened (else the first possible one)
+
+    @property
+    def label(self) -> str:
+        """The status as a word: one of STATUSES."""
+        return self.status.value if self.status else UNDETERMINED
 
 
 def condition_status_on(condition: Condition, when: dt.date | None) -> ConditionStatus | None:
-    """The condition's status on `when` (None: not yet raised); `when=None` means now."""
+    """The condition's status on `when` (None: not yet raised, or undetermined); None = now."""
     if when is None:
         return condition.status
-    status = None
-    for event in condition.history:
-        if event.date > when:
-            break
-        status = event.status
-    return status
+    possible = possible_statuses(condition.history, when)
+    return ConditionStatus(possible[0]) if possible in (("open",), ("resolved",)) else None
 
 
-def states(dataset: Dataset, when: dt.date | None = None) -> list[RoadmapState]:
+def condition_standing(condition: Condition, when: dt.date | None) -> str | None:
+    """open, resolved or undetermined on `when`; None if not yet raised by then."""
+    if when is None:
+        return condition.status.value
+    possible = possible_statuses(condition.history, when)
+    if possible == (UNLISTED,):
+        return None
+    return possible[0] if len(possible) == 1 else UNDETERMINED
+
+
+def states(
+    dataset: Dataset, when: dt.date | None = None, documents: Sequence[Document] | None = None
+) -> list[RoadmapState]:
     """Every roadmap's state on `when` (default: the dataset's current state).
 
-    A past state is rebuilt from the histories: a roadmap with no event yet on that date
-    is left out. Links to conditions are today's (links carry no dates).
+    `documents` are the roadmaps by default; pass `dataset.programs` for the programs. A
+    past state is rebuilt from the histories: a record none of whose events can have
+    happened by then is left out, and one whose status the record does not settle is
+    undetermined. Links to conditions are today's (links carry no dates).
     """
     open_ids = {
         c.id for c in dataset.conditions if condition_status_on(c, when) is ConditionStatus.OPEN
     }
     result = []
-    for roadmap in dataset.roadmaps:
-        history = roadmap.history
-        if when is not None:
-            history = [e for e in history if e.date <= when]
-            if not history:
+    for document in dataset.roadmaps if documents is None else documents:
+        history = document.history
+        if when is None:
+            possible: tuple[str, ...] = (document.status.value,)
+            last = document.last_event.date
+        else:
+            possible = possible_statuses(history, when)
+            if possible == (UNLISTED,):
                 continue
-        last = history[-1]
+            sure = [e for e in history if e.date.happened_by(when)]
+            last = (sure[-1] if sure else history[0]).date
+        status = RoadmapStatus(possible[0]) if len(possible) == 1 else None
         result.append(
             RoadmapState(
-                roadmap=roadmap,
-                status=last.status,
-                open_conditions=tuple(c for c in roadmap.linked_conditions if c in open_ids),
-                last_event_date=last.date,
-                last_event_precision=last.date_precision,
+                roadmap=document,
+                status=status,
+                possible=possible,
+                open_conditions=tuple(c for c in document.linked_conditions if c in open_ids),
+                last_event=last,
             )
         )
     return result
+
+
+def state_of(dataset: Dataset, document: Document, when: dt.date | None = None) -> RoadmapState:
+    """One roadmap's or program's state on `when` (Refused if not yet drawn up by then)."""
+    kind = dataset.programs if isinstance(document, Program) else dataset.roadmaps
+    for row in states(dataset, when, [document] if document in kind else []):
+        return row
+    raise Refused(f"{document.label} was not yet drawn up on {when}")
 
 
 def select(
@@ -134,16 +203,21 @@ def select(
     condition: str | None = None,
     search: str | None = None,
 ) -> list[RoadmapState]:
-    """Filter states: any of `statuses`, unresolved only, sphere, linked condition, text."""
-    wanted = set(statuses)
-    if unresolved:
-        wanted = (wanted & UNRESOLVED) if wanted else set(UNRESOLVED)
+    """Filter states: any of `statuses`, unresolved only, sphere, linked condition, text.
+
+    Unresolved means pending or blocked; an undetermined row counts when one of the
+    statuses it may have had is unresolved. Set-aside roadmaps are not unresolved.
+    """
+    wanted = {s.value for s in statuses}
+    unresolved_values = {s.value for s in UNRESOLVED}
     needle = search.casefold() if search else None
     sphere_key = sphere.casefold() if sphere else None
     out = []
     for row in rows:
         roadmap = row.roadmap
-        if (statuses or unresolved) and row.status not in wanted:
+        if wanted and row.label not in wanted:
+            continue
+        if unresolved and not unresolved_values & set(row.possible):
             continue
         if sphere_key and sphere_key not in roadmap.sphere.casefold():
             continue
@@ -163,27 +237,31 @@ class ConditionReport:
     """A condition, its status, the roadmaps linked to it and those it holds up."""
 
     condition: Condition
-    status: ConditionStatus
-    roadmaps: tuple[str, ...]
-    blocks: tuple[str, ...]  # unresolved roadmaps linked to it, while it is open
+    status: str  # open, resolved or undetermined on that date
+    roadmaps: tuple[str, ...]  # linked (all of them, whatever their status)
+    blocks: tuple[str, ...]  # held up: linked roadmaps blocked on that date, while it is open
 
 
 def condition_reports(dataset: Dataset, when: dt.date | None = None) -> list[ConditionReport]:
-    """Conditions ranked by how many unresolved roadmaps each holds up (most first)."""
+    """Conditions ranked by how many roadmaps each holds up (most first).
+
+    A condition holds up only the linked roadmaps that are blocked on that date; the others
+    are merely linked to it.
+    """
     rows = states(dataset, when)
     reports = []
     for condition in dataset.conditions:
-        status = condition_status_on(condition, when)
+        status = condition_standing(condition, when)
         if status is None:
             continue
         linked = tuple(r.roadmap.id for r in rows if condition.id in r.roadmap.linked_conditions)
         blocks = tuple(
             r.roadmap.id
             for r in rows
-            if condition.id in r.open_conditions and r.status in UNRESOLVED
+            if condition.id in r.open_conditions and r.status is RoadmapStatus.BLOCKED
         )
         reports.append(ConditionReport(condition, status, linked, blocks))
-    reports.sort(key=lambda rep: (-len(rep.blocks), rep.status is ConditionStatus.RESOLVED))
+    reports.sort(key=lambda rep: (-len(rep.blocks), rep.status == "resolved"))
     return reports
 
 
@@ -192,12 +270,11 @@ def condition_reports(dataset: Dataset, when: dt.date | None = None) -> list[Con
 
 @dataclass(frozen=True)
 class TimelineEvent:
-    """One event of the merged timeline of roadmaps, conditions and milestones."""
+    """One event of the merged timeline of roadmaps, programs, conditions and milestones."""
 
-    date: dt.date
-    date_precision: DatePrecision
-    kind: str  # "roadmap", "condition" or "milestone"
-    subject: str  # roadmap id, condition id, or the milestone's reported wording
+    date: When
+    kind: str  # "roadmap", "program", "condition" or "milestone"
+    subject: str  # roadmap, program or condition id, or the milestone's reported wording
     status: str | None
     note: str
     sources: tuple[str, ...]
@@ -205,60 +282,42 @@ class TimelineEvent:
 
 def timeline(
     dataset: Dataset,
-    roadmap: Roadmap | None = None,
+    roadmap: Document | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> list[TimelineEvent]:
-    """All dated events, oldest first; only one roadmap's when `roadmap` is given."""
+    """All dated events, oldest first; only one roadmap's (or program's) when it is given.
+
+    `since` keeps the events that may have happened on or after it, `until` those that may
+    have happened on or before it.
+    """
     events: list[TimelineEvent] = []
-    for r in [roadmap] if roadmap else dataset.roadmaps:
+    for r in [roadmap] if roadmap else dataset.documents:
         for e in r.history:
             events.append(
-                TimelineEvent(
-                    e.date,
-                    e.date_precision,
-                    "roadmap",
-                    r.id,
-                    e.status.value,
-                    e.note,
-                    tuple(e.sources),
-                )
+                TimelineEvent(e.date, r.KIND, r.id, e.status.value, e.note, tuple(e.sources))
             )
     if roadmap is None:
         for c in dataset.conditions:
             for ce in c.history:
                 events.append(
                     TimelineEvent(
-                        ce.date,
-                        ce.date_precision,
-                        "condition",
-                        c.id,
-                        ce.status.value,
-                        ce.note,
-                        tuple(ce.sources),
+                        ce.date, "condition", c.id, ce.status.value, ce.note, tuple(ce.sources)
                     )
                 )
         for m in dataset.milestones:
             note = m.note or (f"{m.speaker}" if m.speaker else "")
             events.append(
-                TimelineEvent(
-                    m.date,
-                    m.date_precision,
-                    "milestone",
-                    m.reported,
-                    None,
-                    note,
-                    tuple(m.sources),
-                )
+                TimelineEvent(m.date, "milestone", m.reported, None, note, tuple(m.sources))
             )
-    kind_order = {"milestone": 0, "condition": 1, "roadmap": 2}
+    kind_order = {"milestone": 0, "condition": 1, "roadmap": 2, "program": 3}
     events = [
         e
         for e in events
-        if (since is None or e.date >= since) and (until is None or e.date <= until)
+        if (since is None or e.date.last >= since) and (until is None or e.date.first <= until)
     ]
     # A stable sort keeps each history's own order within a day.
-    events.sort(key=lambda e: (e.date, kind_order[e.kind]))
+    events.sort(key=lambda e: (e.date.first, e.date.last, kind_order[e.kind]))
     return events
 
 
@@ -267,12 +326,53 @@ def timeline(
 
 @dataclass(frozen=True)
 class MilestoneComparison:
-    """An official count beside the dataset's own count on the same date."""
+    """A figure officials reported, beside what the dataset says on that date.
+
+    Only counts of agreed or open roadmaps (or programs) can be checked: the dataset's
+    known agreed count and that count plus its undetermined records bound the agreed
+    count a reader may expect, and likewise for the open count.
+    """
 
     milestone: Milestone
-    dataset_listed: int  # roadmaps with an event by then
-    dataset_agreed: int  # agreed or signed
-    dataset_open: int  # pending or blocked
+    comparable: bool  # a count of agreed/open documents of a kind the dataset records
+    listed: int = 0  # records of that kind listed by then (undetermined ones included)
+    known_agreed: int = 0  # surely agreed or signed
+    known_open: int = 0  # surely pending or blocked (and set aside, when officials counted it)
+    undetermined: int = 0
+    consistent: bool | None = None  # None: not comparable
+
+    @property
+    def agreed_range(self) -> tuple[int, int]:
+        """The agreed counts the dataset allows on that date."""
+        return self.known_agreed, self.known_agreed + self.undetermined
+
+    @property
+    def open_range(self) -> tuple[int, int]:
+        """The open counts the dataset allows on that date."""
+        return self.known_open, self.known_open + self.undetermined
+
+
+def compare_milestone(dataset: Dataset, milestone: Milestone) -> MilestoneComparison:
+    """Whether the dataset on a milestone's date allows the counts officials reported."""
+    m = milestone
+    if m.unit not in DOCUMENT_UNITS or (m.agreed is None and m.open is None):
+        return MilestoneComparison(m, comparable=False)
+    documents = dataset.roadmaps if m.unit == "roadmaps" else dataset.programs
+    rows = states(dataset, m.date.last, documents)
+    if not rows:
+        return MilestoneComparison(m, comparable=False)
+    counts = _count(rows)
+    set_aside = counts[RoadmapStatus.SET_ASIDE.value]
+    counted_set_aside = m.total is None or m.total >= len(rows)
+    known_agreed = counts["agreed"] + counts["signed"]
+    known_open = counts["pending"] + counts["blocked"] + (set_aside if counted_set_aside else 0)
+    undetermined = counts[UNDETERMINED]
+    consistent = (m.agreed is None or known_agreed <= m.agreed <= known_agreed + undetermined) and (
+        m.open is None or known_open <= m.open <= known_open + undetermined
+    )
+    return MilestoneComparison(
+        m, True, len(rows), known_agreed, known_open, undetermined, consistent
+    )
 
 
 @dataclass(frozen=True)
@@ -281,16 +381,23 @@ class Summary:
 
     as_of: dt.date
     total: int
-    by_status: dict[RoadmapStatus, int]
-    by_sphere: list[tuple[str, dict[RoadmapStatus, int]]]
+    by_status: dict[str, int]  # every status in STATUSES, undetermined included
+    by_sphere: list[tuple[str, dict[str, int]]]
     conditions: list[ConditionReport]
     latest: list[TimelineEvent]
     milestones: list[MilestoneComparison] = field(default_factory=list)
+    programs_total: int = 0
+    programs_by_status: dict[str, int] = field(default_factory=dict)
+    implementation: Milestone | None = None  # the latest reported implementation figure
+    open_questions: list[OpenQuestion] = field(default_factory=list)
 
 
-def _count(rows: Iterable[RoadmapState]) -> dict[RoadmapStatus, int]:
-    counts = Counter(r.status for r in rows)
-    return {status: counts.get(status, 0) for status in RoadmapStatus}
+def _count(rows: Iterable[RoadmapState]) -> dict[str, int]:
+    counts = Counter(r.label for r in rows)
+    return {status: counts.get(status, 0) for status in STATUSES}
+
+
+IMPLEMENTATION_UNITS = ("percent", "tasks", "activities")
 
 
 def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) -> Summary:
@@ -302,19 +409,9 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
         spheres.setdefault(row.roadmap.sphere, []).append(row)
     by_sphere = [(name, _count(group)) for name, group in spheres.items()]
     news = [e for e in timeline(dataset, until=as_of) if e.kind != "milestone"][-latest:]
-    comparisons = []
-    for milestone in dataset.milestones:
-        if milestone.date > as_of:
-            continue
-        then = _count(states(dataset, milestone.date))
-        comparisons.append(
-            MilestoneComparison(
-                milestone,
-                dataset_listed=sum(then.values()),
-                dataset_agreed=then[RoadmapStatus.AGREED] + then[RoadmapStatus.SIGNED],
-                dataset_open=then[RoadmapStatus.PENDING] + then[RoadmapStatus.BLOCKED],
-            )
-        )
+    reported = [m for m in dataset.milestones if m.date.first <= as_of]
+    programs = states(dataset, when, dataset.programs)
+    figures = [m for m in reported if m.unit in IMPLEMENTATION_UNITS and m.date.last <= as_of]
     return Summary(
         as_of=as_of,
         total=len(rows),
@@ -322,7 +419,11 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
         by_sphere=by_sphere,
         conditions=condition_reports(dataset, when),
         latest=list(reversed(news)),
-        milestones=comparisons,
+        milestones=[compare_milestone(dataset, m) for m in reported],
+        programs_total=len(programs),
+        programs_by_status=_count(programs),
+        implementation=figures[-1] if figures else None,
+        open_questions=list(dataset.open_questions),
     )
 
 
@@ -334,44 +435,31 @@ class MonthProgress:
     """How many roadmaps stood in each status at the end of one month."""
 
     month: dt.date  # the first day of the month
-    agreed: int
-    signed: int
-    pending: int
-    blocked: int
+    counts: dict[str, int]  # every status in STATUSES
 
     @property
     def label(self) -> str:
         """The month as YYYY-MM."""
-        return self.month.strftime("%Y-%m")
-
-
-def _month_end(month: dt.date) -> dt.date:
-    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
+        return f"{self.month.year:04d}-{self.month.month:02d}"
 
 
 def progress_by_month(dataset: Dataset) -> list[MonthProgress]:
     """Roadmaps per status at the end of each month, from the first roadmap event to the last.
 
-    Rebuilt from the histories, as `states` does; a roadmap with no event yet is not counted.
+    Rebuilt from the histories, as `states` does; a roadmap with no event yet is not counted,
+    and one the record does not settle that month is counted as undetermined.
     """
-    dates = [e.date for r in dataset.roadmaps for e in r.history]
-    if not dates:
+    windows = [e.date for r in dataset.roadmaps for e in r.history]
+    if not windows:
         return []
-    first, last = min(dates), max(dates)
+    first = min(w.first for w in windows)
+    last = min(max(w.last for w in windows), dataset.as_of)
     month, out = first.replace(day=1), []
     while month <= last:
-        counts = _count(states(dataset, _month_end(month)))
-        out.append(
-            MonthProgress(
-                month,
-                agreed=counts[RoadmapStatus.AGREED],
-                signed=counts[RoadmapStatus.SIGNED],
-                pending=counts[RoadmapStatus.PENDING],
-                blocked=counts[RoadmapStatus.BLOCKED],
-            )
-        )
-        month = _month_end(month) + dt.timedelta(days=1)
+        out.append(MonthProgress(month, _count(states(dataset, month_end(month)))))
+        if month.year == dt.MAXYEAR and month.month == 12:
+            break
+        month = month_end(month) + dt.timedelta(days=1)
     return out
 
 

@@ -14,15 +14,19 @@ from typing import Any
 
 from unionstate.models import (
     Dataset,
+    Milestone,
+    Program,
     RoadmapEvent,
-    RoadmapStatus,
     Source,
-    display_date,
     json_schema,
     jsonable,
+    when_object,
 )
 from unionstate.queries import (
+    STATUSES,
+    UNDETERMINED,
     ConditionReport,
+    MilestoneComparison,
     MonthProgress,
     RoadmapState,
     Summary,
@@ -57,18 +61,29 @@ def to_json(document: Any) -> str:
 
 
 def roadmap_row(row: RoadmapState) -> dict[str, Any]:
-    """The stable JSON object of a roadmap in `list` output."""
+    """The stable JSON object of a roadmap (or program) in `list` output.
+
+    An undetermined status comes with `possible_statuses`; a program adds its title's
+    confirmation and what it succeeds.
+    """
     r = row.roadmap
-    return {
+    out: dict[str, Any] = {
         "number": r.number,
         "id": r.id,
         "title": r.title,
         "sphere": r.sphere,
-        "status": row.status.value,
+        "status": row.label,
         "linked_conditions": list(r.linked_conditions),
         "open_conditions": list(row.open_conditions),
-        "last_event_date": row.last_event_date.isoformat(),
+        "last_event_date": row.last_event.text,
     }
+    if row.status is None:
+        out["possible_statuses"] = list(row.possible)
+    if isinstance(r, Program):
+        out["title_confirmed"] = r.title_confirmed
+        out["succeeds"] = list(r.succeeds)
+        out["succession"] = r.succession
+    return out
 
 
 def source_object(source: Source) -> dict[str, Any]:
@@ -85,8 +100,7 @@ def source_object(source: Source) -> dict[str, Any]:
 
 def _event_object(event: RoadmapEvent, sources: dict[str, Source]) -> dict[str, Any]:
     return {
-        "date": event.date.isoformat(),
-        "date_precision": event.date_precision.value,
+        **when_object(event.date),
         "status": event.status.value,
         "note": event.note,
         "sources": [source_object(sources[s]) for s in event.sources if s in sources],
@@ -114,7 +128,7 @@ def condition_object(report: ConditionReport) -> dict[str, Any]:
     return {
         "id": c.id,
         "title": c.title,
-        "status": report.status.value,
+        "status": report.status,
         "roadmaps": list(report.roadmaps),
         "blocks": list(report.blocks),
         "description": c.description,
@@ -124,8 +138,7 @@ def condition_object(report: ConditionReport) -> dict[str, Any]:
 def timeline_object(event: TimelineEvent) -> dict[str, Any]:
     """The JSON object of an event in `history` output."""
     return {
-        "date": event.date.isoformat(),
-        "date_precision": event.date_precision.value,
+        **when_object(event.date),
         "kind": event.kind,
         "subject": event.subject,
         "status": event.status,
@@ -138,43 +151,59 @@ def _share(count: int, total: int) -> float:
     return round(count / total, 4) if total else 0.0
 
 
+def milestone_object(comparison: MilestoneComparison) -> dict[str, Any]:
+    """A reported figure beside the dataset's count on that date (`consistent` null: not
+    a count the dataset can check)."""
+    m: Milestone = comparison.milestone
+    out: dict[str, Any] = {
+        **when_object(m.date),
+        "reported": m.reported,
+        "speaker": m.speaker,
+        "unit": m.unit,
+        "subject": m.subject,
+        "official": {
+            "agreed": m.agreed,
+            "open": m.open,
+            "done": m.done,
+            "total": m.total,
+            "percent": m.percent,
+        },
+        "consistent": comparison.consistent,
+    }
+    if comparison.comparable:
+        out.update(
+            dataset_listed=comparison.listed,
+            dataset_agreed=comparison.known_agreed,
+            dataset_open=comparison.known_open,
+            dataset_undetermined=comparison.undetermined,
+        )
+    return out
+
+
 def summary_object(summary: Summary) -> dict[str, Any]:
     """The JSON object of `summary`."""
     return {
         "as_of": summary.as_of.isoformat(),
         "total": summary.total,
-        "by_status": {s.value: n for s, n in summary.by_status.items()},
-        "shares": {s.value: _share(n, summary.total) for s, n in summary.by_status.items()},
+        "by_status": dict(summary.by_status),
+        "shares": {s: _share(n, summary.total) for s, n in summary.by_status.items()},
         "by_sphere": [
-            {
-                "sphere": sphere,
-                "total": sum(counts.values()),
-                "by_status": {s.value: n for s, n in counts.items()},
-            }
+            {"sphere": sphere, "total": sum(counts.values()), "by_status": dict(counts)}
             for sphere, counts in summary.by_sphere
         ],
+        "programs": {
+            "total": summary.programs_total,
+            "by_status": dict(summary.programs_by_status),
+        },
+        "implementation": (
+            milestone_object(MilestoneComparison(summary.implementation, comparable=False))
+            if summary.implementation
+            else None
+        ),
         "conditions": [condition_object(report) for report in summary.conditions],
         "latest": [timeline_object(e) for e in summary.latest],
-        "milestones": [
-            {
-                "date": c.milestone.date.isoformat(),
-                "date_precision": c.milestone.date_precision.value,
-                "reported": c.milestone.reported,
-                "speaker": c.milestone.speaker,
-                "unit": c.milestone.unit,
-                "official": {
-                    "agreed": c.milestone.agreed,
-                    "open": c.milestone.open,
-                    "total": c.milestone.total,
-                },
-                "dataset": {
-                    "listed": c.dataset_listed,
-                    "agreed": c.dataset_agreed,
-                    "open": c.dataset_open,
-                },
-            }
-            for c in summary.milestones
-        ],
+        "milestones": [milestone_object(c) for c in summary.milestones],
+        "open_questions": [jsonable(q) for q in summary.open_questions],
     }
 
 
@@ -197,9 +226,9 @@ def list_cells(row: RoadmapState) -> list[str]:
         r.id,
         r.title,
         r.sphere,
-        row.status.value,
+        row.label,
         ",".join(row.open_conditions),
-        display_date(row.last_event_date, row.last_event_precision),
+        row.last_event.text,
     ]
 
 
@@ -209,6 +238,8 @@ _STATUS_SGR = {
     "agreed": "36",
     "blocked": "1;31",
     "signed": "1;32",
+    "set-aside": "2",
+    UNDETERMINED: "35",
     "open": "31",
     "resolved": "32",
 }
@@ -239,7 +270,7 @@ def tsv(
 def timeline_cells(event: TimelineEvent) -> list[str]:
     """The cells of one `history` row."""
     return [
-        display_date(event.date, event.date_precision),
+        event.date.text,
         event.kind,
         event.subject,
         event.status or "",
@@ -248,33 +279,43 @@ def timeline_cells(event: TimelineEvent) -> list[str]:
     ]
 
 
+def _figure(value: object) -> str:
+    return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def summary_text(summary: Summary) -> str:
     """The summary as blocks of tab-separated rows, separated by blank lines."""
     total = summary.total
+    agreed_or_signed = ("agreed", "signed")
     blocks = [
         tsv(("as_of", "total"), [[summary.as_of.isoformat(), str(total)]]),
         tsv(
             ("status", "roadmaps", "share"),
-            [[s.value, str(n), f"{_share(n, total):.0%}"] for s, n in summary.by_status.items()],
+            [[s, str(n), f"{_share(n, total):.0%}"] for s, n in summary.by_status.items()],
         ),
         tsv(
-            ("sphere", "roadmaps", "agreed_or_signed", "unresolved"),
+            ("program_status", "programs"),
+            [[s, str(n)] for s, n in summary.programs_by_status.items()],
+        ),
+        tsv(
+            ("sphere", "roadmaps", "agreed_or_signed", "unresolved", "undetermined"),
             [
                 [
                     sphere,
                     str(sum(c.values())),
-                    str(c[RoadmapStatus.AGREED] + c[RoadmapStatus.SIGNED]),
-                    str(c[RoadmapStatus.PENDING] + c[RoadmapStatus.BLOCKED]),
+                    str(sum(c[s] for s in agreed_or_signed)),
+                    str(c["pending"] + c["blocked"]),
+                    str(c[UNDETERMINED]),
                 ]
                 for sphere, c in summary.by_sphere
             ],
         ),
         tsv(
-            ("open_condition", "holds_up"),
+            ("open_condition", "holds_up", "linked"),
             [
-                [r.condition.id, ",".join(r.blocks)]
+                [r.condition.id, ",".join(r.blocks), ",".join(r.roadmaps)]
                 for r in summary.conditions
-                if r.status.value == "open"
+                if r.status == "open"
             ],
         ),
         tsv(
@@ -286,27 +327,39 @@ def summary_text(summary: Summary) -> str:
                 "date",
                 "reported",
                 "speaker",
+                "unit",
                 "official_agreed",
                 "official_open",
+                "official_done",
                 "official_total",
-                "unit",
+                "official_percent",
                 "dataset_agreed",
                 "dataset_open",
-                "dataset_listed",
+                "dataset_undetermined",
+                "consistent",
             ),
             [
                 [
-                    display_date(c.milestone.date, c.milestone.date_precision),
+                    c.milestone.date.text,
                     c.milestone.reported,
                     c.milestone.speaker or "",
-                    *(
-                        "" if v is None else str(v)
-                        for v in (c.milestone.agreed, c.milestone.open, c.milestone.total)
-                    ),
                     c.milestone.unit,
-                    str(c.dataset_agreed),
-                    str(c.dataset_open),
-                    str(c.dataset_listed),
+                    *(
+                        _figure(v)
+                        for v in (
+                            c.milestone.agreed,
+                            c.milestone.open,
+                            c.milestone.done,
+                            c.milestone.total,
+                            c.milestone.percent,
+                        )
+                    ),
+                    *(
+                        (str(c.known_agreed), str(c.known_open), str(c.undetermined))
+                        if c.comparable
+                        else ("", "", "")
+                    ),
+                    "" if c.consistent is None else str(c.consistent).lower(),
                 ]
                 for c in summary.milestones
             ],
@@ -346,10 +399,10 @@ def to_csv(rows: Iterable[RoadmapState]) -> str:
             r.title,
             str(r.title_confirmed).lower(),
             r.sphere,
-            row.status.value,
+            row.label,
             ";".join(r.linked_conditions),
             ";".join(row.open_conditions),
-            row.last_event_date.isoformat(),
+            row.last_event.text,
             r.notes,
         ]
         writer.writerow([clean(value) for value in values])
@@ -366,23 +419,21 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
     out = [f"# {_md(dataset.title)}", "", f"State as of {summary.as_of.isoformat()}.", ""]
     out += ["## Progress", "", "| status | roadmaps | share |", "|---|---:|---:|"]
     for status, count in summary.by_status.items():
-        out.append(f"| {status.value} | {count} | {_share(count, summary.total):.0%} |")
+        out.append(f"| {status} | {count} | {_share(count, summary.total):.0%} |")
     out += ["", "## Belarus's linked conditions", ""]
     out += ["| condition | status | holds up |", "|---|---|---|"]
     for report in summary.conditions:
         blocks = _md(", ".join(report.blocks)) or "—"
         out.append(
             f"| {_md(report.condition.title)} (`{_md(report.condition.id)}`) "
-            f"| {report.status.value} | {blocks} |"
+            f"| {report.status} | {blocks} |"
         )
     out += ["", "## Roadmaps", ""]
     for row in rows:
         r = row.roadmap
         confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
         out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
-        out.append(
-            f"- id: `{_md(r.id)}` · sphere: {_md(r.sphere)} · status: **{row.status.value}**"
-        )
+        out.append(f"- id: `{_md(r.id)}` · sphere: {_md(r.sphere)} · status: **{row.label}**")
         if r.linked_conditions:
             out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
         out.append("")
@@ -390,7 +441,7 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
             cited = ", ".join(
                 f"[{_md(sources[s].publisher)}]({_md(sources[s].url)})" for s in event.sources
             )
-            when = display_date(event.date, event.date_precision)
+            when = event.date.display
             out.append(
                 f"- {when} — {event.status.value}: {_md(event.note)}"
                 + (f" ({cited})" if cited else "")
@@ -403,29 +454,17 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
 
 # ------------------------------------------------------- progress chart, schema
 
-PROGRESS_COLUMNS = ("month", "agreed", "signed", "pending", "blocked")
+PROGRESS_COLUMNS = ("month", *STATUSES)
 
 
 def progress_cells(month: MonthProgress) -> list[str]:
     """The cells of one month of `history --chart`, in PROGRESS_COLUMNS order."""
-    return [
-        month.label,
-        str(month.agreed),
-        str(month.signed),
-        str(month.pending),
-        str(month.blocked),
-    ]
+    return [month.label, *(str(month.counts[s]) for s in STATUSES)]
 
 
 def progress_object(month: MonthProgress) -> dict[str, Any]:
     """The JSON object of one month of `history --chart`."""
-    return {
-        "month": month.label,
-        "agreed": month.agreed,
-        "signed": month.signed,
-        "pending": month.pending,
-        "blocked": month.blocked,
-    }
+    return {"month": month.label, **month.counts}
 
 
 def schema_json() -> str:

@@ -13,8 +13,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from unionstate.models import ConditionStatus, Dataset, RoadmapStatus, display_date
+from unionstate.models import ConditionStatus, Dataset, RoadmapStatus
 from unionstate.queries import (
+    STATUSES,
+    UNDETERMINED,
     ConditionReport,
     MonthProgress,
     RoadmapState,
@@ -28,6 +30,8 @@ STATUS_STYLE = {
     RoadmapStatus.AGREED.value: "cyan",
     RoadmapStatus.BLOCKED.value: "bold red",
     RoadmapStatus.SIGNED.value: "bold green",
+    RoadmapStatus.SET_ASIDE.value: "dim",
+    UNDETERMINED: "magenta",
     ConditionStatus.OPEN.value: "red",
     ConditionStatus.RESOLVED.value: "green",
 }
@@ -70,9 +74,9 @@ def roadmap_table(rows: Sequence[RoadmapState], title: str | None = None) -> Tab
             text(r.id),
             text(r.title),
             text(r.sphere),
-            status_text(row.status.value),
+            status_text(row.label),
             text(", ".join(row.open_conditions)),
-            display_date(row.last_event_date, row.last_event_precision),
+            row.last_event.display,
         )
     return table
 
@@ -82,9 +86,9 @@ def roadmap_cards(rows: Sequence[RoadmapState], title: str | None = None) -> Ren
     cards: list[RenderableType] = [Text(title, style="bold")] if title else []
     for row in rows:
         r = row.roadmap
-        when = display_date(row.last_event_date, row.last_event_precision)
+        when = row.last_event.display
         card = Text(f"{r.number:>2} ") + text(r.id, "bold") + Text("  ")
-        card += status_text(row.status.value) + Text(f"  {when}\n   ") + text(r.title)
+        card += status_text(row.label) + Text(f"  {when}\n   ") + text(r.title)
         card += Text("\n   sphere: ") + text(r.sphere)
         if row.open_conditions:
             card += Text("\n   open conditions: ") + text(", ".join(row.open_conditions))
@@ -104,7 +108,7 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
     facts.add_row("title", text(r.title) + Text(f"  ({confirmed})", style="dim"))
     facts.add_row("id", text(r.id))
     facts.add_row("sphere", text(r.sphere))
-    facts.add_row("status", status_text(row.status.value))
+    facts.add_row("status", status_text(row.label))
     linked = Text()
     for i, cid in enumerate(r.linked_conditions):
         condition = conditions[cid]
@@ -129,7 +133,7 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
                 cited_order.append(sid)
             marks.append(f"[{cited_order.index(sid) + 1}] {sources[sid].publisher}")
         history.add_row(
-            display_date(event.date, event.date_precision),
+            event.date.display,
             status_text(event.status.value),
             text(event.note),
             text("\n".join(marks)) if marks else Text("no source recorded", style="dim"),
@@ -141,7 +145,7 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
         via = f" (reprint of {source.reprint_of})" if source.reprint_of else ""
         footnotes += text(f"[{n}] {source.publisher}{published}{via}: ", "bold")
         footnotes += text(source.url, "blue") + Text("\n")
-    heading = Text(f"Roadmap {r.number}: ") + text(r.title)
+    heading = Text(f"{r.KIND.capitalize()} {r.PREFIX}{r.number}: ") + text(r.title)
     footnotes.rstrip()
     return Group(Panel(facts, title=heading, title_align="left"), history, footnotes)
 
@@ -160,7 +164,7 @@ def conditions_table(reports: Sequence[ConditionReport]) -> Table:
         table.add_row(
             text(report.condition.id),
             text(report.condition.title),
-            status_text(report.status.value),
+            status_text(report.status),
             str(len(report.blocks)),
             text(f"{blocked} / {linked}"),
         )
@@ -178,7 +182,7 @@ def timeline_table(events: Sequence[TimelineEvent]) -> Table:
     table.add_column("sources", overflow="fold")
     for event in events:
         table.add_row(
-            display_date(event.date, event.date_precision),
+            event.date.display,
             event.kind,
             text(event.subject),
             status_text(event.status),
@@ -196,10 +200,8 @@ def summary_view(summary: Summary) -> RenderableType:
         statuses.add_column(no_wrap=True)
     for status, count in summary.by_status.items():
         share = f"{count / total:.0%}" if total else "0%"
-        style = STATUS_STYLE[status.value]
-        statuses.add_row(
-            status_text(status.value), str(count), share, bar(count, total, style=style)
-        )
+        style = STATUS_STYLE[status]
+        statuses.add_row(status_text(status), str(count), share, bar(count, total, style=style))
 
     spheres = Table(header_style="bold", expand=False)
     spheres.add_column("sphere", overflow="fold")
@@ -209,7 +211,7 @@ def summary_view(summary: Summary) -> RenderableType:
     spheres.add_column("progress", no_wrap=True)
     for sphere, counts in summary.by_sphere:
         n = sum(counts.values())
-        done = counts[RoadmapStatus.AGREED] + counts[RoadmapStatus.SIGNED]
+        done = counts["agreed"] + counts["signed"]
         spheres.add_row(
             text(sphere), str(n), str(done), str(n - done), bar(done, n, width=16, style="cyan")
         )
@@ -218,7 +220,7 @@ def summary_view(summary: Summary) -> RenderableType:
     blockers.add_column("open condition", no_wrap=True)
     blockers.add_column("holds up", overflow="fold")
     for report in summary.conditions:
-        if report.status is ConditionStatus.OPEN:
+        if report.status == ConditionStatus.OPEN.value:
             blockers.add_row(text(report.condition.id), text(", ".join(report.blocks) or "—"))
 
     news = timeline_table(summary.latest)
@@ -227,21 +229,24 @@ def summary_view(summary: Summary) -> RenderableType:
     official.add_column("date", no_wrap=True)
     official.add_column("reported", overflow="fold")
     official.add_column("by", overflow="fold")
-    official.add_column("official agreed/open/total", no_wrap=True)
-    official.add_column("dataset agreed/open/listed", no_wrap=True)
+    official.add_column("this dataset then", overflow="fold")
     for c in summary.milestones:
         m = c.milestone
-        numbers = "/".join("?" if v is None else str(v) for v in (m.agreed, m.open, m.total))
-        official.add_row(
-            display_date(m.date, m.date_precision),
-            text(m.reported),
-            text(m.speaker or ""),
-            f"{numbers} {m.unit}",
-            f"{c.dataset_agreed}/{c.dataset_open}/{c.dataset_listed} roadmaps",
-        )
+        if not c.comparable:
+            verdict = Text("not a count it can check", style="dim")
+        else:
+            low, high = c.agreed_range
+            agreed = f"{low}" if low == high else f"{low}–{high}"
+            verdict = Text(f"agreed {agreed}, open {c.known_open}, undetermined {c.undetermined}: ")
+            verdict += (
+                Text("consistent", style="green")
+                if c.consistent
+                else Text("CONTRADICTS the record", style="bold red")
+            )
+        official.add_row(m.date.display, text(m.reported), text(m.speaker or ""), verdict)
 
     title = Text(f"Roadmaps on {summary.as_of.isoformat()}: {total} listed")
-    return Group(
+    panels = [
         Panel(statuses, title=title, title_align="left"),
         # Titles as Text, not str: rich would parse a str for markup and emoji codes.
         Panel(spheres, title=Text("By sphere"), title_align="left"),
@@ -252,56 +257,70 @@ def summary_view(summary: Summary) -> RenderableType:
             title=Text("Counts officials reported, beside this dataset's"),
             title_align="left",
         ),
-    )
+    ]
+    if summary.programs_total:
+        programs = Table.grid(padding=(0, 2))
+        for _ in range(3):
+            programs.add_column(no_wrap=True)
+        for status, count in summary.programs_by_status.items():
+            if count:
+                programs.add_row(
+                    status_text(status), str(count), bar(count, summary.programs_total)
+                )
+        heading = Text(f"Union programs: {summary.programs_total} listed")
+        panels.insert(1, Panel(programs, title=heading, title_align="left"))
+    return Group(*panels)
 
 
 # Each status has its own glyph as well as its colour, so the chart reads without colour.
 CHART_GLYPHS = (
-    (RoadmapStatus.SIGNED, "█"),
-    (RoadmapStatus.AGREED, "▓"),
-    (RoadmapStatus.PENDING, "░"),
-    (RoadmapStatus.BLOCKED, "×"),
+    (RoadmapStatus.SIGNED.value, "█"),
+    (RoadmapStatus.AGREED.value, "▓"),
+    (UNDETERMINED, "?"),
+    (RoadmapStatus.PENDING.value, "░"),
+    (RoadmapStatus.BLOCKED.value, "×"),
+    (RoadmapStatus.SET_ASIDE.value, "-"),
 )
 
 
-def stacked_bar(counts: dict[RoadmapStatus, int], scale: int, width: int) -> Text:
+def stacked_bar(counts: dict[str, int], scale: int, width: int) -> Text:
     """One bar of `width` cells for `scale` roadmaps, a run of glyphs per status."""
     out, done, cells = Text(), 0, 0
     for status, glyph in CHART_GLYPHS:
         done += counts.get(status, 0)
         # Round the running total, not each run, so the runs add up to the whole bar.
         end = round(width * done / scale) if scale else 0
-        out.append(glyph * (end - cells), style=STATUS_STYLE[status.value])
+        out.append(glyph * (end - cells), style=STATUS_STYLE[status])
         cells = end
     return out
 
 
-def progress_chart(months: Sequence[MonthProgress], width: int = 40) -> Table:
-    """Roadmaps per status at the end of each month, with a stacked bar per month."""
-    legend = "   ".join(f"{glyph} {status.value}" for status, glyph in CHART_GLYPHS)
+def progress_chart(months: Sequence[MonthProgress], columns: int = 100) -> Table:
+    """Roadmaps per status at the end of each month, with a stacked bar per month.
+
+    Only the statuses that occur get a column; the bar takes the width that is left of
+    `columns`, so that months and counts are never cut.
+    """
+    present = [s for s in STATUSES if any(m.counts[s] for m in months)] or ["pending"]
+    glyphs = [(status, glyph) for status, glyph in CHART_GLYPHS if status in present]
+    legend = "   ".join(f"{glyph} {status}" for status, glyph in glyphs)
     table = Table(
         title=Text("Roadmaps by status at the end of each month", style="table.title"),
         caption=Text(legend, style="table.caption"),
         header_style="bold",
     )
-    table.add_column("month", no_wrap=True)
-    for status in ("agreed", "signed", "pending", "blocked"):
-        table.add_column(status, justify="right", no_wrap=True, style=STATUS_STYLE[status])
+    table.add_column("month", no_wrap=True, min_width=7)
+    for status in present:
+        table.add_column(
+            status, justify="right", no_wrap=True, style=STATUS_STYLE[status], min_width=3
+        )
     table.add_column("progress", no_wrap=True)
-    scale = max((m.agreed + m.signed + m.pending + m.blocked for m in months), default=0)
+    # Each column takes its width plus three cells of padding and rule; the table two more.
+    used = 10 + sum(max(len(s), 3) + 3 for s in present) + 4
+    width = max(8, min(40, columns - used))
+    scale = max((sum(m.counts.values()) for m in months), default=0)
     for m in months:
-        counts = {
-            RoadmapStatus.SIGNED: m.signed,
-            RoadmapStatus.AGREED: m.agreed,
-            RoadmapStatus.PENDING: m.pending,
-            RoadmapStatus.BLOCKED: m.blocked,
-        }
         table.add_row(
-            m.label,
-            str(m.agreed),
-            str(m.signed),
-            str(m.pending),
-            str(m.blocked),
-            stacked_bar(counts, scale, width),
+            m.label, *(str(m.counts[s]) for s in present), stacked_bar(m.counts, scale, width)
         )
     return table

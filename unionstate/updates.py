@@ -17,21 +17,23 @@ from unionstate.models import (
     ConditionStatus,
     CrossRecordError,
     Dataset,
+    Document,
     Invalid,
     Record,
-    Roadmap,
     RoadmapStatus,
+    When,
     fields_of,
     open_conditions_of,
     validate,
 )
 from unionstate.queries import _did_you_mean, find_condition, find_roadmap
 
-P, A, B, S = (
+P, A, B, S, X = (
     RoadmapStatus.PENDING,
     RoadmapStatus.AGREED,
     RoadmapStatus.BLOCKED,
     RoadmapStatus.SIGNED,
+    RoadmapStatus.SET_ASIDE,
 )
 
 # command -> (statuses it may start from, status it leads to). The README shows this table.
@@ -39,19 +41,29 @@ TRANSITIONS: dict[str, tuple[frozenset[RoadmapStatus], RoadmapStatus]] = {
     "agree": (frozenset({P, B}), A),
     "block": (frozenset({P, A, B}), B),
     "sign": (frozenset({A}), S),
-    "reopen": (frozenset({A, S}), P),
+    "set-aside": (frozenset({P, B, A}), X),
+    "reopen": (frozenset({A, S, X}), P),
 }
 
-_DEFAULT_NOTES = {"agree": "Agreed.", "sign": "Signed.", "reopen": "Reopened."}
+_DEFAULT_NOTES = {
+    "agree": "Agreed.",
+    "sign": "Signed.",
+    "reopen": "Reopened.",
+    "set-aside": "Set aside.",
+}
 
 
 @dataclass(frozen=True)
 class Entry:
     """What the user says about an event: when, why, and according to whom."""
 
-    on: dt.date
+    on: When
     note: str | None = None
     source: str | None = None  # a source id, or a URL that becomes a new source
+
+    def __post_init__(self) -> None:
+        # A plain date (or its spelling) is accepted for convenience: it is a window too.
+        object.__setattr__(self, "on", When.parse(self.on))
 
 
 @dataclass
@@ -121,16 +133,25 @@ def _source_id(data: dict[str, Any], given: str | None) -> tuple[list[str], str 
     raise Refused(f"unknown source {given!r}{hint} (give a source id or an http(s) URL)")
 
 
-def _check_date(entry: Entry, today: dt.date, last: dt.date, what: str) -> str | None:
-    if entry.on > today:
-        return f"{entry.on} is in the future (today is {today})"
-    if entry.on < last:
-        return f"{entry.on} is before {what}'s last event ({last})"
+def _check_date(entry: Entry, today: dt.date, last: When, what: str) -> str | None:
+    """Why the event cannot be dated `entry.on` after `last`, or None if it can."""
+    on = entry.on.resolved(last.earliest, today)
+    start = on.lo or on.earliest
+    if start is not None and start > today:
+        return f"{on.display} is in the future (today is {today})"
+    if on.last < last.first or (on.earliest is not None and on.earliest > on.last):
+        return f"{on.display} is before {what}'s last event ({last.display})"
     return None
 
 
-def _label(roadmap: Roadmap) -> str:
-    return f"roadmap {roadmap.number} ({roadmap.id})"
+def _as_of(as_of: dt.date, on: When, today: dt.date) -> dt.date:
+    """The dataset's as_of after an event dated `on`: the last day the record speaks for."""
+    end = on.hi if on.hi is not None else (on.lo or as_of)
+    return max(as_of, min(end, today))
+
+
+def _label(roadmap: Document) -> str:
+    return roadmap.label
 
 
 def transition(
@@ -154,7 +175,7 @@ def transition(
         if blocking.status is not ConditionStatus.OPEN:
             raise Refused(f"condition {blocking.id!r} is resolved, so it cannot block anything")
         condition = blocking.id  # as stored, whatever case the user typed
-    roadmaps: list[Roadmap] = []
+    roadmaps: list[Document] = []
     for name in names:
         roadmap = find_roadmap(dataset, name)
         if roadmap not in roadmaps:
@@ -162,7 +183,8 @@ def transition(
 
     data = _editable(dataset)
     sources, new_source = _source_id(data, entry.source)
-    index = {r.id: i for i, r in enumerate(dataset.roadmaps)}
+    index = {r.id: ("roadmaps", i) for i, r in enumerate(dataset.roadmaps)}
+    index.update({p.id: ("programs", i) for i, p in enumerate(dataset.programs)})
     outcome = Outcome(dataset=dataset, new_source=new_source)
     refusals: list[str] = []
     for roadmap in roadmaps:
@@ -194,7 +216,8 @@ def transition(
         note = entry.note or _DEFAULT_NOTES.get(action) or f"Blocked by condition {condition}."
         if override:
             note += f" [signed with --force although {override}]"
-        record = _replace(data["roadmaps"], index[roadmap.id])
+        kind, position = index[roadmap.id]
+        record = _replace(data[kind], position)
         if action == "block" and condition not in record["linked_conditions"]:
             record["linked_conditions"].append(condition)
         record["status"] = target
@@ -206,12 +229,12 @@ def transition(
         raise Refused("\n".join(refusals))
     if not outcome.changed:
         return outcome
-    data["as_of"] = max(data["as_of"], entry.on)
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
     outcome.dataset = _revalidate(data)
     return outcome
 
 
-def _not_allowed(action: str, roadmap: Roadmap, open_ids: list[str]) -> str:
+def _not_allowed(action: str, roadmap: Document, open_ids: list[str]) -> str:
     status = roadmap.status
     label = _label(roadmap)
     if action == "sign" and status is B:
@@ -224,6 +247,8 @@ def _not_allowed(action: str, roadmap: Roadmap, open_ids: list[str]) -> str:
         return f"{label} is blocked by {conds}; it is unblocked by `unionstate resolve`"
     if status is S:
         return f"{label} is already signed: run `unionstate reopen {roadmap.id}` first"
+    if status is X:
+        return f"{label} is set aside: run `unionstate reopen {roadmap.id}` first"
     return f"{label} is {status}; `{action}` applies only to {_names(TRANSITIONS[action][0])}"
 
 
@@ -256,17 +281,19 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
         condition.id
     }
     refusals = []
-    for i, roadmap in enumerate(dataset.roadmaps):
+    for kind, i, roadmap in (
+        *(("roadmaps", i, r) for i, r in enumerate(dataset.roadmaps)),
+        *(("programs", i, p) for i, p in enumerate(dataset.programs)),
+    ):
         if roadmap.status is not B or condition.id not in roadmap.linked_conditions:
             continue
         if still_open & set(roadmap.linked_conditions):
             continue
-        if entry.on < roadmap.last_event.date:
-            refusals.append(
-                f"{entry.on} is before {_label(roadmap)}'s last event ({roadmap.last_event.date})"
-            )
+        bad_date = _check_date(entry, today, roadmap.last_event.date, _label(roadmap))
+        if bad_date:
+            refusals.append(bad_date)
             continue
-        raw = _replace(data["roadmaps"], i)
+        raw = _replace(data[kind], i)
         raw["status"] = P
         raw["history"].append(
             {
@@ -279,6 +306,6 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
         outcome.freed.append(roadmap.id)
     if refusals:
         raise Refused("\n".join(refusals))
-    data["as_of"] = max(data["as_of"], entry.on)
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
     outcome.dataset = _revalidate(data)
     return outcome

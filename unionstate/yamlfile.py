@@ -22,6 +22,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from unionstate import fastyaml
 from unionstate.errors import DataError
 from unionstate.models import (
+    HEADER,
     Condition,
     ConditionEvent,
     CrossRecordError,
@@ -29,6 +30,8 @@ from unionstate.models import (
     Invalid,
     Loc,
     Milestone,
+    OpenQuestion,
+    Program,
     Record,
     Roadmap,
     RoadmapEvent,
@@ -37,7 +40,6 @@ from unionstate.models import (
     to_plain,
     validate,
 )
-from unionstate.store import HEADER
 
 # --------------------------------------------------------------------------- reading
 
@@ -239,8 +241,14 @@ _RECORD_MODELS: dict[str, type[Record]] = {
     "conditions": Condition,
     "milestones": Milestone,
     "roadmaps": Roadmap,
+    "programs": Program,
+    "open_questions": OpenQuestion,
 }
-_EVENT_MODELS: dict[str, type[Record]] = {"conditions": ConditionEvent, "roadmaps": RoadmapEvent}
+_EVENT_MODELS: dict[str, type[Record]] = {
+    "conditions": ConditionEvent,
+    "roadmaps": RoadmapEvent,
+    "programs": RoadmapEvent,
+}
 
 
 def _record_name(data: Any, loc: Loc) -> tuple[str, Loc]:
@@ -256,12 +264,12 @@ def _record_name(data: Any, loc: Loc) -> tuple[str, Loc]:
         return f"{kind}[{index}]", loc[2:]
     ident = record.get("id")
     ident = ident if isinstance(ident, str) and len(ident) < 80 else None
-    if kind == "roadmaps":
+    if kind in ("roadmaps", "programs"):
         number = record.get("number")
         label = (
-            f"roadmap {number}"
+            f"{kind[:-1]} {'P' if kind == 'programs' else ''}{number}"
             if isinstance(number, int) and number < 10**9
-            else f"roadmaps[{index}]"
+            else f"{kind}[{index}]"
         )
         label += f" ({ident})" if ident else ""
     elif kind == "milestones":
@@ -272,7 +280,8 @@ def _record_name(data: Any, loc: Loc) -> tuple[str, Loc]:
             else f"milestones[{index}]"
         )
     else:
-        label = f"{kind[:-1]} {ident}" if ident else f"{kind}[{index}]"
+        singular = "open question" if kind == "open_questions" else kind[:-1]
+        label = f"{singular} {ident}" if ident else f"{kind}[{index}]"
     return label, loc[2:]
 
 
