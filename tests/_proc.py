@@ -29,7 +29,7 @@ from typing import IO, Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHIPPED = REPO / "data" / "roadmaps.yaml"
+SHIPPED = REPO / "tests" / "data" / "record-2021-05-28.yaml"  # frozen: see tests/data
 HERE = Path(__file__).resolve()
 
 # The date every test event is recorded on: the shipped dataset's as_of, so `as_of` never moves

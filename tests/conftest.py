@@ -27,7 +27,7 @@ def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def minimal_data() -> dict[str, Any]:
     """A small dataset that obeys every rule, as the plain dict the loader would produce."""
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "title": "Test roadmaps",
         "as_of": "2021-05-28",
         "description": "A small dataset for the tests.",
@@ -115,8 +115,7 @@ def minimal_data() -> dict[str, Any]:
                 "linked_conditions": [],
                 "history": [
                     {
-                        "date": "2019-09-01",
-                        "date_precision": "month",
+                        "date": "2019-09",
                         "status": "pending",
                         "note": "Drafted.",
                         "sources": [],
@@ -140,8 +139,7 @@ def minimal_data() -> dict[str, Any]:
                 "linked_conditions": [],
                 "history": [
                     {
-                        "date": "2019-01-01",
-                        "date_precision": "year",
+                        "date": "2019",
                         "status": "pending",
                         "note": "Planned.",
                         "sources": [],
@@ -176,6 +174,6 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the shipped dataset in tmp_path, also set as UNIONSTATE_DATA."""
     path = tmp_path / "work" / "roadmaps.yaml"
     path.parent.mkdir()
-    shutil.copyfile(REPO_ROOT / "data" / "roadmaps.yaml", path)
+    shutil.copyfile(REPO_ROOT / "tests" / "data" / "record-2021-05-28.yaml", path)
     monkeypatch.setenv("UNIONSTATE_DATA", str(path))
     return path

@@ -28,10 +28,11 @@ from typer.testing import CliRunner, Result
 
 from unionstate import __version__, cli, store, updates
 from unionstate.cli import app
-from unionstate.models import ConditionStatus, RoadmapStatus
+from unionstate.models import ConditionStatus, RoadmapStatus, When
+from unionstate.queries import STATUSES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = REPO_ROOT / "data" / "roadmaps.yaml"
+SHIPPED = REPO_ROOT / "tests" / "data" / "record-2021-05-28.yaml"  # frozen: see tests/data
 TODAY = dt.date.today()
 TOMORROW = TODAY + dt.timedelta(days=1)
 
@@ -96,9 +97,14 @@ def raw_status_on(roadmap: dict[str, Any], when: dt.date) -> str | None:
     """A roadmap's status on `when` from its raw history (None: no event yet)."""
     status = None
     for event in roadmap["history"]:
-        if event["date"] <= when:
+        if When.parse(spelled(event["date"])).last <= when:
             status = event["status"]
     return status
+
+
+def spelled(value: Any) -> str:
+    """A date as the data file spells it (PyYAML reads a plain day as a date)."""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def write_state(path: Path, action: str, names: list[str], on: str) -> None:
@@ -239,7 +245,7 @@ def test_list_json_shape(data: Path, env: dict[str, str]) -> None:
     assert gas["status"] == "blocked"
     assert gas["linked_conditions"] == ["gas-price", "tax-manoeuvre-compensation"]
     assert gas["open_conditions"] == ["gas-price", "tax-manoeuvre-compensation"]
-    assert gas["last_event_date"] == "2021-05-26"
+    assert gas["last_event_date"] == "~2021-05-26"  # approximate, and says so
 
 
 def test_list_on_a_terminal_draws_a_table_with_every_row(data: Path) -> None:
@@ -326,7 +332,7 @@ def test_show_json_has_title_confirmed_history_with_sources_and_notes(data: Path
     assert detail["notes"] == expected["notes"]
     assert detail["status"] == "blocked"
     assert [e["date"] for e in detail["history"]] == [
-        e["date"].isoformat() for e in expected["history"]
+        spelled(e["date"]) for e in expected["history"]
     ]
     sources = {s["id"]: s for s in raw(data)["sources"]}
     for event, raw_event in zip(detail["history"], expected["history"], strict=True):
@@ -394,7 +400,7 @@ def test_done_when_resolve_agree_sign_gas_market(data: Path) -> None:
     after = store.load(data)
     gas_price = after.condition_by_id("gas-price")
     assert gas_price.status is ConditionStatus.RESOLVED
-    assert gas_price.history[-1].date == dt.date(2021, 9, 9)
+    assert gas_price.history[-1].date.lo == dt.date(2021, 9, 9)
     assert gas_price.history[-1].status is ConditionStatus.RESOLVED
     assert gas_price.history[-1].note == "Gas deal."
     # still tied to the open tax-manoeuvre condition
@@ -411,7 +417,7 @@ def test_done_when_resolve_agree_sign_gas_market(data: Path) -> None:
     assert gas.status is RoadmapStatus.PENDING
     assert len(gas.history) == gas_history + 1
     freed = gas.history[-1]
-    assert (freed.date, freed.status) == (dt.date(2021, 9, 9), RoadmapStatus.PENDING)
+    assert (freed.date.lo, freed.status) == (dt.date(2021, 9, 9), RoadmapStatus.PENDING)
     assert "tax-manoeuvre-compensation" in freed.note
     for other in ("taxation", "oil-market"):
         assert after.roadmap_by_id(other).status is RoadmapStatus.PENDING
@@ -421,7 +427,7 @@ def test_done_when_resolve_agree_sign_gas_market(data: Path) -> None:
     gas = store.load(data).roadmap_by_id("gas-market")
     assert gas.status is RoadmapStatus.AGREED
     assert len(gas.history) == gas_history + 2
-    assert (gas.history[-1].date, gas.history[-1].status) == (
+    assert (gas.history[-1].date.lo, gas.history[-1].status) == (
         dt.date(2021, 9, 9),
         RoadmapStatus.AGREED,
     )
@@ -433,7 +439,7 @@ def test_done_when_resolve_agree_sign_gas_market(data: Path) -> None:
     gas = after.roadmap_by_id("gas-market")
     assert gas.status is RoadmapStatus.SIGNED
     assert len(gas.history) == gas_history + 3
-    assert (gas.history[-1].date, gas.history[-1].status) == (
+    assert (gas.history[-1].date.lo, gas.history[-1].status) == (
         dt.date(2021, 9, 10),
         RoadmapStatus.SIGNED,
     )
@@ -471,7 +477,7 @@ def test_sign_several_roadmaps_signs_each_once(data: Path) -> None:
         roadmap = after.roadmap_by_id(rid)
         assert roadmap.status is RoadmapStatus.SIGNED
         assert len(roadmap.history) == len(before.roadmap_by_id(rid).history) + 1
-        assert roadmap.history[-1].date == dt.date(2021, 9, 1)
+        assert roadmap.history[-1].date.lo == dt.date(2021, 9, 1)
 
 
 def test_sign_refusals_are_one_per_line(data: Path) -> None:
@@ -500,7 +506,7 @@ def test_sign_force_with_note_signs_and_records_the_note(data: Path) -> None:
     assert gas.status is RoadmapStatus.SIGNED
     assert gas.history[-1].status is RoadmapStatus.SIGNED
     assert gas.history[-1].note.startswith("Signed despite gas.")
-    assert gas.history[-1].date == dt.date(2021, 9, 1)
+    assert gas.history[-1].date.lo == dt.date(2021, 9, 1)
 
 
 @pytest.mark.parametrize("on", ["2021-9-9", "09/09/2021", "2021-02-30", "yesterday", ""])
@@ -532,14 +538,14 @@ def test_sign_date_in_the_future_or_before_the_last_event_is_refused(
 def test_sign_on_the_day_of_the_last_event_is_allowed(data: Path) -> None:
     result = run(data, "sign", "transport", "--on", "2021-05-26")
     assert result.exit_code == 0, result.stderr
-    assert store.load(data).roadmap_by_id("transport").history[-1].date == dt.date(2021, 5, 26)
+    assert store.load(data).roadmap_by_id("transport").history[-1].date.lo == dt.date(2021, 5, 26)
 
 
 def test_sign_without_on_is_dated_today(data: Path) -> None:
     result = run(data, "sign", "transport")
     assert result.exit_code == 0, result.stderr
     after = store.load(data)
-    assert after.roadmap_by_id("transport").history[-1].date == TODAY
+    assert after.roadmap_by_id("transport").history[-1].date.lo == TODAY
     assert after.as_of == TODAY
 
 
@@ -608,7 +614,7 @@ def test_an_event_after_as_of_moves_as_of_forward(
     assert result.exit_code == 0, result.stderr
     after = store.load(data)
     assert after.as_of == expected_as_of
-    assert after.roadmap_by_id("customs").history[-1].date == dt.date.fromisoformat(on)
+    assert after.roadmap_by_id("customs").history[-1].date.lo == dt.date.fromisoformat(on)
 
 
 @pytest.mark.parametrize(
@@ -616,7 +622,7 @@ def test_an_event_after_as_of_moves_as_of_forward(
     [
         ["list", "--as-of", "31.12.2019"],
         ["summary", "--as-of", "2019-12-32"],
-        ["history", "--since", "2019"],
+        ["history", "--since", "2019-1"],
         ["history", "--until", "soon"],
     ],
 )
@@ -731,7 +737,7 @@ def test_transitions(
     assert after.status.value == expected
     assert len(after.history) == len(before.history) + 1
     event = after.history[-1]
-    assert (event.date, event.status.value, event.note) == (
+    assert (event.date.lo, event.status.value, event.note) == (
         dt.date(2021, 9, 10),
         expected,
         "Test note.",
@@ -802,7 +808,7 @@ def test_resolve_frees_roadmaps_with_no_other_open_condition(data: Path) -> None
         roadmap = after.roadmap_by_id(rid)
         assert roadmap.status is RoadmapStatus.PENDING
         assert len(roadmap.history) == len(before.roadmap_by_id(rid).history) + 1
-        assert roadmap.history[-1].date == dt.date(2021, 9, 1)
+        assert roadmap.history[-1].date.lo == dt.date(2021, 9, 1)
     # gas-market is still tied to gas-price
     assert after.roadmap_by_id("gas-market") == before.roadmap_by_id("gas-market")
     condition = after.condition_by_id("tax-manoeuvre-compensation")
@@ -900,8 +906,11 @@ def test_summary_counts_by_status_match_the_data(data: Path) -> None:
     summary = json.loads(result.stdout)
     assert result.stdout == json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
     counts = Counter(r["status"] for r in raw(data)["roadmaps"])
-    assert summary["by_status"] == {s.value: counts.get(s.value, 0) for s in RoadmapStatus}
-    assert summary["by_status"] == {"pending": 1, "agreed": 26, "blocked": 4, "signed": 0}
+    assert summary["by_status"] == {s: counts.get(s, 0) for s in STATUSES}
+    assert summary["by_status"] == {
+        **dict.fromkeys(STATUSES, 0),
+        **{"pending": 1, "agreed": 26, "blocked": 4},
+    }
     assert summary["total"] == 31
     assert summary["as_of"] == "2021-05-28"
     assert {"by_sphere", "conditions", "latest", "milestones"} <= set(summary)
@@ -915,18 +924,14 @@ def test_summary_as_of_shows_that_dates_state(data: Path) -> None:
     summary = json.loads(run(data, "summary", "--as-of", when.isoformat(), "--json").stdout)
     counts = Counter(raw_status_on(r, when) for r in raw(data)["roadmaps"])
     assert summary["as_of"] == "2019-12-31"
-    assert summary["by_status"] == {s.value: counts.get(s.value, 0) for s in RoadmapStatus}
-    assert summary["by_status"] == {"pending": 0, "agreed": 27, "blocked": 4, "signed": 0}
+    assert summary["by_status"] == {s: counts.get(s, 0) for s in STATUSES}
+    assert summary["by_status"] == {**dict.fromkeys(STATUSES, 0), "agreed": 27, "blocked": 4}
 
 
 def test_summary_piped_shows_the_signed_count_change(data: Path) -> None:
     def status_rows(stdout: str) -> dict[str, str]:
-        rows = {}
-        for line in stdout.splitlines():
-            cells = line.split("\t")
-            if cells[0] in {s.value for s in RoadmapStatus}:
-                rows[cells[0]] = cells[1]
-        return rows
+        block = stdout.split("status\troadmaps\tshare\n")[1].split("\n\n")[0]
+        return dict(line.split("\t")[:2] for line in block.splitlines())
 
     assert status_rows(run(data, "summary").stdout)["signed"] == "0"
     assert run(data, "sign", "transport", "--on", "2021-09-01").exit_code == 0
@@ -952,7 +957,7 @@ def test_history_is_one_timeline_oldest_first(data: Path) -> None:
     assert result.exit_code == 0
     events = json.loads(result.stdout)
     assert all({"date", "kind", "subject", "status", "note", "sources"} <= set(e) for e in events)
-    dates = [e["date"] for e in events]
+    dates = [(e["earliest"] or e["latest"], e["latest"]) for e in events]
     assert dates == sorted(dates)
     assert {e["kind"] for e in events} == {"roadmap", "condition", "milestone"}
     assert all(e["status"] is None for e in events if e["kind"] == "milestone")
@@ -969,7 +974,7 @@ def test_history_of_one_roadmap(data: Path) -> None:
     events = json.loads(run(data, "history", "gas", "--json").stdout)
     gas = next(r for r in raw(data)["roadmaps"] if r["id"] == "gas-market")
     assert {(e["kind"], e["subject"]) for e in events} == {("roadmap", "gas-market")}
-    assert [e["date"] for e in events] == [e["date"].isoformat() for e in gas["history"]]
+    assert [e["date"] for e in events] == [spelled(e["date"]) for e in gas["history"]]
     assert [e["status"] for e in events] == [e["status"] for e in gas["history"]]
 
 
@@ -989,15 +994,20 @@ def test_history_since_until_bounds_are_inclusive(
     all_dates = [e["date"] for r in document["roadmaps"] for e in r["history"]]
     all_dates += [e["date"] for c in document["conditions"] for e in c["history"]]
     all_dates += [m["date"] for m in document["milestones"]]
+    windows = [When.parse(spelled(d)) for d in all_dates]
     expected = sorted(
-        d.isoformat()
-        for d in all_dates
-        if (since is None or d.isoformat() >= since) and (until is None or d.isoformat() <= until)
+        (
+            w.text
+            for w in windows
+            if (since is None or w.last.isoformat() >= since)
+            and (until is None or w.first.isoformat() <= until)
+        ),
+        key=lambda text: (When.parse(text).first, When.parse(text).last),
     )
     assert [e["date"] for e in events] == expected
     assert expected  # the bounds hit real events
-    assert since is None or since in expected
-    assert until is None or until in expected
+    assert since is None or any(since in text for text in expected)
+    assert until is None or any(until in text for text in expected)
 
 
 def test_history_piped_is_tab_separated(data: Path) -> None:

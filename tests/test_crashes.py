@@ -110,7 +110,7 @@ def test_sign_killed_at_random_moments_leaves_old_or_new_bytes(data: Path, tmp_p
         assert again.returncode == 0, f"{where}: the next run failed: {again}"
         assert data.read_bytes() == new, f"{where}: the next run wrote something else"
     seconds = time.perf_counter() - started
-    assert store.load(data).roadmap_by_id(SIGNABLE[0]).history[-1].date.isoformat() == ON
+    assert store.load(data).roadmap_by_id(SIGNABLE[0]).history[-1].date.text == ON
     print(
         f"SIGKILL x{RUNS} in {seconds:.1f}s (seed {SEED}, kill within {window * 1000:.0f} ms "
         f"of the start; an undisturbed run takes {undisturbed[0] * 1000:.0f}-"

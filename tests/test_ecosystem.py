@@ -112,8 +112,8 @@ def test_fish_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
         ("unionstate block customs --condition tax", ["tax-manoeuvre-compensation"]),
         ("unionstate block customs -c tax", ["tax-manoeuvre-compensation"]),
         ("unionstate agree customs --source tass-12", ["tass-1295507"]),
-        ("unionstate list --status ", ["pending", "agreed", "blocked", "signed"]),
-        ("unionstate list --status s", ["signed"]),
+        ("unionstate list --status ", ["pending", "agreed", "blocked", "signed", "set-aside"]),
+        ("unionstate list --status s", ["signed", "set-aside"]),
         ("unionstate export --format ", ["json", "csv", "markdown"]),
         ("unionstate --color ", ["auto", "always", "never"]),
         ("unionstate show zz", []),
@@ -201,13 +201,19 @@ def test_schema_output_is_stable_two_space_json() -> None:
     assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert document["properties"]["as_of"] == {"format": "date", "title": "As Of", "type": "string"}
     assert document["additionalProperties"] is False
-    assert document["$defs"]["RoadmapStatus"]["enum"] == ["pending", "agreed", "blocked", "signed"]
+    assert document["$defs"]["RoadmapStatus"]["enum"] == [
+        "pending",
+        "agreed",
+        "blocked",
+        "signed",
+        "set-aside",
+    ]
 
 
 def test_the_header_points_editors_at_the_schema_beside_the_file() -> None:
     assert models.HEADER.splitlines()[0] == "# yaml-language-server: $schema=roadmaps.schema.json"
     assert SHIPPED.read_text(encoding="utf-8").startswith(models.HEADER)
-    assert (SHIPPED.parent / store.SCHEMA_NAME) == SCHEMA_FILE
+    assert (SHIPPED.parent / models.SCHEMA_NAME) == SCHEMA_FILE
 
 
 def test_the_shipped_file_round_trips_byte_for_byte() -> None:
@@ -235,6 +241,7 @@ def schema_errors(
         "array": list,
         "string": str,
         "integer": int,
+        "number": (int, float),
         "boolean": bool,
         "null": type(None),
     }
@@ -294,7 +301,7 @@ def test_the_shipped_file_is_valid_against_its_schema() -> None:
         ("as_of: 2021-05-28", "as_of: 2021-05-32", "$.as_of: '2021-05-32' is not a date"),
         ("as_of: 2021-05-28", "as_off: 2021-05-28", "$: unknown field as_off"),
         ("  status: pending", "  status: done", "'done' is not one of"),
-        ("schema_version: 1", "schema_version: 2", "$.schema_version: expected 1"),
+        ("schema_version: 2", "schema_version: 3", "$.schema_version: expected 2"),
         ("- number: 1\n", "- number: 0\n", "$.roadmaps[0].number: below 1"),
         ("  id: customs\n", "  id: Customs\n", "'Customs' does not match"),
     ],
@@ -416,15 +423,16 @@ def test_progress_by_month_counts_each_status_at_each_month_end(
     months = queries.progress_by_month(small(minimal_data))
     assert months[0].label == "2019-01" and months[-1].label == "2021-05"
     assert len(months) == 12 + 12 + 5
-    by_label = {m.label: (m.agreed, m.signed, m.pending, m.blocked) for m in months}
-    assert by_label["2019-01"] == (0, 0, 1, 0)
-    assert by_label["2019-08"] == (0, 0, 1, 0)
-    assert by_label["2019-09"] == (0, 0, 3, 0)
-    assert by_label["2019-11"] == (0, 0, 3, 0)
-    assert by_label["2019-12"] == (0, 0, 2, 1)
-    assert by_label["2020-01"] == (0, 0, 2, 1)
-    assert by_label["2021-04"] == (0, 0, 2, 1)
-    assert by_label["2021-05"] == (1, 0, 1, 1)
+    by_label = {m.label: {k: n for k, n in m.counts.items() if n} for m in months}
+    # tax-policy is dated only "2019": until the year ends it may not exist yet.
+    assert by_label["2019-01"] == {"undetermined": 1}
+    assert by_label["2019-08"] == {"undetermined": 1}
+    assert by_label["2019-09"] == {"pending": 2, "undetermined": 1}
+    assert by_label["2019-11"] == {"pending": 2, "undetermined": 1}
+    assert by_label["2019-12"] == {"pending": 2, "blocked": 1}
+    assert by_label["2020-01"] == {"pending": 2, "blocked": 1}
+    assert by_label["2021-04"] == {"pending": 2, "blocked": 1}
+    assert by_label["2021-05"] == {"agreed": 1, "pending": 1, "blocked": 1}
     assert [m.month.day for m in months] == [1] * len(months)
 
 
@@ -441,26 +449,27 @@ def test_progress_by_month_counts_an_event_on_the_last_day_of_its_month(
     )
     roadmap["status"] = "agreed"
     months = {m.label: m for m in queries.progress_by_month(small(minimal_data))}
-    assert months["2020-01"].agreed == 0
-    assert months["2020-02"].agreed == 1
+    assert months["2020-01"].counts["agreed"] == 0
+    assert months["2020-02"].counts["agreed"] == 1
 
 
 def test_progress_of_the_shipped_dataset(shipped: Path) -> None:
-    months = queries.progress_by_month(store.load(shipped))
-    assert (months[0].label, months[-1].label) == ("2019-09", "2021-05")
-    first, last = months[0], months[-1]
-    assert (first.agreed, first.signed, first.pending, first.blocked) == (0, 0, 31, 0)
-    assert (last.agreed, last.signed, last.pending, last.blocked) == (26, 0, 1, 4)
-    assert all(m.agreed + m.signed + m.pending + m.blocked == 31 for m in months)
+    dataset = store.load(shipped)
+    months = queries.progress_by_month(dataset)
+    assert months[-1].label == f"{dataset.as_of:%Y-%m}"
+    assert sum(months[-1].counts.values()) == len(dataset.roadmaps)
+    now = queries.summarise(dataset, months[-1].month.replace(day=28)).by_status
+    assert months[-1].counts.keys() == now.keys()
+    assert all(sum(m.counts.values()) <= len(dataset.roadmaps) for m in months)
 
 
 def test_history_chart_through_a_pipe_is_tsv(data: Path) -> None:
     result = run("history", "--chart")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "month\tagreed\tsigned\tpending\tblocked"
-    assert lines[1] == "2019-09\t0\t0\t31\t0"
-    assert lines[-1] == "2021-05\t26\t0\t1\t4"
+    assert lines[0] == "month\tpending\tagreed\tblocked\tsigned\tset-aside\tundetermined"
+    assert lines[1] == "2019-09\t31\t0\t0\t0\t0\t0"
+    assert lines[-1] == "2021-05\t1\t26\t4\t0\t0\t0"
     assert len(lines) == 1 + 21
 
 
@@ -468,8 +477,8 @@ def test_history_chart_json_and_period(data: Path) -> None:
     result = run("history", "--chart", "--json", "--since", "2019-12-15", "--until", "2020-01-31")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == [
-        {"month": "2019-12", "agreed": 27, "signed": 0, "pending": 0, "blocked": 4},
-        {"month": "2020-01", "agreed": 27, "signed": 0, "pending": 0, "blocked": 4},
+        {"month": m, **dict.fromkeys(queries.STATUSES, 0), "agreed": 27, "blocked": 4}
+        for m in ("2019-12", "2020-01")
     ]
 
 
@@ -477,7 +486,8 @@ def test_history_chart_on_a_terminal_draws_bars_with_a_legend(data: Path) -> Non
     terminal = {"TTY_COMPATIBLE": "1", "COLUMNS": "100", "NO_COLOR": "1"}
     result = run("history", "--chart", env=terminal)
     assert result.exit_code == 0, result.output
-    assert "█ signed" in result.stdout and "× blocked" in result.stdout
+    assert "▓ agreed" in result.stdout and "× blocked" in result.stdout
+    assert "signed" not in result.stdout  # no roadmap was ever signed: no column for it
     row = next(line for line in result.stdout.splitlines() if "2019-12" in line)
     assert "▓" * 35 + "×" * 5 in row  # 27 agreed and 4 blocked of 31, on 40 cells
 

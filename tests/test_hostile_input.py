@@ -161,7 +161,7 @@ MALFORMED = [
     # --------------------------------------------------------------- YAML features
     Case(
         "duplicate-top-level-key",
-        lambda: S.insert_after("schema_version: 1", "schema_version: 1"),
+        lambda: S.insert_after("schema_version: 2", "schema_version: 1"),
         ("duplicate key 'schema_version'",),
     ),
     Case(
@@ -226,7 +226,7 @@ MALFORMED = [
     ),
     Case(
         "non-text-key",
-        lambda: S.insert_after("schema_version: 1", "7: seven"),
+        lambda: S.insert_after("schema_version: 2", "7: seven"),
         ("keys must be text",),
     ),
     Case(
@@ -257,12 +257,12 @@ MALFORMED = [
     ),
     Case(
         "wrong-schema-version",
-        lambda: S.replace("schema_version: 1", "schema_version: 2"),
+        lambda: S.replace("schema_version: 2", "schema_version: 3"),
         ("schema_version",),
     ),
     Case(
         "unknown-field-top",
-        lambda: S.insert_after("schema_version: 1", "titel: x"),
+        lambda: S.insert_after("schema_version: 2", "titel: x"),
         ("unknown field 'titel'", "did you mean 'title'"),
     ),
     Case(
@@ -797,9 +797,9 @@ def test_arguments_are_echoed_with_escapes_visible(
 
 def test_wrong_schema_version_names_the_supported_version() -> None:
     """The message says which schema version this unionstate reads."""
-    edit = S.replace("schema_version: 1", "schema_version: 2")
+    edit = S.replace("schema_version: 2", "schema_version: 3")
     with pytest.raises(DataError) as caught:
         store.loads(edit.raw, "roadmaps.yaml")
     message = caught.value.message
     assert "expected one of ," not in message
-    assert re.search(r"expected (one of )?1\b", message), message
+    assert re.search(r"expected (one of )?2\b", message), message

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from unionstate import __version__, store
+from unionstate import __version__, models, store
 from unionstate.models import RoadmapStatus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,12 +161,12 @@ def test_info_says_the_bundled_copy_is_in_use(installed: Installed) -> None:
     assert info["version"] == __version__
     assert info["chosen"].startswith("the copy bundled with unionstate")
     assert info["writable"] == "false"
-    assert info["schema_version"] == "1"
+    assert info["schema_version"] == "2"
     bundled = Path(info["data_file"])
     assert bundled.is_relative_to(installed.venv)
     assert bundled.read_bytes() == SHIPPED.read_bytes()
     # The wheel carries the schema next to the data, where the header's `$schema=` points.
-    assert (bundled.parent / store.SCHEMA_NAME).read_bytes() == SCHEMA_FILE.read_bytes()
+    assert (bundled.parent / models.SCHEMA_NAME).read_bytes() == SCHEMA_FILE.read_bytes()
 
 
 def test_the_installed_schema_command_prints_the_repositorys_schema(installed: Installed) -> None:
@@ -199,7 +199,7 @@ def test_init_makes_a_writable_copy_in_the_user_data_directory(installed: Instal
     copy = config / "unionstate" / "roadmaps.yaml"
     assert str(copy) in result.stderr
     assert copy.read_bytes() == SHIPPED.read_bytes()
-    assert (copy.parent / store.SCHEMA_NAME).read_bytes() == SCHEMA_FILE.read_bytes()
+    assert (copy.parent / models.SCHEMA_NAME).read_bytes() == SCHEMA_FILE.read_bytes()
 
     info = _info(installed.run("info", XDG_CONFIG_HOME=str(config)))
     assert info["data_file"] == str(copy)

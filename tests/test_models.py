@@ -15,7 +15,8 @@ from unionstate.models import (
     CrossRecordError,
     DatePrecision,
     Loc,
-    display_date,
+    RoadmapStatus,
+    When,
     open_conditions_of,
     unsafe_characters,
 )
@@ -92,26 +93,53 @@ def test_a_directory_named_like_the_data_file_is_not_picked(tmp_path: Path) -> N
     assert found.origin == "bundled"
 
 
-# ------------------------------------------------------------------------- display_date
+# ------------------------------------------------------------------------- date windows
 
 
 @pytest.mark.parametrize(
-    ("when", "precision", "expected"),
+    ("spelling", "precision", "earliest", "latest", "shown"),
     [
-        (dt.date(2021, 5, 28), DatePrecision.DAY, "2021-05-28"),
-        (dt.date(2020, 9, 29), DatePrecision.APPROXIMATE, "~2020-09-29"),
-        (dt.date(2021, 5, 1), DatePrecision.MONTH, "2021-05"),
-        (dt.date(2018, 1, 1), DatePrecision.YEAR, "2018"),
+        ("2021-05-28", DatePrecision.DAY, "2021-05-28", "2021-05-28", "2021-05-28"),
+        ("~2020-09-29", DatePrecision.APPROXIMATE, "2020-09-29", "2020-09-29", "~2020-09-29"),
+        ("2021-05", DatePrecision.MONTH, "2021-05-01", "2021-05-31", "2021-05"),
+        ("2020-02", DatePrecision.MONTH, "2020-02-01", "2020-02-29", "2020-02"),
+        ("2018", DatePrecision.YEAR, "2018-01-01", "2018-12-31", "2018"),
+        ("..2021-08-09", DatePrecision.RANGE, None, "2021-08-09", "≤2021-08-09"),
+        ("2019-11-13..2019-12-20", DatePrecision.RANGE, "2019-11-13", "2019-12-20", None),
+        ("2021-06..2021", DatePrecision.RANGE, "2021-06-01", "2021-12-31", None),
+        ("2019-11-13..", DatePrecision.RANGE, "2019-11-13", None, "≥2019-11-13"),
     ],
 )
-def test_display_date_shows_only_what_is_known(
-    when: dt.date, precision: DatePrecision, expected: str
+def test_a_date_spelling_is_a_window_of_days(
+    spelling: str, precision: DatePrecision, earliest: str | None, latest: str | None, shown: str
 ) -> None:
-    assert display_date(when, precision) == expected
+    when = When.parse(spelling)
+    assert when.precision is precision
+    assert when.earliest == (dt.date.fromisoformat(earliest) if earliest else None)
+    assert when.latest == (dt.date.fromisoformat(latest) if latest else None)
+    assert when.display == (shown or spelling)
+    assert When.parse(when.text) == when
+
+
+@pytest.mark.parametrize(
+    "bad", ["2021-13", "2021-02-30", "21-05-28", "~2021-05", "2021-05-28..2021-05-01", "..", "x"]
+)
+def test_a_malformed_date_is_refused_naming_the_forms(bad: str) -> None:
+    with pytest.raises(ValueError, match=r"YYYY|real date|ends before"):
+        When.parse(bad)
+
+
+def test_an_open_start_begins_after_the_previous_event_and_an_open_end_at_as_of() -> None:
+    after, as_of = dt.date(2021, 5, 28), dt.date(2021, 12, 31)
+    no_later = When.parse("..2021-08-09").resolved(after, as_of)
+    assert (no_later.earliest, no_later.latest) == (dt.date(2021, 5, 29), dt.date(2021, 8, 9))
+    not_before = When.parse("2021-06..").resolved(after, as_of)
+    assert (not_before.earliest, not_before.latest) == (dt.date(2021, 6, 1), as_of)
 
 
 def test_enums_print_as_their_value() -> None:
     assert str(DatePrecision.MONTH) == "month"
+    assert str(RoadmapStatus.SET_ASIDE) == "set-aside"
     assert f"{DatePrecision.YEAR}" == "year"
 
 
@@ -141,7 +169,7 @@ def test_enums_print_as_their_value() -> None:
         (("roadmaps", 1, "title"), 5, ("roadmaps", 1, "title"), "string"),
         (("milestones", 0, "agreed"), -1, ("milestones", 0, "agreed"), "greater than or equal"),
         (("milestones", 0, "unit"), "maps", ("milestones", 0, "unit"), "'roadmaps'"),
-        (("schema_version",), 2, ("schema_version",), "1"),
+        (("schema_version",), 3, ("schema_version",), "2"),
         (("as_of",), "2023-02-30", ("as_of",), "date"),
     ],
 )

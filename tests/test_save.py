@@ -17,7 +17,7 @@ import pytest
 
 from unionstate import models, store
 from unionstate.errors import Busy, Refused, WriteFailed
-from unionstate.models import Dataset, DatePrecision
+from unionstate.models import Dataset
 
 
 def retitled(dataset: Dataset, title: str) -> Dataset:
@@ -56,7 +56,7 @@ def test_save_then_load_round_trips(minimal_data: dict[str, Any], tmp_path: Path
 def test_the_written_file_starts_with_the_header(data_file: Path) -> None:
     raw = data_file.read_bytes()
     assert raw.startswith(models.HEADER.encode())
-    assert raw[len(models.HEADER.encode()) :].startswith(b"schema_version: 1\n")
+    assert raw[len(models.HEADER.encode()) :].startswith(b"schema_version: 2\n")
 
 
 def test_a_long_value_stays_on_one_line(minimal_data: dict[str, Any], data_file: Path) -> None:
@@ -70,32 +70,34 @@ def test_a_long_value_stays_on_one_line(minimal_data: dict[str, Any], data_file:
 
 
 @pytest.mark.parametrize(
-    ("precision", "expected_line"),
+    ("spelling", "written"),
     [
-        ("day", None),
-        ("approximate", "date_precision: approximate"),
-        ("month", "date_precision: month"),
-        ("year", "date_precision: year"),
+        ("2020-03-06", "date: 2020-03-06"),
+        ("~2020-03-06", "date: ~2020-03-06"),
+        ("2020-03", "date: 2020-03"),
+        ("2020", "date: '2020'"),
+        ("..2020-03-06", "date: ..2020-03-06"),
+        ("2020-03-01..2020-03-06", "date: 2020-03-01..2020-03-06"),
+        ("2020-03..", "date: 2020-03.."),
     ],
 )
-def test_date_precision_is_written_only_when_not_a_day(
-    minimal_data: dict[str, Any], precision: str, expected_line: str | None
+def test_every_date_spelling_is_written_as_given_and_reads_back(
+    minimal_data: dict[str, Any], spelling: str, written: str
 ) -> None:
     for record in (
         minimal_data["conditions"][0]["history"][0],
         minimal_data["milestones"][0],
-        minimal_data["roadmaps"][0]["history"][0],
+        minimal_data["roadmaps"][2]["history"][0],
     ):
-        record["date_precision"] = precision
-    minimal_data["roadmaps"][1]["history"][0].pop("date_precision")
-    minimal_data["roadmaps"][2]["history"][0].pop("date_precision")
+        record["date"] = spelling
     dataset = models.validate(minimal_data)
-    text = store.dumps(dataset).decode()
-    found = [line.strip() for line in text.splitlines() if "date_precision" in line]
-    assert found == ([expected_line] * 3 if expected_line else [])
-    back = store.loads(text.encode(), "x")
-    assert back.milestones[0].date_precision is DatePrecision(precision)
+    raw = store.dumps(dataset)
+    found = [line.strip().removeprefix("- ") for line in raw.decode().splitlines()]
+    assert found.count(written) == 3
+    back = store.loads(raw, "x")
+    assert back.milestones[0].date.text == spelling
     assert back == dataset
+    assert store.dumps(back) == raw
 
 
 ROUND_TRIP_TEXT = [

@@ -656,7 +656,8 @@ def _progress_chart(
     elif s.tables:
         from unionstate.tables import progress_chart
 
-        s.show(progress_chart(months))
+        console = s.console()
+        console.print(progress_chart(months, console.width))
     else:
         s.plain(render.tsv(render.PROGRESS_COLUMNS, [render.progress_cells(m) for m in months]))
 

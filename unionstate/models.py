@@ -540,16 +540,35 @@ class Invalid(ValueError):
         self.errors = errors
 
 
+def _exported(item: dict[str, Any]) -> dict[str, Any]:
+    """An event or milestone as `export --format json` writes it, back as data: the derived
+    `earliest`/`latest` are dropped, and `date_precision` when it is the date's own."""
+    if not {"date_precision", "earliest", "latest"} <= item.keys():
+        return item
+    item = {k: v for k, v in item.items() if k not in ("earliest", "latest")}
+    try:
+        same = When.parse(item.get("date")).precision.value == item["date_precision"]
+    except ValueError:
+        same = False
+    if same:
+        del item["date_precision"]
+    return item
+
+
 def upgrade(data: Any) -> Any:
     """Plain data of schema_version 1 (a day plus `date_precision`) as schema_version 2.
 
-    A v1 file still loads; the next save writes it as v2. Anything else passes unchanged.
+    A v1 file still loads; the next save writes it as v2. A JSON export loads as the data
+    it came from. Anything else passes unchanged.
     """
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
+    if not isinstance(data, dict) or data.get("schema_version") not in (1, 2):
         return data
+    version = data["schema_version"]
     data = dict(data, schema_version=2)
 
     def convert(item: Any) -> Any:
+        if isinstance(item, dict) and version == 2:
+            return _exported(item)
         if not isinstance(item, dict) or "date_precision" not in item:
             return item
         item = dict(item)

@@ -294,7 +294,7 @@ def summary_text(summary: Summary) -> str:
             [[s, str(n), f"{_share(n, total):.0%}"] for s, n in summary.by_status.items()],
         ),
         tsv(
-            ("status", "programs"),
+            ("program_status", "programs"),
             [[s, str(n)] for s, n in summary.programs_by_status.items()],
         ),
         tsv(

@@ -295,21 +295,32 @@ def stacked_bar(counts: dict[str, int], scale: int, width: int) -> Text:
     return out
 
 
-def progress_chart(months: Sequence[MonthProgress], width: int = 40) -> Table:
-    """Roadmaps per status at the end of each month, with a stacked bar per month."""
-    legend = "   ".join(f"{glyph} {status}" for status, glyph in CHART_GLYPHS)
+def progress_chart(months: Sequence[MonthProgress], columns: int = 100) -> Table:
+    """Roadmaps per status at the end of each month, with a stacked bar per month.
+
+    Only the statuses that occur get a column; the bar takes the width that is left of
+    `columns`, so that months and counts are never cut.
+    """
+    present = [s for s in STATUSES if any(m.counts[s] for m in months)] or ["pending"]
+    glyphs = [(status, glyph) for status, glyph in CHART_GLYPHS if status in present]
+    legend = "   ".join(f"{glyph} {status}" for status, glyph in glyphs)
     table = Table(
         title=Text("Roadmaps by status at the end of each month", style="table.title"),
         caption=Text(legend, style="table.caption"),
         header_style="bold",
     )
-    table.add_column("month", no_wrap=True)
-    for status in STATUSES:
-        table.add_column(status, justify="right", no_wrap=True, style=STATUS_STYLE[status])
+    table.add_column("month", no_wrap=True, min_width=7)
+    for status in present:
+        table.add_column(
+            status, justify="right", no_wrap=True, style=STATUS_STYLE[status], min_width=3
+        )
     table.add_column("progress", no_wrap=True)
+    # Each column takes its width plus three cells of padding and rule; the table two more.
+    used = 10 + sum(max(len(s), 3) + 3 for s in present) + 4
+    width = max(8, min(40, columns - used))
     scale = max((sum(m.counts.values()) for m in months), default=0)
     for m in months:
         table.add_row(
-            m.label, *(str(m.counts[s]) for s in STATUSES), stacked_bar(m.counts, scale, width)
+            m.label, *(str(m.counts[s]) for s in present), stacked_bar(m.counts, scale, width)
         )
     return table

@@ -61,6 +61,10 @@ class Entry:
     note: str | None = None
     source: str | None = None  # a source id, or a URL that becomes a new source
 
+    def __post_init__(self) -> None:
+        # A plain date (or its spelling) is accepted for convenience: it is a window too.
+        object.__setattr__(self, "on", When.parse(self.on))
+
 
 @dataclass
 class Outcome:
