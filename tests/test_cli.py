@@ -110,7 +110,7 @@ def spelled(value: Any) -> str:
 def write_state(path: Path, action: str, names: list[str], on: str) -> None:
     """Set up a state through the library (not the CLI under test)."""
     entry = updates.Entry(on=dt.date.fromisoformat(on))
-    store.update(path, lambda d: updates.transition(d, action, names, entry, TODAY).dataset)
+    store.update(path, lambda d: updates.transition(d, action, names, entry, TODAY))
 
 
 # --------------------------------------------------------------------------- list

@@ -33,6 +33,7 @@ from typer.testing import CliRunner
 from unionstate import store, updates
 from unionstate.cli import app
 from unionstate.models import Dataset, RoadmapStatus
+from unionstate.updates import Outcome
 
 
 @pytest.fixture
@@ -214,7 +215,7 @@ def test_hand_edit_through_the_library_is_detected(data: Path) -> None:
         return outcome.dataset
 
     with pytest.raises(store.Busy):
-        store.update(data, change)
+        store.update(data, lambda d: Outcome(change(d)))
     assert data.read_bytes() == edits[0]
 
 

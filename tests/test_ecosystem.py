@@ -112,7 +112,7 @@ def test_fish_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
         ("unionstate block customs --condition tax", ["tax-manoeuvre-compensation"]),
         ("unionstate block customs -c tax", ["tax-manoeuvre-compensation"]),
         ("unionstate agree customs --source tass-12", ["tass-1295507"]),
-        ("unionstate list --status ", ["pending", "agreed", "blocked", "signed", "set-aside"]),
+        ("unionstate list --status ", [*queries.STATUSES]),
         ("unionstate list --status s", ["signed", "set-aside"]),
         ("unionstate export --format ", ["json", "csv", "markdown"]),
         ("unionstate --color ", ["auto", "always", "never"]),

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from unionstate import cache, fastyaml, models, store, yamlfile
 from unionstate.errors import DataError
 from unionstate.models import Dataset
+from unionstate.updates import Outcome
 
 needs_libyaml = pytest.mark.skipif(
     yamlfile._BaseDumper.__module__ != "yaml.cyaml", reason="the fast writer mirrors libyaml"
@@ -667,7 +668,7 @@ def test_an_update_leaves_an_entry_for_the_new_bytes(
     def retitle(dataset: Dataset) -> Dataset:
         return models.validate({**models.fields_of(dataset), "title": "Retitled"})
 
-    _, after = store.update(path, retitle)
+    after = store.update(path, lambda d: Outcome(retitle(d))).dataset
     no_parsing(monkeypatch)
     assert store.load(path) == after
     assert store.dumps(after) == path.read_bytes()

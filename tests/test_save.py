@@ -18,6 +18,7 @@ import pytest
 from unionstate import models, store
 from unionstate.errors import Busy, Refused, WriteFailed
 from unionstate.models import Dataset
+from unionstate.updates import Outcome
 
 
 def retitled(dataset: Dataset, title: str) -> Dataset:
@@ -238,8 +239,8 @@ def test_a_write_failure_is_reported_only_when_the_old_bytes_remain(
 
 
 def test_update_writes_the_changed_dataset(minimal_data: dict[str, Any], data_file: Path) -> None:
-    before, after = store.update(data_file, lambda dataset: retitled(dataset, "Updated"))
-    assert before == models.validate(minimal_data)
+    outcome = store.update(data_file, lambda dataset: Outcome(retitled(dataset, "Updated")))
+    after = outcome.dataset
     assert after.title == "Updated"
     assert data_file.read_bytes() == store.dumps(after)
     assert leftovers(data_file.parent) == []
@@ -247,7 +248,8 @@ def test_update_writes_the_changed_dataset(minimal_data: dict[str, Any], data_fi
 
 def test_update_without_a_change_does_not_rewrite_the_file(data_file: Path) -> None:
     inode = data_file.stat().st_ino
-    before, after = store.update(data_file, lambda dataset: dataset)
+    before = store.load(data_file)
+    after = store.update(data_file, lambda dataset: Outcome(dataset)).dataset
     assert before == after
     assert data_file.stat().st_ino == inode
 
@@ -255,7 +257,7 @@ def test_update_without_a_change_does_not_rewrite_the_file(data_file: Path) -> N
 def test_update_whose_change_refuses_leaves_the_file_untouched(data_file: Path) -> None:
     before = data_file.read_bytes()
 
-    def refuse(dataset: Dataset) -> Dataset:
+    def refuse(dataset: Dataset) -> Outcome:
         raise Refused("not allowed")
 
     with pytest.raises(Refused):
@@ -267,10 +269,10 @@ def test_update_whose_change_refuses_leaves_the_file_untouched(data_file: Path) 
 def test_update_detects_a_hand_edit_made_during_the_update(data_file: Path) -> None:
     """An editor does not take our lock; its change must survive and ours must not land."""
 
-    def change(dataset: Dataset) -> Dataset:
+    def change(dataset: Dataset) -> Outcome:
         raw = data_file.read_bytes()
         data_file.write_bytes(raw.replace(b"title: Test roadmaps", b"title: Hand edit"))
-        return retitled(dataset, "Tool edit")
+        return Outcome(retitled(dataset, "Tool edit"))
 
     with pytest.raises(Busy) as caught:
         store.update(data_file, change)
@@ -338,7 +340,7 @@ def test_update_while_locked_elsewhere_is_busy_and_writes_nothing(
     before = held_lock.read_bytes()
     monkeypatch.setenv("UNIONSTATE_LOCK_TIMEOUT", "0.2")
     with pytest.raises(Busy):
-        store.update(held_lock, lambda dataset: retitled(dataset, "Changed"))
+        store.update(held_lock, lambda dataset: Outcome(retitled(dataset, "Changed")))
     assert held_lock.read_bytes() == before
 
 

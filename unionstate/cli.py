@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -27,7 +28,7 @@ from unionstate.errors import (
     UsageError,
     WriteFailed,
 )
-from unionstate.models import SCHEMA_NAME, SCHEMA_VERSION, Dataset, RoadmapStatus, When, span
+from unionstate.models import SCHEMA_NAME, SCHEMA_VERSION, Dataset, When, span
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -41,6 +42,17 @@ class Color(str, Enum):
     AUTO = "auto"
     ALWAYS = "always"
     NEVER = "never"
+
+
+class Shown(str, Enum):
+    """A status as the views show it: a record's status, or undetermined on that date."""
+
+    PENDING = "pending"
+    AGREED = "agreed"
+    BLOCKED = "blocked"
+    SIGNED = "signed"
+    SET_ASIDE = "set-aside"
+    UNDETERMINED = "undetermined"
 
 
 class ExportFormat(str, Enum):
@@ -350,11 +362,20 @@ TABLE_LIMIT = 500  # rows of a terminal table by default; never reached by the s
 def list_roadmaps(
     ctx: typer.Context,
     status: Annotated[
-        list[RoadmapStatus] | None,
+        list[Shown] | None,
         typer.Option("--status", "-s", help="Only this status (repeatable).", show_default=False),
     ] = None,
     unresolved: Annotated[
-        bool, typer.Option("--unresolved", "-u", help="Only pending or blocked roadmaps.")
+        bool,
+        typer.Option(
+            "--unresolved",
+            "-u",
+            help="Only pending or blocked ones (and undetermined ones that may be).",
+        ),
+    ] = False,
+    programs: Annotated[
+        bool,
+        typer.Option("--programs", "-p", help="The 28 union programs of 2021, not the roadmaps."),
     ] = False,
     sphere: Annotated[str | None, typer.Option(help="Only spheres containing this text.")] = None,
     condition: Annotated[
@@ -378,17 +399,21 @@ def list_roadmaps(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """List roadmaps with status, open conditions and last event.
+    """List roadmaps (or programs) with status, open conditions and last event.
 
     Example: unionstate list --unresolved --sphere energy
+
+    Example: unionstate list --programs
     """
     s = session(ctx)
     dataset = s.load()
     if condition:
         condition = queries.find_condition(dataset, condition).id
+    documents = dataset.programs if programs else dataset.roadmaps
+    kind = "programs" if programs else "roadmaps"
     rows = queries.select(
-        queries.states(dataset, as_of),
-        statuses=status or [],
+        queries.states(dataset, as_of, documents),
+        statuses=[s.value for s in status or []],
         unresolved=unresolved,
         sphere=sphere,
         condition=condition,
@@ -399,14 +424,16 @@ def list_roadmaps(
         limit = TABLE_LIMIT  # thousands of table rows help nobody and take seconds to lay out
     if limit and total > limit:
         rows = rows[:limit]
-        s.say(f"showing {limit} of {total} roadmaps; --limit 0 shows all")
+        s.say(f"showing {limit} of {total} {kind}; --limit 0 shows all")
+    if unresolved and not total and not (status or sphere or condition or search):
+        s.say(queries.nothing_unresolved(dataset, as_of, programs))
     if json_out:
         s.plain(render.to_json([render.roadmap_row(r) for r in rows]))
     elif s.tables:
         from unionstate.tables import roadmap_cards, roadmap_table
 
         when = as_of or dataset.as_of
-        title = f"{total} of {len(dataset.roadmaps)} roadmaps, {when}"
+        title = f"{total} of {len(documents)} {kind}, {when}"
         console = s.console()
         # Below 80 columns a seven-column table would have to cut cells: one card per row.
         layout = roadmap_table if console.width >= 80 else roadmap_cards
@@ -458,6 +485,13 @@ def show(
             ["open_conditions", ",".join(row.open_conditions)],
             ["notes", found.notes],
         ]
+        if "succeeds" in detail:
+            facts += [
+                ["succeeds", ",".join(detail["succeeds"])],
+                ["succession", detail["succession"] or ""],
+            ]
+        else:
+            facts.append(["successors", ",".join(f"P{p['number']}" for p in detail["successors"])])
         s.plain(render.tsv(("field", "value"), facts))
         s.plain("\n")
         history = [
@@ -767,17 +801,9 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _apply(s: Session, change: Any) -> updates.Outcome:
+def _apply(s: Session, change: Callable[[Dataset], updates.Outcome]) -> updates.Outcome:
     """Run a pure update under the store's lock and return what it did."""
-    result: list[updates.Outcome] = []
-
-    def run(dataset: Dataset) -> Dataset:
-        outcome: updates.Outcome = change(dataset)
-        result.append(outcome)
-        return outcome.dataset
-
-    store.update(s.writable_path(), run)
-    return result[-1]
+    return store.update(s.writable_path(), change)
 
 
 def _transition(
@@ -947,22 +973,39 @@ def init(
         typer.Argument(metavar="PATH", help="Where to write the copy [your user data directory]."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    as_of: Annotated[
+        dt.date | None,
+        typer.Option(
+            "--as-of",
+            parser=parse_end,
+            metavar="DATE",
+            help="Rewind the copy to this date: only what surely happened by then is kept, "
+            "so that history can be replayed with the update commands.",
+        ),
+    ] = None,
 ) -> None:
-    """Write a fresh working copy of the bundled dataset, and say where.
+    """Write a fresh working copy of the bundled dataset (or of it as it stood on a date).
 
     Example: unionstate init ~/roadmaps.yaml
+
+    Example: unionstate init --as-of 2021-05-28 sochi-2021.yaml
     """
     s = session(ctx)
     target = path or Path(typer.get_app_dir("unionstate")) / store.DATA_NAME
     if target.exists() and not force:
         raise Refused(f"{target} already exists; use --force to overwrite it")
     data = store.read_bytes(store.bundled_path())
+    if as_of is not None:
+        from unionstate import updates
+
+        data = store.dumps(updates.rewind(store.loads(data, str(store.bundled_path())), as_of))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WriteFailed(f"{target.parent}: cannot create: {exc.strerror or exc}") from None
     store.write_atomic(target, data)
-    s.say(f"wrote a working copy of the dataset to {target}")
+    rewound = f" as it stood on {as_of}" if as_of else ""
+    s.say(f"wrote a working copy of the dataset{rewound} to {target}")
     # The header's `$schema=roadmaps.schema.json` is relative: an editor looks beside the file.
     schema = target.parent / SCHEMA_NAME
     store.write_atomic(schema, render.schema_json().encode("utf-8"))

@@ -197,7 +197,7 @@ def state_of(dataset: Dataset, document: Document, when: dt.date | None = None) 
 def select(
     rows: Iterable[RoadmapState],
     *,
-    statuses: Sequence[RoadmapStatus] = (),
+    statuses: Sequence[str] = (),
     unresolved: bool = False,
     sphere: str | None = None,
     condition: str | None = None,
@@ -208,7 +208,7 @@ def select(
     Unresolved means pending or blocked; an undetermined row counts when one of the
     statuses it may have had is unresolved. Set-aside roadmaps are not unresolved.
     """
-    wanted = {s.value for s in statuses}
+    wanted = {str(s) for s in statuses}  # a RoadmapStatus prints as its value
     unresolved_values = {s.value for s in UNRESOLVED}
     needle = search.casefold() if search else None
     sphere_key = sphere.casefold() if sphere else None
@@ -227,6 +227,30 @@ def select(
             continue
         out.append(row)
     return out
+
+
+def successors(dataset: Dataset, roadmap: Document) -> list[Program]:
+    """The programs said to continue `roadmap` (by a report or, mostly, by hypothesis)."""
+    return [p for p in dataset.programs if roadmap.id in p.succeeds]
+
+
+def nothing_unresolved(dataset: Dataset, when: dt.date | None, programs: bool) -> str:
+    """What to say when `list --unresolved` finds nothing: what is still open instead."""
+    day = when or dataset.as_of
+    kind = "program" if programs else "roadmap"
+    still = [r.condition.id for r in condition_reports(dataset, when) if r.status == "open"]
+    parts = [f"no {kind} is unresolved on {day}"]
+    if (
+        not programs
+        and dataset.programs
+        and (when is None or when >= dataset.programs[0].history[0].date.first)
+    ):
+        parts.append(
+            "the roadmaps were reformatted into union programs: see `unionstate list --programs`"
+        )
+    if still:
+        parts.append(f"still open: {', '.join(still)} (`unionstate conditions`)")
+    return "; ".join(parts)
 
 
 # ------------------------------------------------------------------ conditions

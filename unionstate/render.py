@@ -31,6 +31,7 @@ from unionstate.queries import (
     RoadmapState,
     Summary,
     TimelineEvent,
+    successors,
 )
 
 # C0/C1 controls, DEL and bidi controls: shown as visible escapes, never sent raw.
@@ -119,6 +120,11 @@ def roadmap_detail(dataset: Dataset, row: RoadmapState) -> dict[str, Any]:
     ]
     detail["history"] = [_event_object(e, sources) for e in row.roadmap.history]
     detail["notes"] = row.roadmap.notes
+    if not isinstance(row.roadmap, Program):
+        detail["successors"] = [
+            {"number": p.number, "id": p.id, "title": p.title, "succession": p.succession}
+            for p in successors(dataset, row.roadmap)
+        ]
     return detail
 
 

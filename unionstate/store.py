@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from unionstate import cache
 from unionstate.errors import Busy, DataError, WriteFailed
@@ -308,12 +308,24 @@ def _acquire(fd: int, sidecar: Path, timeout: float) -> None:
         delay = min(delay * 2, 0.1)
 
 
-def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, Dataset]:
+class Change(Protocol):
+    """What a change to the data file returns: at least the new dataset."""
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset to write."""
+        ...
+
+
+ChangeT = TypeVar("ChangeT", bound=Change)
+
+
+def update(path: Path, change: Callable[[Dataset], ChangeT]) -> ChangeT:
     """Read, change and write the data file under its lock; all or nothing.
 
-    `change` gets the freshly read dataset and returns the new one (it may raise to
-    refuse). Returns (before, after); when `after` serialises to the same bytes, the
-    file is not rewritten.
+    `change` gets the freshly read dataset and returns its result, whose `dataset` is the
+    new state (it may raise to refuse); `update` returns that result. When the new state
+    serialises to the same bytes, the file is not rewritten.
     """
     try:
         path.stat()
@@ -326,16 +338,16 @@ def update(path: Path, change: Callable[[Dataset], Dataset]) -> tuple[Dataset, D
             # No cache entry for bytes about to be replaced; the new ones get one below.
             before = _load_cached(path, raw, status, remember=False)
             del raw
-            after = change(before)
-            data, plain = _dumps(after)
+            result = change(before)
+            data, plain = _dumps(result.dataset)
         written = cache.digest(data)
         if written == content:
-            return before, after
+            return result
         write_atomic(path, data, expect=content)
         if plain is not None:
             del data
             _remember(path, written, plain)
-        return before, after
+        return result
 
 
 def _remember(path: Path, content: str, plain: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from unionstate.models import ConditionStatus, Dataset, RoadmapStatus
+from unionstate.models import ConditionStatus, Dataset, Program, RoadmapStatus
 from unionstate.queries import (
     STATUSES,
     UNDETERMINED,
@@ -22,6 +22,7 @@ from unionstate.queries import (
     RoadmapState,
     Summary,
     TimelineEvent,
+    successors,
 )
 from unionstate.render import clean
 
@@ -117,6 +118,18 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
         linked += text(cid) + Text(" ") + status_text(condition.status.value)
         linked += Text(" — ") + text(condition.title)
     facts.add_row("conditions", linked if r.linked_conditions else Text("none", style="dim"))
+    if isinstance(r, Program):
+        succeeds = (
+            text(", ".join(r.succeeds)) if r.succeeds else Text("no 2019 roadmap", style="dim")
+        )
+        if r.succession:
+            succeeds += Text(f"  ({r.succession})", style="dim")
+        facts.add_row("succeeds", succeeds)
+    else:
+        later = successors(dataset, r)
+        if later:
+            names = ", ".join(f"P{p.number} {p.id} ({p.succession})" for p in later)
+            facts.add_row("successors", text(names))
     if r.notes:
         facts.add_row("notes", text(r.notes))
 

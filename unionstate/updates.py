@@ -309,3 +309,69 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
     data["as_of"] = _as_of(data["as_of"], entry.on, today)
     outcome.dataset = _revalidate(data)
     return outcome
+
+
+def rewind(dataset: Dataset, when: dt.date) -> Dataset:
+    """The record as it stood on `when`: what surely happened by then, and nothing later.
+
+    Events and milestones that may have happened after `when` are dropped, and so are the
+    records left with no event (a program not yet drawn up), links to conditions not yet
+    raised, sources no longer cited and the open questions (they are today's). Statuses
+    follow the last event kept; `as_of` becomes `when`. Refused if nothing is left.
+    """
+
+    def kept(history: Sequence[Any]) -> list[Any]:
+        return [e for e in history if e.date.last <= when]
+
+    conditions = []
+    for condition in dataset.conditions:
+        history = kept(condition.history)
+        if history:
+            conditions.append(
+                {**fields_of(condition), "history": history, "status": history[-1].status}
+            )
+    raised = {c["id"] for c in conditions}
+
+    def documents(records: Sequence[Document]) -> list[dict[str, Any]]:
+        out = []
+        for record in records:
+            history = kept(record.history)
+            if history:
+                links = [c for c in record.linked_conditions if c in raised]
+                out.append(
+                    {
+                        **fields_of(record),
+                        "history": history,
+                        "status": history[-1].status,
+                        "linked_conditions": links,
+                    }
+                )
+        return out
+
+    roadmaps, programs = documents(dataset.roadmaps), documents(dataset.programs)
+    if not roadmaps:
+        raise Refused(f"nothing in the record had happened by {when}")
+    listed = {r["id"] for r in roadmaps}
+    for program in programs:
+        program["succeeds"] = [r for r in program["succeeds"] if r in listed]
+        if not program["succeeds"]:
+            program["succession"] = None
+    milestones = [m for m in dataset.milestones if m.date.last <= when]
+    cited: set[str] = set()
+    for record in [*conditions, *roadmaps, *programs]:
+        cited.update(record.get("sources", []))
+        for event in record["history"]:
+            cited.update(event.sources)
+    for milestone in milestones:
+        cited.update(milestone.sources)
+    data = {
+        **fields_of(dataset),
+        "as_of": when,
+        "sources": [s for s in dataset.sources if s.id in cited],
+        "conditions": conditions,
+        "milestones": milestones,
+        "roadmaps": roadmaps,
+        "programs": programs,
+        "open_questions": [],
+    }
+    return _revalidate(data)
