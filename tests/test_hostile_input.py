@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+import yaml
 from _proc import (
     ON,
     SGR,
@@ -799,7 +800,9 @@ def test_rich_markup_and_emoji_codes_in_data_print_literally(tmp_path: Path) -> 
         out = SGR.sub("", result.stdout)
         for literal in expected:
             assert literal in out, f"{literal!r} not printed as typed\n{result}"
-        assert "\x1b]8" not in result.stdout  # no hyperlink escape was made from the markup
+        # No hyperlink escape was made from the markup: the only links are the sources' URLs.
+        links = set(re.findall(r"\x1b]8;[^;]*;([^\x1b]*)\x1b", result.stdout)) - {""}
+        assert links <= {s["url"] for s in yaml.safe_load(raw)["sources"]}
         assert "⚠" not in out and "💀" not in out
         assert result.stderr == ""
     assert data.read_bytes() == raw

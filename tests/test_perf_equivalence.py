@@ -657,7 +657,7 @@ def test_a_cache_hit_builds_no_validator(
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 def test_trusted_rebuilds_exactly_the_dataset_that_was_cached(dataset: Dataset) -> None:
     """The cache's round trip: canonical plain data, as JSON, rebuilt without validation."""
-    assert models.trusted(json.loads(store._json(models.to_plain(dataset)))) == dataset
+    assert models.trusted(json.loads(models.plain_json(models.to_plain(dataset)))) == dataset
 
 
 def test_an_update_leaves_an_entry_for_the_new_bytes(

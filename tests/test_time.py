@@ -165,7 +165,9 @@ def test_a_contradiction_is_visible_in_every_summary(
     row = next(line for line in piped.splitlines() if line.startswith("2020-03-15\t"))
     assert row.endswith("\tfalse")
     terminal = CliRunner().invoke(
-        app, ["--data", str(path), "summary"], env={"TTY_COMPATIBLE": "1", "COLUMNS": "120"}
+        app,
+        ["--data", str(path), "summary", "--full"],
+        env={"TTY_COMPATIBLE": "1", "COLUMNS": "120"},
     )
     assert "CONTRADICTS the record" in terminal.stdout
 

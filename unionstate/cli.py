@@ -85,6 +85,7 @@ class Session:
 
     data_flag: str | None
     color: Color
+    pager: bool = True
 
     def data_file(self) -> store.DataFile:
         """The data file in use and why (flag, environment, tree, user copy, bundled)."""
@@ -142,6 +143,58 @@ class Session:
         """Print a rich renderable on stdout."""
         self.console().print(renderable)
 
+    def emit(self, view: render.View, json_out: bool = False, fields: str | None = None) -> None:
+        """The one way out: JSON (all of it, or --fields), a terminal table, or plain rows."""
+        if fields is not None or json_out:
+            document = view.document
+            if fields is not None:
+                wanted = [f.strip() for f in fields.split(",") if f.strip()]
+                document = render.select_fields(document, wanted, view.fields)
+            self.plain(render.to_json(document))
+        elif self.tables and view.terminal is not None:
+            console = self.console()
+            self.page(view.terminal(console.width))
+        else:
+            self.plain(view.plain(self.colored))
+
+    def page(self, renderable: RenderableType) -> None:
+        """Print `renderable`; through a pager, as git does, when it is longer than the screen.
+
+        The pager is $UNIONSTATE_PAGER, else $PAGER, else `less -FRX`; none with --no-pager,
+        when stdout is not a real terminal, or when the pager is "" or "cat". A pager that
+        cannot be started is no pager.
+        """
+        console = self.console()
+        # crop=False: a line we chose not to wrap (a URL) is printed whole; the terminal may
+        # wrap it on screen, but a click or a copy gets all of it.
+        if not self.pager or not _real_terminal():
+            console.print(renderable, crop=False)
+            return
+        with console.capture() as captured:
+            console.print(renderable, crop=False)
+        out = captured.get()
+        command = os.environ.get("UNIONSTATE_PAGER", os.environ.get("PAGER", "less -FRX"))
+        if out.count("\n") < console.height or command.strip() in ("", "cat"):
+            sys.stdout.write(out)
+            return
+        import shlex
+        import subprocess
+
+        env = dict(os.environ)
+        env.setdefault("LESS", "FRX")
+        try:
+            pager = subprocess.Popen(shlex.split(command), stdin=subprocess.PIPE, env=env)
+        except (OSError, ValueError):
+            sys.stdout.write(out)
+            return
+        assert pager.stdin is not None
+        try:
+            pager.stdin.write(out.encode("utf-8", "replace"))
+            pager.stdin.close()
+        except BrokenPipeError:  # the reader quit the pager early
+            pass
+        pager.wait()
+
     def plain(self, text: str) -> None:
         """Write plain text (TSV, JSON, CSV) to stdout, colourless."""
         sys.stdout.write(text)
@@ -151,17 +204,19 @@ class Session:
         sys.stderr.write(render.one_line(message) + "\n")
 
 
+def _real_terminal() -> bool:
+    """stdout is a terminal a person reads (TTY_COMPATIBLE only makes tables, never a pager)."""
+    try:
+        return os.isatty(sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def session(ctx: typer.Context) -> Session:
     """The session the main callback stored on the context."""
     obj = ctx.find_root().obj
     assert isinstance(obj, Session)
     return obj
-
-
-def _plain_rows(
-    s: Session, header: tuple[str, ...], rows: list[list[str]], status_col: int
-) -> None:
-    s.plain(render.tsv(header, rows, color_column=status_col if s.colored else None))
 
 
 # ------------------------------------------------------------- errors, one place
@@ -345,6 +400,14 @@ AsOfOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
+FieldsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--fields",
+        metavar="FIELD,FIELD",
+        help="JSON with only these fields (implies --json); an unknown one lists them all.",
+    ),
+]
 OnOpt = Annotated[
     When | None,
     typer.Option(
@@ -421,6 +484,14 @@ def main_options(
         ),
     ] = None,
     color: Annotated[Color, typer.Option("--color", help="Colour output.")] = Color.AUTO,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Never page long output (else $UNIONSTATE_PAGER, $PAGER or `less -FRX` "
+            "on a terminal).",
+        ),
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -430,7 +501,7 @@ def main_options(
 
     Example: unionstate list --unresolved
     """
-    ctx.obj = Session(data_flag=data, color=color)
+    ctx.obj = Session(data_flag=data, color=color, pager=not no_pager)
 
 
 # --------------------------------------------------------------------- read commands
@@ -479,6 +550,7 @@ def list_roadmaps(
         ),
     ] = None,
     json_out: JsonOpt = False,
+    fields: FieldsOpt = None,
 ) -> None:
     """List roadmaps (or programs) with status, open conditions and last event.
 
@@ -501,26 +573,15 @@ def list_roadmaps(
         search=search,
     )
     total = len(rows)
-    if limit is None and s.tables and not json_out:
+    if limit is None and s.tables and not (json_out or fields):
         limit = TABLE_LIMIT  # thousands of table rows help nobody and take seconds to lay out
     if limit and total > limit:
         rows = rows[:limit]
         s.say(f"showing {limit} of {total} {kind}; --limit 0 shows all")
     if unresolved and not total and not (status or sphere or condition or search):
         s.say(queries.nothing_unresolved(dataset, as_of, programs))
-    if json_out:
-        s.plain(render.to_json([render.roadmap_row(r) for r in rows]))
-    elif s.tables:
-        from unionstate.tables import roadmap_cards, roadmap_table
-
-        when = as_of or dataset.as_of
-        title = f"{total} of {len(documents)} {kind}, {when}"
-        console = s.console()
-        # Below 80 columns a seven-column table would have to cut cells: one card per row.
-        layout = roadmap_table if console.width >= 80 else roadmap_cards
-        console.print(layout(rows, title=title))
-    else:
-        _plain_rows(s, render.LIST_COLUMNS, [render.list_cells(r) for r in rows], 4)
+    title = f"{total} of {len(documents)} {kind}, {as_of or dataset.as_of}"
+    s.emit(render.list_view(rows, title), json_out, fields)
 
 
 @app.command()
@@ -536,6 +597,7 @@ def show(
     ],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
+    fields: FieldsOpt = None,
 ) -> None:
     """Show one roadmap or program: status, conditions, dated history with sources, notes.
 
@@ -547,74 +609,17 @@ def show(
     dataset = s.load()
     found = queries.find_roadmap(dataset, roadmap)
     row = queries.state_of(dataset, found, as_of)
-    if json_out:
-        s.plain(render.to_json(render.roadmap_detail(dataset, row)))
-    elif s.tables:
-        from unionstate.tables import roadmap_panel
-
-        s.show(roadmap_panel(dataset, row))
-    else:
-        detail = render.roadmap_detail(dataset, row)
-        facts = [
-            ["number", str(found.number)],
-            ["id", found.id],
-            ["title", found.title],
-            ["title_confirmed", str(found.title_confirmed).lower()],
-            ["sphere", found.sphere],
-            ["status", row.label],
-            ["linked_conditions", ",".join(found.linked_conditions)],
-            ["open_conditions", ",".join(row.open_conditions)],
-            ["notes", found.notes],
-        ]
-        if "succeeds" in detail:
-            facts += [
-                ["succeeds", ",".join(detail["succeeds"])],
-                ["succession", detail["succession"] or ""],
-            ]
-        else:
-            facts.append(["successors", ",".join(f"P{p['number']}" for p in detail["successors"])])
-        s.plain(render.tsv(("field", "value"), facts))
-        s.plain("\n")
-        history = [
-            [
-                e["date"],
-                e["status"],
-                e["note"],
-                " ".join(f"{src['publisher']} {src['url']}" for src in e["sources"]),
-            ]
-            for e in detail["history"]
-        ]
-        s.plain(render.tsv(("date", "status", "note", "sources"), history))
+    s.emit(render.show_view(dataset, row), json_out, fields)
 
 
 @app.command()
-def conditions(ctx: typer.Context, json_out: JsonOpt = False) -> None:
-    """List Belarus's linked conditions, ranked by how many unresolved roadmaps each holds up.
+def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt = None) -> None:
+    """List Belarus's linked conditions, ranked by how many roadmaps each holds up.
 
     Example: unionstate conditions
     """
     s = session(ctx)
-    reports = queries.condition_reports(s.load())
-    if json_out:
-        s.plain(render.to_json([render.condition_object(r) for r in reports]))
-    elif s.tables:
-        from unionstate.tables import conditions_table
-
-        s.show(conditions_table(reports))
-    else:
-        rows = [
-            [
-                r.condition.id,
-                r.condition.title,
-                r.status,
-                str(len(r.blocks)),
-                ",".join(r.blocks),
-                ",".join(r.roadmaps),
-            ]
-            for r in reports
-        ]
-        header = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
-        _plain_rows(s, header, rows, 2)
+    s.emit(render.conditions_view(queries.condition_reports(s.load())), json_out, fields)
 
 
 @app.command()
@@ -633,9 +638,19 @@ def summary(
         Path | None,
         typer.Option("--html", metavar="FILE", help="Also write it as an HTML page."),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="On a terminal, everything (piped and JSON output always are)."
+        ),
+    ] = False,
     json_out: JsonOpt = False,
+    fields: FieldsOpt = None,
 ) -> None:
-    """Progress at a glance: statuses, spheres, open conditions, latest events, official counts.
+    """Progress at a glance: roadmaps and programs, implementation, open conditions, news.
+
+    On a terminal it fits one screen; --full adds spheres, every reported count beside the
+    record's, and the open questions.
 
     The summary prints as usual; --svg and --html also write it, in colour, to a file.
 
@@ -647,14 +662,7 @@ def summary(
     result = queries.summarise(s.load(), as_of)
     if svg or html:
         _export_summary(s, result, svg, html)
-    if json_out:
-        s.plain(render.to_json(render.summary_object(result)))
-    elif s.tables:
-        from unionstate.tables import summary_view
-
-        s.show(summary_view(result))
-    else:
-        s.plain(render.summary_text(result))
+    s.emit(render.summary_view(result, full), json_out, fields)
 
 
 def _export_summary(
@@ -724,6 +732,7 @@ def history(
         ),
     ] = False,
     json_out: JsonOpt = False,
+    fields: FieldsOpt = None,
 ) -> None:
     """One timeline of roadmap, condition and milestone events, oldest first.
 
@@ -734,19 +743,11 @@ def history(
     s = session(ctx)
     dataset = s.load()
     if chart:
-        _progress_chart(s, dataset, roadmap, since, until, json_out)
+        _progress_chart(s, dataset, roadmap, since, until, json_out, fields)
         return
     found = queries.find_roadmap(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
-    if json_out:
-        s.plain(render.to_json([render.timeline_object(e) for e in events]))
-    elif s.tables:
-        from unionstate.tables import timeline_table
-
-        s.show(timeline_table(events))
-    else:
-        header = ("date", "kind", "subject", "status", "note", "sources")
-        _plain_rows(s, header, [render.timeline_cells(e) for e in events], 3)
+    s.emit(render.timeline_view(events), json_out, fields)
 
 
 CHART_MONTHS = 1200  # a century of month rows; the shipped data spans a few years
@@ -759,6 +760,7 @@ def _progress_chart(
     since: dt.date | None,
     until: dt.date | None,
     json_out: bool,
+    fields: str | None,
 ) -> None:
     if roadmap:
         raise UsageError("--chart counts all roadmaps: leave out ROADMAP")
@@ -782,15 +784,7 @@ def _progress_chart(
         for m in queries.progress_by_month(dataset)
         if (start is None or m.month >= start) and (until is None or m.month <= until)
     ]
-    if json_out:
-        s.plain(render.to_json([render.progress_object(m) for m in months]))
-    elif s.tables:
-        from unionstate.tables import progress_chart
-
-        console = s.console()
-        console.print(progress_chart(months, console.width))
-    else:
-        s.plain(render.tsv(render.PROGRESS_COLUMNS, [render.progress_cells(m) for m in months]))
+    s.emit(render.progress_view(months), json_out, fields)
 
 
 @app.command()

@@ -739,6 +739,13 @@ def _plain(value: Any) -> Any:
     return value  # dates stay dates: the writer spells them, the cache's JSON too
 
 
+def plain_json(plain: dict[str, Any]) -> bytes:
+    """Plain data as compact UTF-8 JSON, dates as YYYY-MM-DD (what the cache keeps)."""
+    import pydantic_core  # loaded with pydantic anyway whenever an entry is written
+
+    return pydantic_core.to_json(plain)
+
+
 def to_plain(dataset: Dataset) -> dict[str, Any]:
     """The canonical plain mapping of a dataset: what is written to disk (dates as dates).
 

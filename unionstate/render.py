@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from unionstate.errors import UsageError
 from unionstate.models import (
     Dataset,
     Milestone,
@@ -55,6 +57,49 @@ def cell(text: str) -> str:
     return clean(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
 
 
+# ---------------------------------------------------------------- one way out
+
+
+@dataclass
+class View:
+    """What a command shows, in each of its shapes; the CLI's `emit` picks one.
+
+    `document` is the JSON; `header` and `rows` the tab-separated lines through a pipe (or
+    `text` where the output is more than one table); `terminal(width)` builds the rich
+    renderable (lazily: only a terminal needs rich); `fields` are what --fields may pick.
+    """
+
+    document: Any
+    header: Sequence[str] = ()
+    rows: Sequence[Sequence[str]] = ()
+    status_column: int | None = None
+    text: str | None = None
+    terminal: Callable[[int], Any] | None = None
+    fields: Sequence[str] = ()
+
+    def plain(self, colored: bool) -> str:
+        """The output through a pipe."""
+        if self.text is not None:
+            return self.text
+        return tsv(self.header, self.rows, self.status_column if colored else None)
+
+
+def select_fields(document: Any, wanted: Sequence[str], known: Sequence[str]) -> Any:
+    """Only the `wanted` fields of a JSON object (or of each object of a list), in that order.
+
+    UsageError, naming the fields there are, for a field that is not one of `known`.
+    """
+    unknown = [f for f in wanted if f not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown field {', '.join(map(repr, unknown))} for --fields; "
+            f"choose from: {', '.join(known)}"
+        )
+    if isinstance(document, list):
+        return [{f: item[f] for f in wanted if f in item} for item in document]
+    return {f: document[f] for f in wanted if f in document}
+
+
 # ----------------------------------------------------------------------- JSON
 
 
@@ -66,6 +111,22 @@ def to_json(document: Any) -> str:
     """
     text = json.dumps(document, indent=2, ensure_ascii=False)
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
+ROW_FIELDS = (
+    "number",
+    "id",
+    "title",
+    "sphere",
+    "status",
+    "possible_statuses",
+    "linked_conditions",
+    "open_conditions",
+    "last_event_date",
+    "title_confirmed",
+    "succeeds",
+    "succession",
+)
 
 
 def roadmap_row(row: RoadmapState) -> dict[str, Any]:
@@ -518,3 +579,144 @@ def progress_object(month: MonthProgress) -> dict[str, Any]:
 def schema_json() -> str:
     """The JSON Schema of a data file as text: 2-space indent, a final newline, stable."""
     return to_json(json_schema())
+
+
+# ------------------------------------------------------ each command's view, one shape
+
+
+def list_view(rows: Sequence[RoadmapState], title: str) -> View:
+    """`list`: one row per roadmap or program."""
+
+    def terminal(width: int) -> Any:
+        from unionstate.tables import roadmap_table
+
+        return roadmap_table(rows, title, width)
+
+    return View(
+        [roadmap_row(r) for r in rows],
+        LIST_COLUMNS,
+        [list_cells(r) for r in rows],
+        status_column=4,
+        terminal=terminal,
+        fields=ROW_FIELDS,
+    )
+
+
+def show_view(dataset: Dataset, row: RoadmapState) -> View:
+    """`show`: the facts of one roadmap or program, then its history with sources."""
+    detail = roadmap_detail(dataset, row)
+    r = row.roadmap
+    facts = [
+        ["number", str(r.number)],
+        ["id", r.id],
+        ["title", r.title],
+        ["title_confirmed", str(r.title_confirmed).lower()],
+        ["sphere", r.sphere],
+        ["status", row.label],
+        ["linked_conditions", ",".join(r.linked_conditions)],
+        ["open_conditions", ",".join(row.open_conditions)],
+        ["notes", r.notes],
+    ]
+    if "succeeds" in detail:
+        facts += [
+            ["succeeds", ",".join(detail["succeeds"])],
+            ["succession", detail["succession"] or ""],
+        ]
+    else:
+        facts.append(["successors", ",".join(f"P{p['number']}" for p in detail["successors"])])
+    history = [
+        [
+            e["date"],
+            e["status"],
+            e["note"],
+            " ".join(f"{src['publisher']} {src['url']}" for src in e["sources"]),
+        ]
+        for e in detail["history"]
+    ]
+    text = (
+        tsv(("field", "value"), facts) + "\n" + tsv(("date", "status", "note", "sources"), history)
+    )
+
+    def terminal(width: int) -> Any:
+        from unionstate.tables import roadmap_panel
+
+        return roadmap_panel(dataset, row)
+
+    return View(detail, text=text, terminal=terminal, fields=list(detail))
+
+
+CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
+
+
+def conditions_view(reports: Sequence[ConditionReport]) -> View:
+    """`conditions`: ranked by how many roadmaps each holds up."""
+    rows = [
+        [
+            r.condition.id,
+            r.condition.title,
+            r.status,
+            str(len(r.blocks)),
+            ",".join(r.blocks),
+            ",".join(r.roadmaps),
+        ]
+        for r in reports
+    ]
+
+    def terminal(width: int) -> Any:
+        from unionstate.tables import conditions_table
+
+        return conditions_table(reports, width)
+
+    document = [condition_object(r) for r in reports]
+    fields = list(document[0]) if document else ["id", "title", "status"]
+    return View(document, CONDITION_COLUMNS, rows, 2, terminal=terminal, fields=fields)
+
+
+def summary_view(summary: Summary, full: bool = False) -> View:
+    """`summary`: one screen on a terminal (all of it with `full`), everything otherwise."""
+
+    def terminal(width: int) -> Any:
+        from unionstate import tables
+
+        return tables.summary_view(summary) if full else tables.summary_brief(summary, width)
+
+    document = summary_object(summary)
+    return View(document, text=summary_text(summary), terminal=terminal, fields=list(document))
+
+
+TIMELINE_COLUMNS = ("date", "kind", "subject", "status", "note", "sources")
+
+
+def timeline_view(events: Sequence[TimelineEvent]) -> View:
+    """`history`: one timeline, oldest first."""
+
+    def terminal(width: int) -> Any:
+        from unionstate.tables import timeline_table
+
+        return timeline_table(events, width)
+
+    return View(
+        [timeline_object(e) for e in events],
+        TIMELINE_COLUMNS,
+        [timeline_cells(e) for e in events],
+        3,
+        terminal=terminal,
+        fields=("date", "date_precision", "earliest", "latest", *TIMELINE_COLUMNS[1:]),
+    )
+
+
+def progress_view(months: Sequence[MonthProgress]) -> View:
+    """`history --chart`: statuses at the end of each month."""
+
+    def terminal(width: int) -> Any:
+        from unionstate.tables import progress_chart
+
+        return progress_chart(months, width)
+
+    return View(
+        [progress_object(m) for m in months],
+        PROGRESS_COLUMNS,
+        [progress_cells(m) for m in months],
+        terminal=terminal,
+        fields=PROGRESS_COLUMNS,
+    )

@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from unionstate import cache
 from unionstate.errors import Busy, DataError, Refused, WriteFailed
-from unionstate.models import Dataset, to_plain, trusted
+from unionstate.models import Dataset, plain_json, to_plain, trusted
 
 MAX_BYTES = 32 * 1024 * 1024
 LOCK_TIMEOUT = 10.0  # seconds; UNIONSTATE_LOCK_TIMEOUT overrides
@@ -196,15 +196,8 @@ def _load_cached(
         remember = remember and cache.digest(raw) == content
     dataset = loads(raw, str(path))
     if remember:
-        cache.store(path, status, content, code, lambda: _json(to_plain(dataset)))
+        cache.store(path, status, content, code, lambda: plain_json(to_plain(dataset)))
     return dataset
-
-
-def _json(plain: dict[str, Any]) -> bytes:
-    """Plain data as compact UTF-8 JSON, dates as YYYY-MM-DD (for the cache)."""
-    import pydantic_core  # loaded with pydantic anyway whenever an entry is written
-
-    return pydantic_core.to_json(plain)
 
 
 def dumps(dataset: Dataset) -> bytes:
@@ -490,7 +483,7 @@ def _remember(path: Path, content: str, plain: dict[str, Any]) -> None:
         code = _code()
     except OSError:
         return
-    cache.store(path, status, content, code, lambda: _json(plain))
+    cache.store(path, status, content, code, lambda: plain_json(plain))
 
 
 # ------------------------------------------------------------ which data file is used

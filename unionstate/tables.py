@@ -7,9 +7,12 @@ Every piece of user text goes in as a `Text` (never as markup), after `clean`, s
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Group, JustifyMethod, RenderableType
 from rich.panel import Panel
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -56,45 +59,116 @@ def bar(count: int, total: int, width: int = 24, style: str = "") -> Text:
     return Text("█" * filled, style=style) + Text("·" * (width - filled), style="dim")
 
 
-def roadmap_table(rows: Sequence[RoadmapState], title: str | None = None) -> Table:
-    """The `list` table; long cells wrap, nothing is cut off."""
-    # Every column may wrap (fold) and none may shrink below a readable width, so a narrow
-    # terminal gets taller rows, never cut cells.
-    table = Table(title=title, show_lines=False, header_style="bold", expand=False)
-    table.add_column("#", justify="right", min_width=2)
-    table.add_column("id", overflow="fold", min_width=8)
-    table.add_column("title", ratio=3, overflow="fold", min_width=8)
-    table.add_column("sphere", ratio=2, overflow="fold", min_width=6)
-    table.add_column("status", overflow="fold", min_width=7)
-    table.add_column("open conditions", overflow="fold", min_width=9)
-    table.add_column("last event", overflow="fold", min_width=10)
-    for row in rows:
-        r = row.roadmap
-        table.add_row(
-            str(r.number),
-            text(r.id),
-            text(r.title),
-            text(r.sphere),
-            status_text(row.label),
-            text(", ".join(row.open_conditions)),
-            row.last_event.display,
+@dataclass(frozen=True)
+class Column:
+    """A table column: its header, whether its cells may wrap at words, and how much it is
+    worth keeping on a narrow terminal (higher `drop` goes first; 0 is never dropped)."""
+
+    header: str
+    wrap: bool = False
+    drop: int = 0
+    justify: JustifyMethod = "left"
+
+
+WRAP_MIN = 14  # a wrapping column narrower than this reads as a column of fragments
+WORD_MAX = 30  # a longer "word" (a URL) may be folded rather than widen its column
+
+
+def fitted(
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Text]],
+    width: int,
+    title: str | None = None,
+) -> RenderableType:
+    """A table that fits `width`: ids, numbers, statuses and dates never wrap, text wraps at
+    words, and the least useful columns are left out until the rest fit (`show` has them);
+    where even those do not fit, one block per row (`cards`)."""
+    keep = list(range(len(columns)))
+
+    def widest(i: int) -> int:
+        return max([cell_len(columns[i].header), *(row[i].cell_len for row in rows)])
+
+    def least(i: int) -> int:
+        """The narrowest column i can be: its widest cell, or its longest word if it wraps."""
+        if not columns[i].wrap:
+            return widest(i)
+        words = [cell_len(w) for row in rows for w in row[i].plain.split()]
+        return min(widest(i), max([WRAP_MIN, *(w for w in words if w <= WORD_MAX)]))
+
+    def need(indexes: list[int]) -> int:
+        return 1 + sum(least(i) + 3 for i in indexes)  # padding and a rule per column
+
+    while need(keep) > width and any(columns[i].drop for i in keep):
+        keep.remove(max(keep, key=lambda i: columns[i].drop))
+    if need(keep) > width:
+        return cards(columns, rows, keep, title)
+    # Each wrapping column gets its least width, then a share of what is left in proportion
+    # to how much more it could use; rich is given exact widths, so nothing is squeezed.
+    widths = {i: least(i) for i in keep}
+    spare = width - need(keep)
+    wants = {i: widest(i) - widths[i] for i in keep if columns[i].wrap}
+    total_want = sum(wants.values())
+    for i, want in wants.items():
+        widths[i] += min(want, spare * want // total_want) if total_want else 0
+    table = Table(title=Text(title) if title else None, header_style="bold")
+    for i in keep:
+        column = columns[i]
+        table.add_column(
+            column.header,
+            no_wrap=not column.wrap,
+            overflow="fold" if column.wrap else "ellipsis",
+            width=widths[i],
+            justify=column.justify,
         )
+    for row in rows:
+        table.add_row(*(row[i] for i in keep))
     return table
 
 
-def roadmap_cards(rows: Sequence[RoadmapState], title: str | None = None) -> RenderableType:
-    """The `list` rows for a narrow terminal: one short block per roadmap, wrapping freely."""
-    cards: list[RenderableType] = [Text(title, style="bold")] if title else []
+def cards(
+    columns: Sequence[Column], rows: Sequence[Sequence[Text]], keep: list[int], title: str | None
+) -> RenderableType:
+    """Rows too wide for any table: the columns that never wrap on one line, then each
+    wrapping one as `header: text` on a line of its own, indented."""
+    blocks: list[RenderableType] = [Text(title, style="bold")] if title else []
     for row in rows:
-        r = row.roadmap
-        when = row.last_event.display
-        card = Text(f"{r.number:>2} ") + text(r.id, "bold") + Text("  ")
-        card += status_text(row.label) + Text(f"  {when}\n   ") + text(r.title)
-        card += Text("\n   sphere: ") + text(r.sphere)
-        if row.open_conditions:
-            card += Text("\n   open conditions: ") + text(", ".join(row.open_conditions))
-        cards.append(card)
-    return Group(*cards)
+        head = Text("  ").join(row[i] for i in keep if not columns[i].wrap and row[i].plain)
+        block = Text("") + head
+        for i in keep:
+            if columns[i].wrap and row[i].plain:
+                block += Text(f"\n  {columns[i].header}: ", style="dim") + row[i]
+        blocks.append(block)
+    return Group(*blocks)
+
+
+LIST_TABLE = (
+    Column("#", justify="right"),
+    Column("id"),
+    Column("title", wrap=True, drop=3),
+    Column("sphere", wrap=True, drop=5),
+    Column("status"),
+    Column("open conditions", wrap=True, drop=4),
+    Column("last event", drop=2),
+)
+
+
+def roadmap_table(
+    rows: Sequence[RoadmapState], title: str | None = None, width: int = 100
+) -> RenderableType:
+    """The `list` table, fitted to `width` columns."""
+    cells = [
+        [
+            Text(f"{row.roadmap.PREFIX}{row.roadmap.number}"),
+            text(row.roadmap.id),
+            text(row.roadmap.title),
+            text(row.roadmap.sphere),
+            status_text(row.label),
+            text(", ".join(row.open_conditions)),
+            Text(row.last_event.display),
+        ]
+        for row in rows
+    ]
+    return fitted(LIST_TABLE, cells, width, title)
 
 
 def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
@@ -151,58 +225,122 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
             text(event.note),
             text("\n".join(marks)) if marks else Text("no source recorded", style="dim"),
         )
-    footnotes = Text()
+    footnotes: list[RenderableType] = []
     for n, sid in enumerate(cited_order, 1):
         source = sources[sid]
         published = f", {source.date.isoformat()}" if source.date else ""
         via = f" (reprint of {source.reprint_of})" if source.reprint_of else ""
-        footnotes += text(f"[{n}] {source.publisher}{published}{via}: ", "bold")
-        footnotes += text(source.url, "blue") + Text("\n")
+        footnotes.append(text(f"[{n}] {source.publisher}{published}{via}:", "bold"))
+        # The URL whole on a line of its own, never broken by us (the terminal may wrap it
+        # visually), and a hyperlink where the terminal supports them.
+        shown = clean(source.url)
+        safe = shown == source.url and source.url.startswith(("http://", "https://"))
+        url = Text(f"    {shown}", style=Style(color="blue", link=source.url if safe else None))
+        url.no_wrap, url.overflow = True, "ignore"
+        footnotes.append(url)
     heading = Text(f"{r.KIND.capitalize()} {r.PREFIX}{r.number}: ") + text(r.title)
-    footnotes.rstrip()
-    return Group(Panel(facts, title=heading, title_align="left"), history, footnotes)
+    return Group(Panel(facts, title=heading, title_align="left"), history, *footnotes)
 
 
-def conditions_table(reports: Sequence[ConditionReport]) -> Table:
-    """Conditions ranked by how many unresolved roadmaps they hold up."""
-    table = Table(header_style="bold")
-    table.add_column("condition", no_wrap=True)
-    table.add_column("title", ratio=2, overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("holds up", justify="right", no_wrap=True)
-    table.add_column("roadmaps blocked / linked", ratio=2, overflow="fold")
-    for report in reports:
-        linked = ", ".join(report.roadmaps) or "none"
-        blocked = ", ".join(report.blocks) or "none"
-        table.add_row(
+CONDITIONS_TABLE = (
+    Column("condition"),
+    Column("title", wrap=True, drop=2),
+    Column("status"),
+    Column("holds up", wrap=True),
+    Column("linked", wrap=True, drop=1),
+)
+
+
+def conditions_table(reports: Sequence[ConditionReport], width: int = 100) -> RenderableType:
+    """Conditions ranked by how many roadmaps they hold up (block), with those linked."""
+    rows = [
+        [
             text(report.condition.id),
             text(report.condition.title),
             status_text(report.status),
-            str(len(report.blocks)),
-            text(f"{blocked} / {linked}"),
-        )
-    return table
+            text(", ".join(report.blocks) or "—"),
+            text(", ".join(report.roadmaps) or "—"),
+        ]
+        for report in reports
+    ]
+    return fitted(CONDITIONS_TABLE, rows, width)
 
 
-def timeline_table(events: Sequence[TimelineEvent]) -> Table:
-    """The merged timeline."""
-    table = Table(header_style="bold")
-    table.add_column("date", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("subject", overflow="fold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("note", ratio=3, overflow="fold")
-    table.add_column("sources", overflow="fold")
-    for event in events:
-        table.add_row(
-            event.date.display,
-            event.kind,
+TIMELINE_TABLE = (
+    Column("date"),
+    Column("kind", drop=3),
+    Column("subject", wrap=True),
+    Column("status", drop=2),
+    Column("note", wrap=True, drop=1),
+    Column("sources", wrap=True, drop=4),
+)
+
+
+def timeline_table(events: Sequence[TimelineEvent], width: int = 100) -> RenderableType:
+    """The merged timeline, fitted to `width` columns."""
+    rows = [
+        [
+            Text(event.date.display),
+            Text(event.kind),
             text(event.subject),
             status_text(event.status),
             text(event.note),
             text(", ".join(event.sources)),
-        )
-    return table
+        ]
+        for event in events
+    ]
+    return fitted(TIMELINE_TABLE, rows, width)
+
+
+def _counts_line(counts: dict[str, int]) -> Text:
+    out = Text()
+    for status, count in ((s, n) for s, n in counts.items() if n):
+        if out:
+            out.append(", ")
+        out += Text(f"{count} ") + status_text(status)
+    return out or Text("none listed", style="dim")
+
+
+def _one_line(line: Text, width: int) -> Text:
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def summary_brief(summary: Summary, width: int = 80) -> RenderableType:
+    """The summary on one 80×24 screen: headline, statuses of roadmaps and programs, the
+    latest implementation figure, open conditions, the latest events one line each."""
+    lines: list[Text] = [
+        Text(f"Russia–Belarus Union State integration, as of {summary.as_of}", style="bold")
+    ]
+    lines.append(Text(f"Roadmaps (2019), {summary.total}: ") + _counts_line(summary.by_status))
+    if summary.programs_total:
+        programs = Text(f"Union programs (2021), {summary.programs_total}: ")
+        lines.append(programs + _counts_line(summary.programs_by_status))
+    if summary.implementation is not None:
+        m = summary.implementation
+        who = f", {m.speaker}" if m.speaker else ""
+        lines.append(Text("Implementation: ") + text(f"{m.reported} ({m.date.display}{who})"))
+    open_now = [r for r in summary.conditions if r.status == ConditionStatus.OPEN.value]
+    lines.append(Text(f"Open conditions, {len(open_now)}:", style="bold"))
+    for report in open_now[:4]:
+        line = Text("  ") + text(report.condition.id)
+        if report.blocks:
+            line += Text(" (holds up ") + text(", ".join(report.blocks)) + Text(")")
+        lines.append(line + Text(" — ") + text(report.condition.title))
+    lines.append(Text("Latest events:", style="bold"))
+    for event in summary.latest[:5]:
+        line = Text(f"  {event.date.display}  ") + text(event.subject) + Text("  ")
+        if event.status:
+            line += status_text(event.status) + Text("  ")
+        lines.append(line + text(event.note))
+    checked = [c for c in summary.milestones if c.comparable]
+    contradicted = sum(1 for c in checked if not c.consistent)
+    footer = f"{len(checked)} reported counts checked, {contradicted} contradict the record"
+    if summary.open_questions:
+        footer += f"; {len(summary.open_questions)} open questions"
+    lines.append(Text(footer, style="dim"))
+    lines.append(Text("`unionstate summary --full` shows everything", style="dim"))
+    return Group(*(_one_line(line, width) for line in lines))
 
 
 def summary_view(summary: Summary) -> RenderableType:
@@ -271,6 +409,9 @@ def summary_view(summary: Summary) -> RenderableType:
             title_align="left",
         ),
     ]
+    if summary.open_questions:
+        gaps = Text("\n").join(text(f"• {q.question}") for q in summary.open_questions)
+        panels.append(Panel(gaps, title=Text("What the record does not know"), title_align="left"))
     if summary.programs_total:
         programs = Table.grid(padding=(0, 2))
         for _ in range(3):
@@ -322,18 +463,19 @@ def progress_chart(months: Sequence[MonthProgress], columns: int = 100) -> Table
         caption=Text(legend, style="table.caption"),
         header_style="bold",
     )
+    # Each column takes its width plus three cells of padding and rule; the table one more.
+    used = 10 + sum(max(len(s), 3) + 3 for s in present) + 4
+    counted = present if columns - used >= 12 else []  # narrow: the bar and its legend only
     table.add_column("month", no_wrap=True, min_width=7)
-    for status in present:
+    for status in counted:
         table.add_column(
             status, justify="right", no_wrap=True, style=STATUS_STYLE[status], min_width=3
         )
     table.add_column("progress", no_wrap=True)
-    # Each column takes its width plus three cells of padding and rule; the table two more.
-    used = 10 + sum(max(len(s), 3) + 3 for s in present) + 4
-    width = max(8, min(40, columns - used))
+    width = max(8, min(40, columns - (used if counted else 14)))
     scale = max((sum(m.counts.values()) for m in months), default=0)
     for m in months:
         table.add_row(
-            m.label, *(str(m.counts[s]) for s in present), stacked_bar(m.counts, scale, width)
+            m.label, *(str(m.counts[s]) for s in counted), stacked_bar(m.counts, scale, width)
         )
     return table
