@@ -56,18 +56,29 @@ class _NotCanonical(Exception):
     """Raised inside the reader: the text is outside the subset; use the strict loader."""
 
 
+# Where each value starts, as the strict loader's nodes would say: (id(container), key or
+# index) -> (line, column), both 0-based; ROOT names the top-level mapping itself.
+Positions = dict[tuple[int, Any], tuple[int, int]]
+ROOT = (0, None)
+
+
 def parse_canonical(
-    text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
+    text: str,
+    resolve: Callable[[str], str],
+    first_chars: frozenset[str],
+    positions: Positions | None = None,
 ) -> dict[str, Any] | None:
     """The plain data of `text` if it is in the canonical subset, else None.
 
     `resolve(value)` is the strict loader's implicit tag of a plain scalar, and
     `first_chars` the first characters for which a plain scalar may be anything but text.
+    With `positions`, also fill it with where each value starts (for error lines, so that a
+    canonical file with many mistakes need not be composed into PyYAML nodes).
     """
     if _pattern(f"[^\n{_SIMPLE_CHARS}]").search(text):
         return None  # escapes, tabs, CRs...: the strict loader's business
     try:
-        return _parse(text, resolve, first_chars)
+        return _parse(text, resolve, first_chars, positions)
     except _NotCanonical:
         return None
 
@@ -115,8 +126,14 @@ def _scalar(value: str, resolve: Callable[[str], str], first_chars: frozenset[st
     return _plain(value, resolve, first_chars)
 
 
-def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]) -> dict[str, Any]:
+def _parse(
+    text: str,
+    resolve: Callable[[str], str],
+    first_chars: frozenset[str],
+    where: Positions | None = None,
+) -> dict[str, Any]:
     root: dict[str, Any] = {}
+    number = -1  # the 0-based number of the current line
     # open containers, innermost last: (indent, container, is_sequence)
     stack: list[tuple[int, Any, bool]] = [(0, root, False)]
     pending: tuple[dict[str, Any], str, int] | None = None  # a `key:` awaiting its block
@@ -143,13 +160,16 @@ def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
         lines = text[start:end].split("\n")
         start = end + 1
         for line in lines:
+            number += 1
             body = line.lstrip(" ")
             if not body or body[0] == "#":
                 if body and started and line[0] != "#":
                     raise _NotCanonical  # only whole-line comments at the left margin
                 continue
-            started = True
             indent = len(line) - len(body)
+            if where is not None and not started:
+                where[ROOT] = (number, indent)
+            started = True
             if body[0] == "-" and (len(body) == 1 or body[1] == " "):
                 # a sequence item at `indent`
                 if pending is not None:
@@ -160,6 +180,8 @@ def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
                     parent[pkey] = items
                     stack.append((indent, items, True))
                     pending = None
+                    if where is not None:  # an indentless sequence starts at its first dash
+                        where[id(parent), pkey] = (number, indent)
                 else:
                     while stack[-1][0] > indent or (stack[-1][0] == indent and not stack[-1][2]):
                         stack.pop()
@@ -176,10 +198,14 @@ def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
                     if body == "[]" or body.startswith("- "):
                         raise _NotCanonical  # nested sequences: not in the schema
                     items.append(_scalar(body, resolve, first_chars))
+                    if where is not None:
+                        where[id(items), len(items) - 1] = (number, indent + 2)
                     continue
                 # `- key: value` opens a mapping whose keys sit two columns right of the dash
                 mapping: dict[str, Any] = {}
                 items.append(mapping)
+                if where is not None:
+                    where[id(items), len(items) - 1] = (number, indent + 2)
                 indent += 2
                 stack.append((indent, mapping, False))
             else:
@@ -195,6 +221,8 @@ def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
                     parent[pkey] = mapping
                     stack.append((indent, mapping, False))
                     pending = None
+                    if where is not None:  # a block mapping starts at its first key
+                        where[id(parent), pkey] = (number, indent)
                 else:
                     while stack[-1][0] > indent or (stack[-1][0] == indent and stack[-1][2]):
                         stack.pop()
@@ -210,6 +238,8 @@ def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
                 pending = (mapping, key, indent)
                 continue
             value = value[1:]
+            if where is not None:
+                where[id(mapping), key] = (number, indent + len(key) + 2)
             if value == "[]":
                 mapping[key] = []
                 continue

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import yaml
@@ -326,6 +326,47 @@ def _node_at(root: Node | None, loc: Loc) -> tuple[Node | None, Loc]:
     return node, tuple(walked)
 
 
+# Where a loc points in the file: the (line, column) of the deepest value along it, both
+# 0-based (None: nowhere, use 1:1), and the part of the loc that names data.
+Place = tuple[tuple[int, int] | None, Loc]
+
+
+def _nodes_locator(root: Node | None) -> Callable[[Loc], Place]:
+    """Places from the strict loader's node tree."""
+
+    def locate(loc: Loc) -> Place:
+        node, walked = _node_at(root, loc)
+        if node is None:
+            return None, walked
+        return (node.start_mark.line, node.start_mark.column), walked
+
+    return locate
+
+
+def _positions_locator(data: Any, positions: fastyaml.Positions) -> Callable[[Loc], Place]:
+    """Places from the fast reader's positions: the same answers as the nodes would give,
+    without composing a node per value (a 31 MB file of mistakes would take gigabytes)."""
+
+    def locate(loc: Loc) -> Place:
+        value, at, walked = data, positions.get(fastyaml.ROOT), []
+        for part in loc:
+            if not _holds(value, part):
+                break
+            at = positions.get((id(value), part), at)
+            value = value[part]
+            walked.append(part)
+        return at, tuple(walked)
+
+    return locate
+
+
+def _holds(value: Any, part: Any) -> bool:
+    """Whether `value[part]` exists as the node walk in `_node_at` would find it."""
+    if isinstance(value, dict):
+        return isinstance(part, str) and part in value
+    return isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+
+
 def _model_for(loc: Loc) -> type[Record] | None:
     if len(loc) == 1:
         return Dataset
@@ -386,9 +427,8 @@ def _describe(error: Mapping[str, Any], data_loc: Loc) -> str:
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _problem_line(name: str, data: Any, root: Node | None, loc: Loc, message: str) -> str:
-    node, _ = _node_at(root, loc)
-    where = _where(name, node.start_mark) if node is not None else f"{name}:1:1"
+def _problem_line(name: str, data: Any, at: tuple[int, int] | None, loc: Loc, message: str) -> str:
+    where = f"{name}:{at[0] + 1}:{at[1] + 1}" if at is not None else f"{name}:1:1"
     # Name the field even when it is missing from the file; drop pydantic's validator steps.
     field_loc = tuple(p for p in loc if isinstance(p, int) or _FIELD_NAME.match(p))
     record, rest = _record_name(data, field_loc)
@@ -405,31 +445,37 @@ MAX_PROBLEMS = 100  # problems reported one per line; the rest are counted
 
 
 def validation_problems(
-    errors: list[dict[str, Any]], name: str, data: Any, root: Node | None
+    errors: list[dict[str, Any]],
+    name: str,
+    data: Any,
+    root: Node | None = None,
+    *,
+    locate: Callable[[Loc], Place] | None = None,
 ) -> list[str]:
     """Turn pydantic's validation errors (`Invalid.errors`) into one sorted line per problem.
 
-    The first MAX_PROBLEMS in file order are described, then one line counts the rest:
-    only those are worded, so that a file with a million mistakes is reported in seconds.
+    Lines come from the node tree `root`, or from `locate`. The first MAX_PROBLEMS in file
+    order are described, then one line counts the rest: only those are worded.
     """
-    found: list[tuple[int, int, Loc, Any]] = []  # (line, order, loc, error or message)
+    locate = locate or _nodes_locator(root)
+    found: list[tuple[int, int, Loc, Any, Place]] = []  # (line, order, loc, what, place)
     for error in errors:
         cross = (error.get("ctx") or {}).get("error")
         if isinstance(cross, CrossRecordError):
             for problem in cross.problems:
-                found.append(
-                    (_line_of(root, problem.loc), len(found), problem.loc, problem.message)
-                )
+                place = locate(problem.loc)
+                found.append((_line(place), len(found), problem.loc, problem.message, place))
             continue
         loc = tuple(error["loc"])
-        found.append((_line_of(root, loc), len(found), loc, error))
+        place = locate(loc)
+        found.append((_line(place), len(found), loc, error, place))
     try:
         found.sort(key=lambda item: item[:2])
         lines = []
-        for _, _, loc, what in found[:MAX_PROBLEMS]:
+        for _, _, loc, what, (at, walked) in found[:MAX_PROBLEMS]:
             if not isinstance(what, str):
-                what = _describe(what, _node_at(root, loc)[1])
-            lines.append(_problem_line(name, data, root, loc, what))
+                what = _describe(what, walked)
+            lines.append(_problem_line(name, data, at, loc, what))
     finally:
         _KEYS.clear()
     if len(found) > MAX_PROBLEMS:
@@ -438,41 +484,48 @@ def validation_problems(
     return lines
 
 
-def _line_of(root: Node | None, loc: Loc) -> int:
-    node, _ = _node_at(root, loc)
-    return node.start_mark.line if node is not None else 0
+def _line(place: Place) -> int:
+    return place[0][0] if place[0] is not None else 0
 
 
-def parse_canonical(raw: bytes) -> Any | None:
-    """The plain data of a file in canonical form (as `parse` would return it), else None."""
+def parse_canonical(raw: bytes, positions: fastyaml.Positions | None = None) -> Any | None:
+    """The plain data of a file in canonical form (as `parse` would return it), else None.
+
+    With `positions`, also where each value starts (see `fastyaml.parse_canonical`).
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    return fastyaml.parse_canonical(text, _resolve_plain, _RESOLVER_FIRST)
+    return fastyaml.parse_canonical(text, _resolve_plain, _RESOLVER_FIRST, positions)
 
 
 def loads(raw: bytes, name: str) -> Dataset:
     """Validate the bytes of a data file; `name` is used in error messages (DataError)."""
     fast = parse_canonical(raw)
-    errors = None
     if fast is not None:
         try:
             return validate(fast)
         except Invalid as exc:
-            errors = exc.errors  # the strict path below finds their lines
+            errors = exc.errors
+        # Canonical text: its lines come from a second fast read, not from PyYAML's nodes
+        # (which take gigabytes for a file at the size cap).
+        del fast
+        positions: fastyaml.Positions = {}
+        located = parse_canonical(raw, positions)
+        assert located is not None  # the same text as above
+        locate = _positions_locator(located, positions)
+        raise DataError(validation_problems(errors, name, located, locate=locate))
     data, root = parse(raw, name)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({_show(data)})"
         raise DataError(
             [f"{name}:1:1: expected a mapping of dataset fields at the top level, got {kind}"]
         )
-    if errors is None or fast != data:  # the same data fails the same way: validate once
-        try:
-            return validate(data)
-        except Invalid as exc:
-            errors = exc.errors
-    raise DataError(validation_problems(errors, name, data, root)) from None
+    try:
+        return validate(data)
+    except Invalid as exc:
+        raise DataError(validation_problems(exc.errors, name, data, root)) from None
 
 
 def loads_versions(versions: list[tuple[bytes, str]]) -> list[Dataset]:
