@@ -1,5 +1,7 @@
 """Team use over git, with real git in temporary repositories: merge driver, diff, git-setup.
 
+The repositories hold the frozen record of 28 May 2021 (tests/data), as data/roadmaps.yaml.
+
 Every command runs as a process, as git runs the driver: `unionstate` from this
 interpreter's environment is first on PATH, and git reads no config of the user's.
 """
@@ -19,7 +21,7 @@ from unionstate import store
 from unionstate.models import ConditionStatus, RoadmapStatus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = REPO_ROOT / "data" / "roadmaps.yaml"
+SHIPPED = REPO_ROOT / "tests" / "data" / "record-2021-05-28.yaml"  # frozen: see tests/data
 DATA = Path("data") / "roadmaps.yaml"
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
