@@ -1,5 +1,7 @@
 """Team use over git, with real git in temporary repositories: merge driver, diff, git-setup.
 
+The repositories hold the frozen record of 28 May 2021 (tests/data), as data/roadmaps.yaml.
+
 Every command runs as a process, as git runs the driver: `unionstate` from this
 interpreter's environment is first on PATH, and git reads no config of the user's.
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from unionstate import diff, merge, models
 
 Edit = Callable[[dict[str, Any]], None]
+FROZEN = Path(__file__).resolve().parent / "data" / "record-2021-05-28.yaml"  # see tests/data
 
 
 def version(plain: dict[str, Any], *edits: Edit) -> models.Dataset:
@@ -226,12 +228,9 @@ def _shipped_variants() -> list[tuple[str, Any]]:
 
 @pytest.mark.parametrize(("name", "change"), _shipped_variants())
 def test_a_merge_with_an_unchanged_side_is_the_changed_side(name: str, change: Any) -> None:
-    from pathlib import Path
-
     from unionstate import store
 
-    frozen = Path(__file__).resolve().parent / "data" / "record-2021-05-28.yaml"  # see tests/data
-    base = store.load(frozen)
+    base = store.load(FROZEN)
     changed = change(base).dataset
     for ours, theirs in ((changed, base), (base, changed), (changed, changed)):
         result = merge.merge(base, ours, theirs)
