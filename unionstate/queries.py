@@ -467,20 +467,24 @@ class MonthProgress:
         return f"{self.month.year:04d}-{self.month.month:02d}"
 
 
-def progress_by_month(dataset: Dataset) -> list[MonthProgress]:
+def progress_by_month(
+    dataset: Dataset, documents: Sequence[Document] | None = None
+) -> list[MonthProgress]:
     """Roadmaps per status at the end of each month, from the first roadmap event to the last.
 
     Rebuilt from the histories, as `states` does; a roadmap with no event yet is not counted,
-    and one the record does not settle that month is counted as undetermined.
+    and one the record does not settle that month is counted as undetermined. Pass
+    `dataset.programs` as `documents` for the programs.
     """
-    windows = [e.date for r in dataset.roadmaps for e in r.history]
+    chosen = dataset.roadmaps if documents is None else documents
+    windows = [e.date for r in chosen for e in r.history]
     if not windows:
         return []
     first = min(w.first for w in windows)
     last = min(max(w.last for w in windows), dataset.as_of)
     month, out = first.replace(day=1), []
     while month <= last:
-        out.append(MonthProgress(month, _count(states(dataset, month_end(month)))))
+        out.append(MonthProgress(month, _count(states(dataset, month_end(month), chosen))))
         if month.year == dt.MAXYEAR and month.month == 12:
             break
         month = month_end(month) + dt.timedelta(days=1)
