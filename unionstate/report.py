@@ -31,6 +31,7 @@ from unionstate.queries import (
     UNDETERMINED,
     MonthProgress,
     RoadmapState,
+    compare_milestone,
     condition_reports,
     progress_by_month,
     states,
@@ -280,6 +281,11 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
             f'stroke="#e5e7eb"/><text x="{left - 6}" y="{y + 5:.1f}" '
             f'text-anchor="end">{value}</text>'
         )
+    # Each January is labelled with its year; the first month too, unless a year's label
+    # follows too closely (the title names the first month anyway).
+    ticks = {i: str(m.month.year) for i, m in enumerate(months) if m.month.month == 1}
+    if 0 not in ticks and all(i * bar >= 72 for i in ticks):
+        ticks[0] = first.label
     for index, month in enumerate(months):
         x = left + index * bar
         y = top + plot_h
@@ -297,11 +303,10 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
                 f'height="{h:.1f}" fill="{fill}"/>'
             )
         out.append("</g>")
-        if index == 0 or month.month.month == 1:
+        if index in ticks:
             out.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + plot_h}" y2="{top + plot_h + 6}" '
-                f'stroke="#374151"/><text x="{x:.1f}" y="{height - 14}">'
-                f"{esc(month.label if index == 0 else str(month.month.year))}</text>"
+                f'stroke="#374151"/><text x="{x:.1f}" y="{height - 14}">{esc(ticks[index])}</text>'
             )
     out.append(
         f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" '
@@ -488,7 +493,8 @@ class _Site:
         if d.programs:
             charts += chart_figure(progress_by_month(d, d.programs), "programs", "chart-programs")
         body.append(
-            f'<div class="grid"><div>{charts}</div><div>{self.implementation(here)}</div></div>'
+            f'<div class="grid"><div>{charts}</div>'
+            f"<div>{self.implementation(here)}{self.agreement_counts(here)}</div></div>"
         )
         body.append(self.open_conditions(here))
         body.append(self.open_questions(here))
@@ -535,6 +541,40 @@ class _Site:
             + table(["date", "figure", "as reported"], rows)
         )
 
+    def agreement_counts(self, here: str) -> str:
+        """The counts of agreed and open documents officials reported, beside the record's."""
+        rows = []
+        for index, m in enumerate(self.dataset.milestones):
+            if is_implementation(m):
+                continue
+            check = compare_milestone(self.dataset, m)
+            if check.consistent is None:
+                verdict = "not a count the record can check"
+            else:
+                low, high = check.agreed_range
+                agreed = f"{low}" if low == high else f"{low}–{high}"
+                verdict = (
+                    f"the record: {agreed} of {check.listed} {esc(m.unit)} agreed on that date — "
+                    + ("consistent" if check.consistent else "<strong>a contradiction</strong>")
+                )
+            who = f"<br>{esc(m.speaker)}" if m.speaker else ""
+            rows.append(
+                [
+                    when_html(m.date),
+                    f"“{esc(m.reported)}”{who}<br>"
+                    f"{self.cite(here, m.sources, f'reported count {index + 1}')}",
+                    verdict,
+                ]
+            )
+        if not rows:
+            return ""
+        return (
+            '<h3 id="counts">Counts officials reported</h3>'
+            "<p>How many roadmaps or programs officials said were agreed or open, beside "
+            "what this record gives for the same date.</p>"
+            + table(["date", "as reported", "checked against the record"], rows)
+        )
+
     def open_conditions(self, here: str) -> str:
         """Belarus's open conditions and the records each one holds up."""
         reports = [r for r in self.conditions if r.status == "open"]
@@ -543,13 +583,14 @@ class _Site:
         items = []
         for r in reports:
             held = self.named(here, r.blocks)
-            linked = self.named(here, self.linked_documents(r.condition))
+            others = [i for i in self.linked_documents(r.condition) if i not in r.blocks]
             holds = (
                 f"Holds up {held}." if r.blocks else "Holds up no roadmap now (none is blocked)."
             )
+            also = f" {'Also linked' if r.blocks else 'Linked'} to {self.named(here, others)}."
             items.append(
                 f"<li>{link(here, f'conditions.html#{r.condition.id}', esc(r.condition.title))} "
-                f"{badge(r.status)} {holds}" + (f" Linked to {linked}." if linked else "") + "</li>"
+                f"{badge(r.status)} {holds}{also if others else ''}</li>"
             )
         return (
             '<h2 id="conditions">Open conditions</h2>'
@@ -607,7 +648,7 @@ class _Site:
                 ]
             )
         intro = (
-            "The 28 union programs of 2021, into which the roadmaps were reformatted."
+            "The union programs of 2021, into which the roadmaps were reformatted."
             if programs
             else "The sectoral integration roadmaps drafted in 2019."
         )
