@@ -78,7 +78,7 @@ main{padding-top:1rem;padding-bottom:2rem}
 h1{font-size:1.75rem;line-height:1.2;margin:.5rem 0}
 h2{font-size:1.3rem;margin:2rem 0 .5rem;border-bottom:1px solid var(--line)}
 h3{font-size:1.05rem;margin:1.25rem 0 .25rem}
-p,li,dd,td,th,h1,h2,h3{overflow-wrap:anywhere}
+p,li,dd,td,th,h1,h2,h3{overflow-wrap:break-word}
 .lead{font-size:1.1rem}
 .muted,.note{color:var(--muted)}
 .asof{font-weight:600}
@@ -96,7 +96,7 @@ p,li,dd,td,th,h1,h2,h3{overflow-wrap:anywhere}
 .hypothesis{font-style:italic;color:#6b21a8}
 .grid{display:grid;gap:1rem 2rem}
 @media (min-width:62rem){.grid{grid-template-columns:3fr 2fr}}
-figure{margin:0}
+figure{margin:0 0 1.5rem}
 figcaption{font-weight:600;margin-bottom:.25rem}
 svg.chart{width:100%;height:auto;display:block;max-width:48rem}
 ul.legend{list-style:none;padding:0;margin:.5rem 0;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
@@ -107,6 +107,13 @@ table{border-collapse:collapse;margin:.5rem 0;font-size:.95rem}
 th,td{text-align:left;vertical-align:top;padding:.3rem .5rem;border-bottom:1px solid var(--line)}
 th{background:#f9fafb}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+@media (max-width:40rem){
+ table.reflow,table.reflow tbody,table.reflow tr,table.reflow td{display:block;width:100%}
+ table.reflow thead{position:absolute;left:-9999px}
+ table.reflow tr{border-bottom:1px solid var(--line);padding:.4rem 0}
+ table.reflow td{border:0;padding:.1rem 0;text-align:left}
+ table.reflow td::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}
+}
 .bar{display:block;height:.5rem;background:#e5e7eb;border-radius:.25rem;min-width:4rem}
 .bar>span{display:block;height:100%;background:#15803d;border-radius:.25rem}
 ol.timeline{list-style:none;padding:0;margin:.5rem 0;border-left:3px solid var(--line)}
@@ -209,9 +216,16 @@ def counts_sentence(counts: dict[str, int], word: str) -> str:
 
 
 def table(
-    header: Sequence[str], rows: Iterable[Sequence[str]], numeric: frozenset[int] = frozenset()
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    numeric: frozenset[int] = frozenset(),
+    *,
+    reflow: bool = True,
 ) -> str:
-    """A table (cells already HTML) inside its own horizontal scroll container."""
+    """A table (cells already HTML) in its own horizontal scroll container.
+
+    With `reflow`, on a narrow screen each row becomes a block of labelled lines.
+    """
     head = "".join(
         f'<th scope="col"{" class=num" if i in numeric else ""}>{esc(h)}</th>'
         for i, h in enumerate(header)
@@ -219,13 +233,15 @@ def table(
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td{' class=num' if i in numeric else ''}>{cell}</td>" for i, cell in enumerate(row)
+            f'<td data-label="{esc(header[i])}"{" class=num" if i in numeric else ""}>{cell}</td>'
+            for i, cell in enumerate(row)
         )
         + "</tr>"
         for row in rows
     )
+    kind = ' class="reflow"' if reflow else ""
     return (
-        f'<div class="table-wrap" tabindex="0"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="table-wrap" tabindex="0"><table{kind}><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
 
@@ -247,11 +263,11 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
     """
     if not months:
         return f"<p>No dated {esc(what)} events to chart.</p>"
-    width, height = 640, 300
-    left, right, top, bottom = 44, 8, 12, 40
+    width, height = 640, 320
+    left, right, top, bottom = 48, 8, 14, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max(sum(m.counts.values()) for m in months) or 1
-    step = 10 if peak > 20 else 5 if peak > 8 else 1
+    step = 10 if peak > 40 else 5 if peak > 8 else 1
     scale_top = -(-peak // step) * step
     bar = plot_w / len(months)
     first, last = months[0], months[-1]
@@ -272,19 +288,19 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
         'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ede9fe"/>'
         '<rect width="3.5" height="8" fill="#6d28d9"/></pattern>'
         "</defs>",
-        '<g font-size="15" fill="#374151" font-family="system-ui,sans-serif">',
+        '<g font-size="19" fill="#374151" font-family="system-ui,sans-serif">',
     ]
     for value in range(0, scale_top + 1, step):
         y = top + plot_h - plot_h * value / scale_top
         out.append(
             f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" '
-            f'stroke="#e5e7eb"/><text x="{left - 6}" y="{y + 5:.1f}" '
+            f'stroke="#e5e7eb"/><text x="{left - 6}" y="{y + 6:.1f}" '
             f'text-anchor="end">{value}</text>'
         )
     # Each January is labelled with its year; the first month too, unless a year's label
     # follows too closely (the title names the first month anyway).
     ticks = {i: str(m.month.year) for i, m in enumerate(months) if m.month.month == 1}
-    if 0 not in ticks and all(i * bar >= 72 for i in ticks):
+    if 0 not in ticks and all(i * bar >= 84 for i in ticks):
         ticks[0] = first.label
     for index, month in enumerate(months):
         x = left + index * bar
@@ -493,8 +509,8 @@ class _Site:
         if d.programs:
             charts += chart_figure(progress_by_month(d, d.programs), "programs", "chart-programs")
         body.append(
-            f'<div class="grid"><div>{charts}</div>'
-            f"<div>{self.implementation(here)}{self.agreement_counts(here)}</div></div>"
+            f'<div class="grid"><div>{charts}{self.agreement_counts(here)}</div>'
+            f"<div>{self.implementation(here)}</div></div>"
         )
         body.append(self.open_conditions(here))
         body.append(self.open_questions(here))
@@ -771,7 +787,7 @@ class _Site:
                 bits.append(esc(s.date.isoformat()))
             title = f"<br>“{esc(s.title)}”" if s.title else ""
             cited = self.cited_on.get(s.id, [])
-            pages = sorted({page for page, _ in cited})
+            pages = sorted({page for page, _ in cited}, key=self.page_order)
             cited_html = (
                 "<br><span class=cites>Cited on: "
                 + ", ".join(link(here, page, esc(self.page_name(page))) for page in pages)
@@ -788,6 +804,11 @@ class _Site:
             f'<ul class="sources">{"".join(items)}</ul>'
         )
         return self.page(here, "Sources", body, "The publications the record cites")
+
+    def page_order(self, page: str) -> int:
+        """Where a page comes in the site: overview, conditions, roadmaps, programs."""
+        order = ["index.html", "conditions.html", *map(doc_path, self.dataset.documents)]
+        return order.index(page) if page in order else len(order)
 
     def page_name(self, page: str) -> str:
         """A short name for a generated page (for "cited on" links)."""
