@@ -250,6 +250,32 @@ def test_a_record_page_shows_status_dates_as_spelled_succession_and_real_source_
     assert Page(pages["roadmaps/tax-policy.html"]).words.count("2019 pending") == 1
 
 
+def test_the_lists_show_succession_both_ways_marking_hypotheses(pages: dict[str, str]) -> None:
+    programs = Page(pages["programs.html"])
+    assert "P1 Formation of a unified gas market* energy agreed ≤2021-05-28 Roadmap 1" in (
+        programs.words
+    )
+    assert "roadmaps/gas-market.html" in programs.links
+    roadmaps = Page(pages["roadmaps.html"])
+    assert "Single gas market energy blocked 2019-12-20 P1 (hypothesis)" in roadmaps.words
+    assert "Customs* customs agreed 2021-05-28 —" in roadmaps.words
+
+
+def test_an_empty_record_still_gives_a_whole_site(minimal_data: dict[str, Any]) -> None:
+    empty = {**minimal_data, "roadmaps": [], "milestones": [], "conditions": []}
+    pages = report.build(models.validate(empty))
+    assert sorted(pages) == [
+        "conditions.html",
+        "index.html",
+        "programs.html",
+        "roadmaps.html",
+        "sources.html",
+    ]
+    words = Page(pages["index.html"]).words
+    assert "no roadmaps listed" in words and "No dated roadmap events to chart." in words
+    assert "No condition is open." in words
+
+
 def test_the_sources_page_links_each_source_and_where_it_is_cited(
     pages: dict[str, str],
 ) -> None:
