@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,28 @@ import pytest
 from unionstate import models, store
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+_SESSION_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One private cache for the whole session, set before any fixture of any scope runs.
+
+    Module-scoped fixtures load data before the per-test fixture below can point the cache
+    anywhere, and child processes inherit the environment: without this they would write
+    into the user's real cache directory.
+    """
+    directory = tempfile.mkdtemp(prefix="unionstate-session-cache-")
+    _SESSION_CACHE.append(directory)
+    os.environ["UNIONSTATE_CACHE_DIR"] = directory
+    os.environ["XDG_CACHE_HOME"] = os.path.join(directory, "xdg")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's private cache."""
+    for directory in _SESSION_CACHE:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -162,10 +186,9 @@ def data_file(tmp_path: Path, minimal_data: dict[str, Any]) -> Path:
 
 @pytest.fixture
 def shipped() -> Path:
-    """The dataset shipped in the repository (skips the test while it does not exist yet)."""
+    """The dataset shipped in the repository (a missing file fails the test, never skips it)."""
     path = REPO_ROOT / "data" / "roadmaps.yaml"
-    if not path.is_file():
-        pytest.skip(f"{path} does not exist yet")
+    assert path.is_file(), f"{path} is missing: the shipped dataset is part of the package"
     return path
 
 

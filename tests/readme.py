@@ -46,7 +46,9 @@ def _run(command: str, tty: bool, cwd: Path) -> str:
     argv = shlex.split(command)
     assert argv[0] == "unionstate", command
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UNIONSTATE_", "TTY_"))}
+    # The parse cache goes in the scratch directory too, never the user's own.
     env.update(HOME=str(cwd), XDG_CONFIG_HOME=str(cwd / ".config"), NO_COLOR="1")
+    env.update(XDG_CACHE_HOME=str(cwd / ".cache"))
     env.pop("FORCE_COLOR", None)
     if tty:
         env.update(TTY_COMPATIBLE="1", COLUMNS="100")

@@ -36,7 +36,7 @@ from _proc import (
 )
 from typer.testing import CliRunner, Result
 
-from unionstate import store
+from unionstate import cache, store
 from unionstate.cli import app
 
 SIGN = ["sign", "1", "--on", ON]
@@ -136,15 +136,15 @@ def test_dangling_symlink_is_refused_as_missing(tmp_path: Path) -> None:
 def test_unreadable_file_is_refused(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading denied (simulated: root reads anything): exit 3, "permission denied"."""
     before = data.read_bytes()
-    real_open = Path.open
+    real_open = os.open
 
-    def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self == data:
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-        return real_open(self, *args, **kwargs)
+    def denied(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.fspath(path) == str(data):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
 
     with monkeypatch.context() as mp:
-        mp.setattr(Path, "open", denied)
+        mp.setattr(os, "open", denied)
         results = [invoke(data, args) for args in COMMANDS]
     for result in results:
         assert_refused_in_process(result, 3, data, before, str(data), "permission denied")
@@ -673,18 +673,47 @@ def test_corrupt_cache_entry_is_a_miss(
     assert data.read_bytes() == new
 
 
-def test_poisoned_cache_entry_never_reaches_the_terminal(data: Path, cache_dir: Path) -> None:
-    """An entry whose data carries escapes fails validation and is ignored: the file wins."""
-    expected = invoke(data, ["list"])
-    entry = _entry(cache_dir)
+def _poison(entry: Path, *, rehash: bool) -> None:
     header, body = entry.read_text("utf-8").split("\n", 1)
     poisoned = json.loads(body)
-    poisoned["roadmaps"][0]["title"] = "\x1b]52;c;cm0gLXJmIH4K\x07\x1b[2J"
-    entry.write_text(header + "\n" + json.dumps(poisoned), "utf-8")
+    poisoned["roadmaps"][0]["title"] = "POISON \x1b]52;c;cm0gLXJmIH4K\x07\x1b[2J"
+    new_body = json.dumps(poisoned).encode()
+    head = json.loads(header)
+    if rehash:
+        head["body"] = cache.digest(new_body)
+    entry.write_bytes(json.dumps(head).encode() + b"\n" + new_body)
+    entry.chmod(0o600)
+
+
+def test_a_poisoned_cache_entry_with_a_stale_hash_is_a_miss(data: Path, cache_dir: Path) -> None:
+    """Data changed behind the header's body hash: the entry is refused, the file wins."""
+    expected = invoke(data, ["list"])
+    entry = _entry(cache_dir)
+    _poison(entry, rehash=False)
+    status = data.stat()
+    digest = cache.digest(data.read_bytes())
+    assert cache.lookup(data, status, digest, store._code()) is None  # refused by the hash
     result = invoke(data, ["list"])
     assert result.exit_code == 0
     assert result.stdout == expected.stdout
-    assert "\x1b" not in result.stdout
+    assert "POISON" not in result.stdout
+
+
+def test_a_consistently_forged_entry_still_never_drives_the_terminal(
+    data: Path, cache_dir: Path
+) -> None:
+    """A forged entry with a matching hash is served: nobody but the user can write the
+    cache, so that is the defence. Even then the escapes it carries are shown escaped."""
+    assert invoke(data, ["list"]).exit_code == 0
+    entry = _entry(cache_dir)
+    _poison(entry, rehash=True)
+    status = data.stat()
+    digest = cache.digest(data.read_bytes())
+    assert cache.lookup(data, status, digest, store._code()) is not None  # served
+    result = invoke(data, ["list"])
+    assert result.exit_code == 0
+    assert "POISON \\u001b]52;c;" in result.stdout  # from the entry, neutralised
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
 
 
 def test_hand_edit_keeping_size_and_mtime_is_seen_through_the_cache(
@@ -730,9 +759,9 @@ def test_unusable_cache_directory_is_ignored(
 
 
 def test_leftover_cache_temp_files_are_harmless(data: Path, cache_dir: Path) -> None:
-    """A crashed cache write leaves `.entry.*.tmp`: the cache keeps working around it."""
+    """A crashed cache write leaves a temp file: the cache keeps working around it."""
     cache_dir.mkdir(mode=0o700)
-    (cache_dir / ".entry.abc.tmp").write_text("{half")
+    (cache_dir / ".unionstate-entry-abc12345.tmp").write_text("{half")
     assert invoke(data, ["list"]).exit_code == 0
     assert invoke(data, SIGN).exit_code == 0
     assert invoke(data, ["list"]).exit_code == 0

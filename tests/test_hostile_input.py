@@ -9,6 +9,7 @@ file's bytes unchanged and no temp file left.
 from __future__ import annotations
 
 import io
+import os
 import re
 import time
 import tracemalloc
@@ -437,16 +438,21 @@ def test_file_over_the_size_cap_is_refused_before_reading(
     assert result.maxrss_mb < 100, result.maxrss_mb
 
     opened: list[str] = []
-    real_open = Path.open
+    real_open, real_os_open = Path.open, os.open
 
     def spy_open(self: Path, *args: object, **kwargs: object) -> object:
         opened.append(str(self))
         return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
 
+    def spy_os_open(path: object, *args: object, **kwargs: object) -> int:
+        opened.append(os.fspath(path))  # type: ignore[arg-type]
+        return real_os_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
     def no_parse(*args: object) -> None:
         raise AssertionError("parsed a file over the size cap")
 
     monkeypatch.setattr(Path, "open", spy_open)
+    monkeypatch.setattr(os, "open", spy_os_open)
     monkeypatch.setattr(yamlfile, "parse", no_parse)
     for args in COMMANDS:
         res = CliRunner().invoke(app, ["--data", str(data), *args])
@@ -455,12 +461,52 @@ def test_file_over_the_size_cap_is_refused_before_reading(
     assert str(data) not in opened
 
 
-def test_size_cap_admits_the_large_benchmark_and_stops_endless_files(tmp_path: Path) -> None:
-    """The cap leaves room for the ~13 MB 10,000-roadmap benchmark; /dev/zero is cut off."""
+def test_size_cap_admits_the_large_benchmark() -> None:
+    """The cap leaves room for the ~13 MB 10,000-roadmap benchmark."""
     assert store.MAX_BYTES >= 20 * 2**20
-    result = run(["--data", "/dev/zero", "validate"], None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("fifo", "is a FIFO, not a regular file"),
+        ("dev-zero", "is a character device, not a regular file"),
+        ("directory", "is a directory, not a data file"),
+        ("socket", "is a socket, not a regular file"),
+        ("symlink-to-fifo", "is a FIFO, not a regular file"),
+    ],
+)
+@pytest.mark.parametrize("command", [["validate"], ["list"], ["sign", "customs"]])
+def test_a_data_file_that_is_not_a_regular_file_is_refused_at_once(
+    kind: str, expected: str, command: list[str], tmp_path: Path
+) -> None:
+    """A FIFO used to hang every command forever, /dev/zero to be read up to the cap."""
+    import socket
+
+    target = tmp_path / "roadmaps.yaml"
+    listener = None
+    if kind in ("fifo", "symlink-to-fifo"):
+        fifo = tmp_path / "pipe"
+        os.mkfifo(fifo)
+        target.symlink_to(fifo) if kind == "symlink-to-fifo" else fifo.rename(target)
+    elif kind == "dev-zero":
+        target = Path("/dev/zero")
+    elif kind == "directory":
+        target.mkdir()
+    else:
+        listener = socket.socket(socket.AF_UNIX)
+        listener.bind(str(target))
+    try:
+        result = run(["--data", str(target), *command], None, timeout=20)
+    finally:
+        if listener is not None:
+            listener.close()
     assert result.returncode == 3, result
-    assert "over the" in result.stderr and "Traceback" not in result.stderr
+    assert result.seconds < 10, result
+    assert (
+        result.stderr
+        == f"{target}: {expected}" + ("" if kind == "directory" else "; nothing was read") + "\n"
+    )
     assert result.stdout == ""
 
 

@@ -48,6 +48,7 @@ class Installed:
             and k not in ("TTY_COMPATIBLE", "FORCE_COLOR", "COLUMNS")
         }
         env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.config), NO_COLOR="1")
+        env.update(XDG_CACHE_HOME=str(self.home / ".cache"))  # never the user's real cache
         env.update(extra)
         return env
 

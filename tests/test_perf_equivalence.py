@@ -727,7 +727,8 @@ def test_temp_files_left_by_a_killed_writer_are_cleaned_up(
     shipped: Path, tmp_path: Path, _private_cache: Path
 ) -> None:
     _private_cache.mkdir(mode=0o700)
-    old, fresh = _private_cache / ".entry.old.tmp", _private_cache / ".entry.fresh.tmp"
+    old = _private_cache / f".{cache.PREFIX}old12345.tmp"  # mkstemp's 8 characters
+    fresh = _private_cache / f".{cache.PREFIX}fresh123.tmp"
     old.write_text("{half")
     fresh.write_text("{half")
     an_hour_ago = old.stat().st_mtime_ns - cache.STALE_TEMP_NS - 10**9

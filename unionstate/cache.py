@@ -13,7 +13,13 @@ hand edit that keeps the size and the modification time is still seen, and only 
 data still has the hash it was written with. Every failure here (read-only or missing
 directory, a corrupt or foreign entry) is a cache miss, never an error. On POSIX, entries
 are read only from a directory and files that the user owns and that nobody else may
-write.
+write, checked before the entry is opened; an entry that is not a regular file (a FIFO
+planted at its name) is never opened.
+
+The directory may be shared with the user's own files (`UNIONSTATE_CACHE_DIR=.`): the
+cache only ever creates, reads and deletes names of its own pattern (`NAME`, `TEMP`), and
+as root it creates its directory only inside one that root owns, so that root running with
+a user's `HOME` leaves nothing root-owned there.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -31,6 +39,9 @@ from typing import Any
 FORMAT = 2  # 2: the data is validated, and its hash is in the header
 MAX_ENTRIES = 8  # data files remembered; the least recently written go first
 STALE_TEMP_NS = 3600 * 10**9  # a temp file this old belongs to no live writer
+PREFIX = "unionstate-entry-"
+NAME = re.compile(rf"{PREFIX}[0-9a-f]{{32}}\.json")  # an entry; nothing else is ever pruned
+TEMP = re.compile(rf"\.{PREFIX}[a-z0-9_]{{8}}\.tmp")  # an entry being written (mkstemp)
 
 
 def digest(raw: bytes) -> str:
@@ -64,7 +75,7 @@ def fingerprint(*parts: str | bytes) -> str:
 
 def _entry_path(directory: Path, data_path: Path) -> Path:
     key = hashlib.sha256(os.fsencode(os.path.abspath(data_path))).hexdigest()[:32]
-    return directory / f"{key}.json"
+    return directory / f"{PREFIX}{key}.json"
 
 
 def _identity(data_path: Path, st: os.stat_result, content: str) -> dict[str, Any]:
@@ -78,11 +89,56 @@ def _identity(data_path: Path, st: os.stat_result, content: str) -> dict[str, An
     }
 
 
+def _uid() -> int | None:
+    return os.geteuid() if hasattr(os, "geteuid") else None
+
+
 def _trusted(st: os.stat_result) -> bool:
     """Only our own files, writable by nobody else, are read (POSIX; elsewhere: always)."""
-    if not hasattr(os, "getuid"):  # pragma: no cover - Windows
+    uid = _uid()
+    if uid is None:  # pragma: no cover - Windows
         return True
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+    return st.st_uid == uid and not st.st_mode & 0o022
+
+
+def _open_entry(entry: Path) -> int | None:
+    """A descriptor on the entry if it is a regular file of ours, else None (never blocks).
+
+    The checks come before the open, and the open neither follows a symlink nor waits on a
+    FIFO swapped in meanwhile; the descriptor is checked to be the file that was checked.
+    """
+    before = os.lstat(entry)
+    if not stat.S_ISREG(before.st_mode) or not _trusted(before):
+        return None
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(entry, flags)
+    try:
+        after = os.fstat(fd)
+        same = (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+        if same and stat.S_ISREG(after.st_mode):
+            return fd
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return None
+
+
+def _may_create(directory: Path) -> bool:
+    """Whether the cache may create `directory`.
+
+    Anything an ordinary user creates is theirs, and permissions keep them out of other
+    people's directories. Root is kept out by hand: it creates the directory only inside
+    one that root owns, so that `sudo` with a user's HOME leaves nothing root-owned there.
+    """
+    if _uid() != 0:
+        return True
+    for parent in (directory, *directory.parents):
+        try:
+            return parent.stat().st_uid == 0
+        except FileNotFoundError:
+            continue
+    return False
 
 
 def lookup(data_path: Path, st: os.stat_result, content: str, code: str) -> bytes | None:
@@ -95,10 +151,12 @@ def lookup(data_path: Path, st: os.stat_result, content: str, code: str) -> byte
         return None
     entry = _entry_path(directory, data_path)
     try:
-        with entry.open("rb") as handle:
-            mine = _trusted(directory.stat()) and _trusted(os.fstat(handle.fileno()))
-            if not mine:
-                return None
+        if not _trusted(directory.stat()):
+            return None
+        fd = _open_entry(entry)
+        if fd is None:
+            return None
+        with os.fdopen(fd, "rb") as handle:
             header = json.loads(handle.readline())
             wanted = _identity(data_path, st, content)
             if header.get("identity") != wanted or header.get("code") != code:
@@ -118,6 +176,8 @@ def store(
         return
     tmp = None
     try:
+        if not _may_create(directory):
+            return
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not _trusted(directory.stat()):
             return
@@ -125,7 +185,7 @@ def store(
         header = {"identity": _identity(data_path, st, content), "code": code, "body": digest(data)}
         import tempfile  # a hit never needs it
 
-        fd, tmp = tempfile.mkstemp(prefix=".entry.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{PREFIX}", suffix=".tmp", dir=directory)
         with os.fdopen(fd, "wb") as handle:
             handle.write(json.dumps(header).encode("utf-8") + b"\n")
             handle.write(data)
@@ -141,17 +201,26 @@ def store(
 
 
 def _prune(directory: Path) -> None:
-    """Keep the newest MAX_ENTRIES entries; drop temp files a killed writer left behind."""
+    """Keep the newest MAX_ENTRIES entries; drop temp files a killed writer left behind.
+
+    Only names of the cache's own patterns, only regular files of ours, are ever deleted:
+    the directory may hold the user's own files.
+    """
     entries = []
-    for path in directory.glob("*.json"):
-        with contextlib.suppress(OSError):
-            entries.append((path.stat().st_mtime_ns, path))
-    entries.sort(reverse=True)
     stale = time.time_ns() - STALE_TEMP_NS
-    for path in directory.glob(".entry.*.tmp"):
+    for item in os.scandir(directory):
+        is_entry, is_temp = NAME.fullmatch(item.name), TEMP.fullmatch(item.name)
+        if not (is_entry or is_temp):
+            continue
         with contextlib.suppress(OSError):
-            if path.stat().st_mtime_ns < stale:
-                path.unlink()
+            status = item.stat(follow_symlinks=False)
+            if not stat.S_ISREG(status.st_mode) or not _trusted(status):
+                continue
+            if is_entry:
+                entries.append((status.st_mtime_ns, item.path))
+            elif status.st_mtime_ns < stale:
+                os.unlink(item.path)
+    entries.sort(reverse=True)
     for _, path in entries[MAX_ENTRIES:]:
         with contextlib.suppress(OSError):
-            path.unlink()
+            os.unlink(path)

@@ -7,6 +7,8 @@ access in `store`; output shapes in `render` (plain) and `tables` (rich).
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import io
 import os
 import re
 import sys
@@ -102,7 +104,8 @@ class Session:
         data_file = self.data_file()
         if not data_file.writable:
             raise Refused(
-                f"{data_file.path} is the copy bundled with unionstate and is never written: "
+                f"{render.one_line(str(data_file.path))} is the copy bundled with unionstate "
+                "and is never written: "
                 "run `unionstate init` to make your own working copy, then try again"
             )
         return data_file.path
@@ -144,8 +147,8 @@ class Session:
         sys.stdout.write(text)
 
     def say(self, message: str) -> None:
-        """A message for the user, on stderr."""
-        sys.stderr.write(render.clean(message) + "\n")
+        """A message for the user, on stderr: one line, whatever a path in it holds."""
+        sys.stderr.write(render.one_line(message) + "\n")
 
 
 def session(ctx: typer.Context) -> Session:
@@ -165,8 +168,11 @@ def _plain_rows(
 
 
 def _fail(exc: UnionStateError) -> NoReturn:
+    # A refusal may list one problem per line; anything else is one line per problem, and a
+    # newline inside it (from a file name) must not forge a second line.
+    multiline = isinstance(exc, (Refused, UsageError))
     for line in exc.lines():
-        line = render.clean(line)
+        line = render.clean(line) if multiline else render.one_line(line)
         sys.stderr.write((line if exc.exit_code == ExitCode.DATA else f"unionstate: {line}") + "\n")
     raise typer.Exit(int(exc.exit_code))
 
@@ -176,7 +182,9 @@ class _Group(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            _flush_stdout()  # a full disk or a closed stdout is an error of this command
+            return result
         except UnionStateError as exc:
             _fail(exc)
         except (typer.Exit, typer.Abort, typer.TyperException):
@@ -186,6 +194,11 @@ class _Group(TyperGroup):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(int(ExitCode.OK)) from None
+        except OSError as exc:
+            if not _is_stdout_error(exc):
+                raise _internal(exc) from None
+            _discard_stdout()
+            _fail(WriteFailed(f"cannot write to stdout: {exc.strerror or exc}"))
         except KeyboardInterrupt:
             # An update is atomic: the file holds the old state or, if the rename had
             # already happened, the whole new one; never a mix.
@@ -195,14 +208,55 @@ class _Group(TyperGroup):
             )
             raise typer.Exit(130) from None
         except Exception as exc:
-            if os.environ.get("UNIONSTATE_DEBUG"):
-                raise
-            what = render.clean(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
-            sys.stderr.write(
-                f"unionstate: internal error: {what}; "
-                "run again with UNIONSTATE_DEBUG=1 for details\n"
-            )
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+            raise _internal(exc) from None
+
+
+def _internal(exc: BaseException) -> BaseException:
+    """Report a bug (exit 70); with UNIONSTATE_DEBUG set, let its traceback through."""
+    if os.environ.get("UNIONSTATE_DEBUG"):
+        return exc
+    what = render.one_line(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+    sys.stderr.write(
+        f"unionstate: internal error: {what}; run again with UNIONSTATE_DEBUG=1 for details\n"
+    )
+    return typer.Exit(int(ExitCode.INTERNAL))
+
+
+class _ClosedStream(io.TextIOBase):
+    """Stands for a standard stream the caller closed (`unionstate list >&-`)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "it is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _flush_stdout() -> None:
+    sys.stdout.flush()
+
+
+def _is_stdout_error(exc: OSError) -> bool:
+    """Whether `exc` came from writing stdout (full disk, closed, I/O error), not a file."""
+    return exc.filename is None and exc.errno in (
+        errno.ENOSPC,
+        errno.EBADF,
+        errno.EIO,
+        errno.EDQUOT,
+    )
+
+
+def _discard_stdout() -> None:
+    """Drop what stdout still buffers, so that exiting does not fail on it again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        sys.stdout = _ClosedStream()
 
 
 app = typer.Typer(
@@ -301,13 +355,40 @@ OnOpt = Annotated[
         "..YYYY-MM-DD (no later than), YYYY-MM-DD.. (not before) or A..B (between).",
     ),
 ]
-NoteOpt = Annotated[str | None, typer.Option("--note", help="What happened, in a sentence.")]
+
+
+def _text_arg(value: str | None) -> str | None:
+    """Text from the command line must be real text: not bytes that failed to decode."""
+    if value is not None and re.search("[\ud800-\udfff]", value):
+        raise typer.BadParameter("is not valid UTF-8 text")
+    return value
+
+
+def _source_arg(value: str | None) -> str | None:
+    """A source id, or a URL that can be taken apart (`http://[x` cannot)."""
+    value = _text_arg(value)
+    if value is not None and "://" in value:
+        from urllib.parse import urlsplit
+
+        try:
+            parts = urlsplit(value)
+            parts.hostname, parts.port  # noqa: B018 - each may raise ValueError
+        except ValueError as exc:
+            raise typer.BadParameter(f"{value!r} is not a valid URL: {exc}") from None
+    return value
+
+
+NoteOpt = Annotated[
+    str | None,
+    typer.Option("--note", help="What happened, in a sentence.", callback=_text_arg),
+]
 SourceOpt = Annotated[
     str | None,
     typer.Option(
         "--source",
         help="A source id from the data file, or a URL (added as a source).",
         autocompletion=complete_source,
+        callback=_source_arg,
     ),
 ]
 RoadmapsArg = Annotated[
@@ -640,6 +721,9 @@ def history(
         _plain_rows(s, header, [render.timeline_cells(e) for e in events], 3)
 
 
+CHART_MONTHS = 1200  # a century of month rows; the shipped data spans a few years
+
+
 def _progress_chart(
     s: Session,
     dataset: Dataset,
@@ -650,6 +734,20 @@ def _progress_chart(
 ) -> None:
     if roadmap:
         raise UsageError("--chart counts all roadmaps: leave out ROADMAP")
+    windows = [e.date for r in dataset.roadmaps for e in r.history]
+    if windows:
+        first = min(w.first for w in windows)
+        last = min(max(w.last for w in windows), dataset.as_of)
+        span = (last.year - first.year) * 12 + last.month - first.month + 1
+        # Each month re-derives every roadmap's state: centuries of months take minutes.
+        if span > CHART_MONTHS:
+            raise Refused(
+                f"the roadmap events span {span:,} months ({first:%Y-%m} to {last:%Y-%m}), "
+                f"more than the chart's {CHART_MONTHS:,}; check the dates, or use "
+                "`history --json` for the events themselves"
+            )
+        if last.year == dt.MAXYEAR and last.month == 12:
+            raise Refused(f"an event in {last:%Y-%m} is past the last month a chart can show")
     start = since.replace(day=1) if since else None
     months = [
         m
@@ -707,8 +805,16 @@ def export(
         ExportFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormat.JSON,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file [stdout].")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file ('-': stdout) [stdout]. A FIFO or device is written into.",
+        ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow writing over the data file in use.")
+    ] = False,
 ) -> None:
     """Export the whole dataset (json), one row per roadmap (csv), or a report (markdown).
 
@@ -725,8 +831,21 @@ def export(
     if output is None:
         s.plain(text)
     else:
-        store.write_atomic(output, text.encode("utf-8"))
-        s.say(f"wrote {output}")
+        _write_output(s, output, text, force=force)
+
+
+def _write_output(s: Session, target: Path, text: str, *, force: bool) -> None:
+    """Write an export to `target` ('-' is stdout); never over the data file unless `force`."""
+    from unionstate import output
+
+    if str(target) == "-":
+        s.plain(text)
+        return
+    output.check_not_data_file(target, s.data_file().path, force)
+    if output.descriptor(target) is not None:
+        sys.stdout.flush()  # what is already printed comes first
+    output.write(target, text.encode("utf-8"))
+    s.say(f"wrote {target}")
 
 
 @app.command()
@@ -740,10 +859,15 @@ def info(ctx: typer.Context) -> None:
     why = {
         "--data": "given with --data",
         "UNIONSTATE_DATA": "from the UNIONSTATE_DATA environment variable",
-        "tree": "found as data/roadmaps.yaml in this directory or above",
+        "tree": "found as data/roadmaps.yaml in this directory or above, in a directory you own",
         "user": "your working copy made by `unionstate init`",
         "bundled": "the copy bundled with unionstate (read-only; `unionstate init` makes one)",
     }[data_file.origin]
+    if data_file.stopped_at:
+        why += (
+            f"; the search for data/roadmaps.yaml stopped at {data_file.stopped_at}, "
+            "which you do not own"
+        )
     rows = [
         ["version", __version__],
         ["data_file", str(data_file.path)],
@@ -961,10 +1085,19 @@ def init(
 
     Example: unionstate init --as-of 2021-05-28 sochi-2021.yaml
     """
+    from unionstate import output
+
     s = session(ctx)
     target = path or Path(typer.get_app_dir("unionstate")) / store.DATA_NAME
-    if target.exists() and not force:
-        raise Refused(f"{target} already exists; use --force to overwrite it")
+    # The header's `$schema=roadmaps.schema.json` is relative: an editor looks beside the file.
+    schema = target.parent / SCHEMA_NAME
+    if not force:
+        for existing in (target, schema):
+            if existing.exists() or existing.is_symlink():
+                raise Refused(
+                    f"{render.one_line(str(existing))} already exists; nothing was written "
+                    "(use --force to overwrite)"
+                )
     data = store.read_bytes(store.bundled_path())
     if as_of is not None:
         from unionstate import updates
@@ -974,12 +1107,10 @@ def init(
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WriteFailed(f"{target.parent}: cannot create: {exc.strerror or exc}") from None
-    store.write_atomic(target, data)
+    output.write(target, data)
     rewound = f" as it stood on {as_of}" if as_of else ""
     s.say(f"wrote a working copy of the dataset{rewound} to {target}")
-    # The header's `$schema=roadmaps.schema.json` is relative: an editor looks beside the file.
-    schema = target.parent / SCHEMA_NAME
-    store.write_atomic(schema, render.schema_json().encode("utf-8"))
+    output.write(schema, render.schema_json().encode("utf-8"))
     s.say(f"wrote its JSON Schema, for editors, to {schema}")
     if path is not None:
         s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
@@ -992,6 +1123,13 @@ def _interrupt(signum: int, frame: object) -> None:
 def main() -> None:
     """Console-script entry point."""
     import signal
+
+    # A closed stdout (`>&-`) is None to Python: writing data to it fails with exit 5, as on
+    # a full disk; a closed stderr only loses the messages.
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream()
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
 
     # SIGTERM and SIGHUP would otherwise end Python without running any cleanup.
     for name in ("SIGTERM", "SIGHUP"):

@@ -45,6 +45,7 @@ def _pattern(source: str) -> re.Pattern[str]:
 
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_KEY = 128  # characters in a key read here; longer keys go to the strict loader
 # A plain scalar that reads back as itself: no indicator first ('-', '?' and ':' only when
 # followed by a space), no ': ' or ' #' inside, no space at either end (in block context,
 # ',[]{}' inside are plain text).
@@ -124,7 +125,13 @@ def _parse(text: str, resolve: Callable[[str], str], first_chars: frozenset[str]
     started = False
 
     def is_key(key: str) -> bool:
-        if _KEY.fullmatch(key) and (key[0] not in first_chars or resolve(key) == _STR):
+        # PyYAML refuses an implicit key over 1,024 characters; no field name comes close,
+        # so a long one is left to the strict loader, which reports it.
+        if (
+            len(key) <= MAX_KEY
+            and _KEY.fullmatch(key)
+            and (key[0] not in first_chars or resolve(key) == _STR)
+        ):
             keys.add(key)
             return True
         return False

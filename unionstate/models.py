@@ -95,10 +95,15 @@ def _safe_text(value: str) -> str:
     return value
 
 
+# Line breaks besides "\n": NEL is a C1 control (refused above); these two break a line in
+# YAML, in JavaScript and in many viewers, while looking like nothing at all.
+_LINE_SEPARATORS = ("\n", "\t", "\u2028", "\u2029")
+
+
 def _one_line(value: str) -> str:
     value = _safe_text(value)
-    if "\n" in value or "\t" in value:
-        raise ValueError("must be a single line")
+    if any(sep in value for sep in _LINE_SEPARATORS):
+        raise ValueError("must be a single line (no line break, line or paragraph separator)")
     if not value.strip():
         raise ValueError("must not be empty")
     return value

@@ -45,9 +45,12 @@ def find_roadmap(dataset: Dataset, name: str) -> Document:
     """The roadmap or program named by number ("14"), program number ("P12"), id
     ("gas-market") or a unique id prefix ("gas")."""
     key = name.strip()
-    if key.isdigit():
+    # Only ASCII digits are a number: "١٤", "１４" or "²" name no roadmap by number (they fall
+    # through to the id lookup and its "unknown roadmap"), and 5,000 digits are no number.
+    if key.isascii() and key.isdigit():
+        number = int(key) if len(key) <= 18 else -1
         for roadmap in dataset.roadmaps:
-            if roadmap.number == int(key):
+            if roadmap.number == number:
                 return roadmap
         raise Refused(f"unknown roadmap {name!r}: numbers run from 1 to {len(dataset.roadmaps)}")
     if key[:1] in "Pp" and key[1:].isdigit():

@@ -35,12 +35,19 @@ from unionstate.queries import (
 )
 
 # C0/C1 controls, DEL and bidi controls: shown as visible escapes, never sent raw.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def clean(text: str) -> str:
     """Text made safe for a terminal: controls (but tab and newline) and bidi become escapes."""
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def one_line(text: str) -> str:
+    """`clean`, with line breaks shown as escapes too: a message can never forge a line."""
+    return clean(text).replace("\n", "\\n")
 
 
 def cell(text: str) -> str:
@@ -390,8 +397,19 @@ CSV_COLUMNS = (
 )
 
 
+# A spreadsheet takes a cell starting with one of these for a formula (`=HYPERLINK(...)`,
+# `@SUM(...)`, `+cmd|...`): OWASP's advice is to prefix a single quote, which shows the text
+# as typed and is what the spreadsheet itself writes for "text that looks like a formula".
+_FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: terminal-safe, never a formula."""
+    return ("'" if text.startswith(_FORMULA_FIRST) else "") + clean(text)
+
+
 def to_csv(rows: Iterable[RoadmapState]) -> str:
-    """One CSV row per roadmap (export --format csv)."""
+    """One CSV row per roadmap (export --format csv); no cell is ever a formula."""
     import csv  # only the CSV export needs it
 
     buffer = io.StringIO()
@@ -411,12 +429,38 @@ def to_csv(rows: Iterable[RoadmapState]) -> str:
             row.last_event.text,
             r.notes,
         ]
-        writer.writerow([clean(value) for value in values])
+        writer.writerow([csv_cell(value) for value in values])
     return buffer.getvalue()
 
 
+# Markdown inline syntax: escaped so that text stays text (no emphasis, links, code, tables).
+# Our text never starts a line, so `#`, `-`, `+` and `1.` cannot start a block.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
 def _md(text: str) -> str:
-    return cell(text).replace("|", "\\|")
+    """Text for a Markdown line: one line, HTML escaped, Markdown syntax inert."""
+    import html
+
+    text = html.escape(cell(text), quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _md_link(label: str, url: str) -> str:
+    """A link only to an http(s) URL, percent-encoded so it cannot end early; else text."""
+    from urllib.parse import quote
+
+    if not re.match(r"https?://", url, re.IGNORECASE):
+        return f"{_md(label)} ({_md(url)})"
+    # Keep what structures a URL; encode spaces, parentheses, brackets, quotes, <>, controls.
+    safe = quote(cell(url), safe="/:?#@!$&'*+,;=%-._~")
+    safe = safe.replace("'", "%27").replace("*", "%2A")
+    return f"[{_md(label)}](<{safe}>)"
+
+
+def _md_code(text: str) -> str:
+    """An id as inline code; plain escaped text if it could close the code span."""
+    return f"`{cell(text)}`" if "`" not in text else _md(text)
 
 
 def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]) -> str:
@@ -431,7 +475,7 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
     for report in summary.conditions:
         blocks = _md(", ".join(report.blocks)) or "—"
         out.append(
-            f"| {_md(report.condition.title)} (`{_md(report.condition.id)}`) "
+            f"| {_md(report.condition.title)} ({_md_code(report.condition.id)}) "
             f"| {report.status} | {blocks} |"
         )
     out += ["", "## Roadmaps", ""]
@@ -439,14 +483,12 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
         r = row.roadmap
         confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
         out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
-        out.append(f"- id: `{_md(r.id)}` · sphere: {_md(r.sphere)} · status: **{row.label}**")
+        out.append(f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · status: **{row.label}**")
         if r.linked_conditions:
             out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
         out.append("")
         for event in r.history:
-            cited = ", ".join(
-                f"[{_md(sources[s].publisher)}]({_md(sources[s].url)})" for s in event.sources
-            )
+            cited = ", ".join(_md_link(sources[s].publisher, sources[s].url) for s in event.sources)
             when = event.date.display
             out.append(
                 f"- {when} — {event.status.value}: {_md(event.note)}"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from unionstate import cache
-from unionstate.errors import Busy, DataError, WriteFailed
+from unionstate.errors import Busy, DataError, Refused, WriteFailed
 from unionstate.models import Dataset, to_plain, trusted
 
 MAX_BYTES = 32 * 1024 * 1024
@@ -69,13 +69,21 @@ def read_bytes(path: Path) -> bytes:
 
 
 def _read(path: Path) -> tuple[bytes, os.stat_result]:
-    """The file's bytes and its status as of the read (DataError if unreadable)."""
+    """The file's bytes and its status as of the read (DataError if unreadable).
+
+    Only a regular file is read: a FIFO would block the read forever, a device could be
+    endless. The file is opened without blocking and checked again through the open
+    descriptor, so a file swapped for a FIFO after the first look is refused too.
+    """
     try:
-        size = path.stat().st_size
-        if stat.S_ISREG(path.stat().st_mode) and size > MAX_BYTES:
-            raise _too_big(str(path), size)
-        with path.open("rb") as handle:
-            return handle.read(MAX_BYTES + 1), os.fstat(handle.fileno())
+        status = path.stat()
+        _check_regular(path, status)
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags)
+        with os.fdopen(fd, "rb") as handle:
+            status = os.fstat(fd)
+            _check_regular(path, status)
+            return handle.read(MAX_BYTES + 1), status
     except FileNotFoundError:
         raise DataError([f"{path}: no such file (run `unionstate init` to create one)"]) from None
     except IsADirectoryError:
@@ -84,6 +92,34 @@ def _read(path: Path) -> tuple[bytes, os.stat_result]:
         raise DataError([f"{path}: permission denied"]) from None
     except OSError as exc:
         raise DataError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except (RuntimeError, ValueError) as exc:  # a symlink loop on old Pythons; a NUL byte
+        raise DataError([f"{path}: cannot read: {exc}"]) from None
+
+
+def _check_regular(path: Path, status: os.stat_result) -> None:
+    """Refuse anything but a regular file, and a regular file over the size cap."""
+    mode = status.st_mode
+    if stat.S_ISDIR(mode):
+        raise DataError([f"{path}: is a directory, not a data file"])
+    if not stat.S_ISREG(mode):
+        raise DataError([f"{path}: is {file_kind(mode)}, not a regular file; nothing was read"])
+    if status.st_size > MAX_BYTES:
+        raise _too_big(str(path), status.st_size)
+
+
+def file_kind(mode: int) -> str:
+    """What a file is, from its mode: "a FIFO", "a character device", ..."""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISREG, "a regular file"),
+    ):
+        if test(mode):
+            return name
+    return "not a regular file"
 
 
 def load(path: Path) -> Dataset:
@@ -188,16 +224,24 @@ def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
     With `expect` (the `cache.digest` of the bytes the caller read), the file is checked
     once more just before the rename, so that a hand edit saved meanwhile is never lost.
     """
-    target = path.resolve()  # through a symlink: the link stays a link, the target changes
     owner: tuple[int, int] | None = None
     try:
+        target = path.resolve()  # through a symlink: the link stays a link, the target changes
         status = target.stat()
+        if not stat.S_ISREG(status.st_mode):
+            # Never rename over a device, a FIFO or a socket (`/dev/stdout` is /dev/null's
+            # neighbour): the caller writes into such a target, or refuses it.
+            raise WriteFailed(
+                f"{path}: is {file_kind(status.st_mode)}, not a regular file; nothing was written"
+            )
         mode = stat.S_IMODE(status.st_mode)
         owner = (status.st_uid, status.st_gid)
     except FileNotFoundError:
         mode = 0o644
     except OSError as exc:
         raise WriteFailed(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except RuntimeError as exc:  # Python < 3.13: "Symlink loop from ..."
+        raise WriteFailed(f"{path}: cannot write: {exc}") from None
     if mode & 0o222 == 0:
         raise WriteFailed(f"{path}: the file is read-only; nothing was changed")
     tmp = None
@@ -230,6 +274,32 @@ def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
     # here must not be reported as "not changed".
     with contextlib.suppress(OSError):
         _fsync_dir(target.parent)
+    _remove_stale_temps(target)
+
+
+STALE_TEMP_SECONDS = 3600  # a temp file this old belongs to no live writer
+
+
+def _remove_stale_temps(target: Path) -> None:
+    """Remove temp files that a killed writer of `target` left: only our own name pattern
+    (`tempfile.mkstemp`'s eight characters), only regular files of ours, only old ones."""
+    import re
+
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}\.tmp")
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    uid = os.geteuid() if hasattr(os, "geteuid") else None
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                status = entry.stat(follow_symlinks=False)
+                if (
+                    stat.S_ISREG(status.st_mode)
+                    and status.st_mtime < cutoff
+                    and (uid is None or status.st_uid == uid)
+                ):
+                    os.unlink(entry.path)
 
 
 def write_files(directory: Path, files: Mapping[str, str]) -> None:
@@ -364,6 +434,12 @@ def update(path: Path, change: Callable[[Dataset], ChangeT]) -> ChangeT:
         written = cache.digest(data)
         if written == content:
             return result
+        if len(data) > MAX_BYTES:
+            # Written, the file could never be read again (not even to undo this).
+            raise Refused(
+                f"{path}: the change would make the file {len(data):,} bytes, over the "
+                f"{MAX_BYTES:,}-byte limit; nothing was written"
+            )
         write_atomic(path, data, expect=content)
         if plain is not None:
             del data
@@ -390,6 +466,8 @@ class DataFile:
 
     path: Path
     origin: str  # "--data", "UNIONSTATE_DATA", "tree", "user", "bundled"
+    # Where the search up the tree stopped because a directory is not the user's (or "").
+    stopped_at: str = ""
 
     @property
     def writable(self) -> bool:
@@ -405,17 +483,44 @@ def bundled_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / DATA_NAME
 
 
-def find_data_file(flag: str | None, env: Mapping[str, str], cwd: Path, user_dir: Path) -> DataFile:
-    """Pick the data file: --data, then $UNIONSTATE_DATA, then ./data up the tree, user, bundled."""
+def _owned(path: Path, uid: int | None) -> bool:
+    """Whether `path` belongs to `uid` (always true where files have no owner)."""
+    if uid is None:
+        return True
+    try:
+        return path.stat().st_uid == uid
+    except OSError:
+        return False
+
+
+def find_data_file(
+    flag: str | None,
+    env: Mapping[str, str],
+    cwd: Path,
+    user_dir: Path,
+    uid: int | None = None,
+) -> DataFile:
+    """Pick the data file: --data, then $UNIONSTATE_DATA, then ./data up the tree, user, bundled.
+
+    The search up the tree stops at the first directory that `uid` (default: the
+    effective user) does not own, as git does: a file planted in a shared parent
+    (`/tmp/data/roadmaps.yaml`, `/home/data/...`) must not win over the user's own copy.
+    """
     if flag:
         return DataFile(Path(flag), "--data")
     if env.get("UNIONSTATE_DATA"):
         return DataFile(Path(env["UNIONSTATE_DATA"]), "UNIONSTATE_DATA")
+    if uid is None and hasattr(os, "geteuid"):
+        uid = os.geteuid()
+    stopped_at = ""
     for directory in (cwd, *cwd.parents):
+        if not _owned(directory, uid):
+            stopped_at = str(directory)
+            break
         candidate = directory / "data" / DATA_NAME
-        if candidate.is_file():
+        if candidate.is_file() and _owned(candidate.parent, uid) and _owned(candidate, uid):
             return DataFile(candidate, "tree")
     user_copy = user_dir / DATA_NAME
     if user_copy.is_file():
-        return DataFile(user_copy, "user")
-    return DataFile(bundled_path(), "bundled")
+        return DataFile(user_copy, "user", stopped_at)
+    return DataFile(bundled_path(), "bundled", stopped_at)

@@ -292,12 +292,29 @@ def _field_path(loc: Loc) -> str:
     return out
 
 
+_KEYS: dict[int, tuple[MappingNode, dict[Any, Node]]] = {}  # per `validation_problems` call
+
+
+def _child(node: MappingNode, key: Any) -> Node | None:
+    """The value node of `key` in a mapping node, from an index built once per mapping.
+
+    A linear scan per error would make 30,000 unknown keys in one mapping quadratic.
+    """
+    held = _KEYS.get(id(node))
+    if held is None or held[0] is not node:
+        index: dict[Any, Node] = {}
+        for k, v in node.value:
+            index.setdefault(getattr(k, "value", None), v)
+        held = _KEYS[id(node)] = (node, index)
+    return held[1].get(key)
+
+
 def _node_at(root: Node | None, loc: Loc) -> tuple[Node | None, Loc]:
     """The deepest node along `loc`, and the part of `loc` that names data (not validators)."""
     node, walked = root, []
     for part in loc:
         if isinstance(node, MappingNode):
-            found = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            found = _child(node, part)
             if found is None:
                 break
             node = found
@@ -369,9 +386,7 @@ def _describe(error: Mapping[str, Any], data_loc: Loc) -> str:
 _FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _problem_line(
-    name: str, data: Any, root: Node | None, loc: Loc, message: str
-) -> tuple[int, str]:
+def _problem_line(name: str, data: Any, root: Node | None, loc: Loc, message: str) -> str:
     node, _ = _node_at(root, loc)
     where = _where(name, node.start_mark) if node is not None else f"{name}:1:1"
     # Name the field even when it is missing from the file; drop pydantic's validator steps.
@@ -383,26 +398,49 @@ def _problem_line(
     if rest or not record:
         parts.append(_field_path(rest) or "(top level)")
     parts.append(message)
-    line = node.start_mark.line if node is not None else 0
-    return line, ": ".join(parts)
+    return ": ".join(parts)
+
+
+MAX_PROBLEMS = 100  # problems reported one per line; the rest are counted
 
 
 def validation_problems(
     errors: list[dict[str, Any]], name: str, data: Any, root: Node | None
 ) -> list[str]:
-    """Turn pydantic's validation errors (`Invalid.errors`) into one sorted line per problem."""
-    lines: list[tuple[int, str]] = []
+    """Turn pydantic's validation errors (`Invalid.errors`) into one sorted line per problem.
+
+    The first MAX_PROBLEMS in file order are described, then one line counts the rest:
+    only those are worded, so that a file with a million mistakes is reported in seconds.
+    """
+    found: list[tuple[int, int, Loc, Any]] = []  # (line, order, loc, error or message)
     for error in errors:
         cross = (error.get("ctx") or {}).get("error")
         if isinstance(cross, CrossRecordError):
             for problem in cross.problems:
-                lines.append(_problem_line(name, data, root, problem.loc, problem.message))
+                found.append(
+                    (_line_of(root, problem.loc), len(found), problem.loc, problem.message)
+                )
             continue
-        _, data_loc = _node_at(root, tuple(error["loc"]))
-        lines.append(
-            _problem_line(name, data, root, tuple(error["loc"]), _describe(error, data_loc))
-        )
-    return [text for _, text in sorted(lines, key=lambda item: item[0])]
+        loc = tuple(error["loc"])
+        found.append((_line_of(root, loc), len(found), loc, error))
+    try:
+        found.sort(key=lambda item: item[:2])
+        lines = []
+        for _, _, loc, what in found[:MAX_PROBLEMS]:
+            if not isinstance(what, str):
+                what = _describe(what, _node_at(root, loc)[1])
+            lines.append(_problem_line(name, data, root, loc, what))
+    finally:
+        _KEYS.clear()
+    if len(found) > MAX_PROBLEMS:
+        more = len(found) - MAX_PROBLEMS
+        lines.append(f"{name}: … and {more:,} more problem(s) not shown; fix these first")
+    return lines
+
+
+def _line_of(root: Node | None, loc: Loc) -> int:
+    node, _ = _node_at(root, loc)
+    return node.start_mark.line if node is not None else 0
 
 
 def parse_canonical(raw: bytes) -> Any | None:
@@ -416,22 +454,25 @@ def parse_canonical(raw: bytes) -> Any | None:
 
 def loads(raw: bytes, name: str) -> Dataset:
     """Validate the bytes of a data file; `name` is used in error messages (DataError)."""
-    data = parse_canonical(raw)
-    if data is not None:
+    fast = parse_canonical(raw)
+    errors = None
+    if fast is not None:
         try:
-            return validate(data)
-        except Invalid:
-            pass  # the strict path below finds every problem again, with its line
+            return validate(fast)
+        except Invalid as exc:
+            errors = exc.errors  # the strict path below finds their lines
     data, root = parse(raw, name)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({_show(data)})"
         raise DataError(
             [f"{name}:1:1: expected a mapping of dataset fields at the top level, got {kind}"]
         )
-    try:
-        return validate(data)
-    except Invalid as exc:
-        raise DataError(validation_problems(exc.errors, name, data, root)) from None
+    if errors is None or fast != data:  # the same data fails the same way: validate once
+        try:
+            return validate(data)
+        except Invalid as exc:
+            errors = exc.errors
+    raise DataError(validation_problems(errors, name, data, root)) from None
 
 
 # --------------------------------------------------------------------------- writing
@@ -454,6 +495,11 @@ class _Dumper(_BaseDumper):
 # YAML 1.2 (our loader) would read it as something else: "yes", but also "08" and "1e5".
 for _tag, _pattern, _first in _CORE_SCHEMA:
     _Dumper.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+# What other readers take for something else and neither rule set above covers: YAML 1.2's
+# octal and hexadecimal integers (`0o17`, any case, either sign: some readers are lax), and
+# YAML 1.1's one-letter booleans (`y`, `N`), which PyYAML does not implement but others do.
+_Dumper.add_implicit_resolver(_INT, re.compile(r"^[-+]?0[oOxX][0-9a-fA-F_]+$"), list("-+0"))
+_Dumper.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 
 
 _DUMP_OPTIONS: dict[str, Any] = {
