@@ -375,7 +375,7 @@ class _Site:
         self.sources = {s.id: s for s in dataset.sources}
         self.documents = {d.id: d for d in dataset.documents}
         self.conditions = condition_reports(dataset)
-        self.cited_on: dict[str, list[tuple[str, str]]] = {}
+        self.cited_on: dict[str, set[str]] = {}  # source id: pages citing it
 
     # ----------------------------------------------------------------- page frame
 
@@ -427,16 +427,14 @@ class _Site:
 
     # ----------------------------------------------------------------- shared pieces
 
-    def cite(self, here: str, ids: Sequence[str], where: str) -> str:
+    def cite(self, here: str, ids: Sequence[str]) -> str:
         """Sources as real links (publisher, date), remembered for the sources page."""
         links = []
         for source_id in ids:
             source = self.sources.get(source_id)
             if source is None:
                 continue
-            self.cited_on.setdefault(source_id, [])
-            if (here, where) not in self.cited_on[source_id]:
-                self.cited_on[source_id].append((here, where))
+            self.cited_on.setdefault(source_id, set()).add(here)
             links.append(self.source_link(source))
         return f'<span class="cites">Sources: {", ".join(links)}</span>' if links else ""
 
@@ -460,8 +458,8 @@ class _Site:
     def timeline(self, here: str, history: Sequence[RoadmapEvent | ConditionEvent]) -> str:
         """A history as a list of dated events, oldest first."""
         items = []
-        for index, event in enumerate(history):
-            cites = self.cite(here, event.sources, f"event {index + 1}")
+        for event in history:
+            cites = self.cite(here, event.sources)
             items.append(
                 f"<li>{when_html(event.date)}{badge(event.status.value)}"
                 f"<p>{esc(event.note)}</p>{cites}</li>"
@@ -531,7 +529,7 @@ class _Site:
         if not figures:
             return '<h3 id="figures">Reported implementation</h3><p>None reported.</p>'
         rows = []
-        for index, m in enumerate(figures):
+        for m in figures:
             share = figure_share(m)
             bar = (
                 f'<span class="bar" role="img" aria-label="{share:.0f} percent">'
@@ -547,8 +545,7 @@ class _Site:
                 [
                     when_html(m.date),
                     f"<strong>{esc(figure_value(m))}</strong>{bar}",
-                    f"“{esc(m.reported)}”{who}{about}<br>"
-                    f"{self.cite(here, m.sources, f'implementation figure {index + 1}')}",
+                    f"“{esc(m.reported)}”{who}{about}<br>{self.cite(here, m.sources)}",
                 ]
             )
         return (
@@ -560,7 +557,7 @@ class _Site:
     def agreement_counts(self, here: str) -> str:
         """The counts of agreed and open documents officials reported, beside the record's."""
         rows = []
-        for index, m in enumerate(self.dataset.milestones):
+        for m in self.dataset.milestones:
             if is_implementation(m):
                 continue
             check = compare_milestone(self.dataset, m)
@@ -577,8 +574,7 @@ class _Site:
             rows.append(
                 [
                     when_html(m.date),
-                    f"“{esc(m.reported)}”{who}<br>"
-                    f"{self.cite(here, m.sources, f'reported count {index + 1}')}",
+                    f"“{esc(m.reported)}”{who}<br>{self.cite(here, m.sources)}",
                     verdict,
                 ]
             )
@@ -624,7 +620,7 @@ class _Site:
             note = f"<p>{esc(q.note)}</p>" if q.note else ""
             items.append(
                 f'<li id="q-{esc(q.id)}"><strong>{esc(q.question)}</strong>{note}'
-                f"{self.cite(here, q.sources, 'known gaps')}</li>"
+                f"{self.cite(here, q.sources)}</li>"
             )
         return (
             '<h2 id="gaps">Known gaps</h2>'
@@ -797,7 +793,7 @@ class _Site:
                 f'<h2 id="h-{esc(c.id)}">{esc(c.title)}</h2>'
                 f'<dl class="facts"><dt>Status</dt><dd>{badge(r.status)}</dd>'
                 f"<dt>Holds up</dt><dd>{held}</dd><dt>Linked to</dt><dd>{linked}</dd></dl>"
-                f"{paragraphs(c.description)}{self.cite(here, c.sources, c.id)}"
+                f"{paragraphs(c.description)}{self.cite(here, c.sources)}"
                 f"<h3>History</h3>{self.timeline(here, c.history)}</section>"
             )
         body = (
@@ -820,8 +816,7 @@ class _Site:
             if s.date:
                 bits.append(esc(s.date.isoformat()))
             title = f"<br>“{esc(s.title)}”" if s.title else ""
-            cited = self.cited_on.get(s.id, [])
-            pages = sorted({page for page, _ in cited}, key=self.page_order)
+            pages = sorted(self.cited_on.get(s.id, set()), key=self.page_order)
             cited_html = (
                 "<br><span class=cites>Cited on: "
                 + ", ".join(link(here, page, esc(self.page_name(page))) for page in pages)
