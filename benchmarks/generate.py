@@ -97,6 +97,10 @@ def _history(
         if history[i]["date"] < history[i - 1]["date"]:
             history[i]["date"] = history[i - 1]["date"]
             history[i].pop("date_precision", None)
+    for event in history:  # schema 2 spells the precision in the date: 2021-05, 2021, ~...
+        day, precision = event["date"], event.pop("date_precision", "day")
+        spelled = {"month": day.strftime("%Y-%m"), "year": f"{day.year:04d}"}
+        event["date"] = spelled.get(precision, f"~{day}" if precision == "approximate" else day)
     return history
 
 

@@ -39,10 +39,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _isolated_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the data path and the parse cache into tmp_path: no test touches the user's."""
+    """Point the data path, the parse cache and the state (locks, journal) into tmp_path."""
     path = tmp_path / "isolated" / "roadmaps.yaml"
     monkeypatch.setenv("UNIONSTATE_DATA", str(path))
     monkeypatch.setenv("UNIONSTATE_CACHE_DIR", str(tmp_path / "isolated-cache"))
+    monkeypatch.setenv("UNIONSTATE_STATE_DIR", str(tmp_path / "isolated-state"))
     monkeypatch.setenv("UNIONSTATE_LOCK_TIMEOUT", "2")
     return path
 

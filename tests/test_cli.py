@@ -56,6 +56,10 @@ COMMANDS = [
     "reopen",
     "resolve",
     "init",
+    "merge",
+    "diff",
+    "undo",
+    "git-setup",
 ]
 
 # Variables that change layout or colour: unset unless a test sets them on purpose.

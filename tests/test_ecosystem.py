@@ -334,7 +334,10 @@ def test_the_pre_commit_hook_runs_validate_on_roadmaps_yaml_files() -> None:
     assert hook["language"] == "python"
     assert hook["entry"] == "unionstate validate"
     files = re.compile(hook["files"])
-    for path in ("roadmaps.yaml", "data/roadmaps.yaml", "a/b/roadmaps.yaml"):
+    checked = ("roadmaps.yaml", "data/roadmaps.yaml", "a/b/roadmaps.yaml", "roadmaps.yml")
+    # The README's own `init` example names its copy my-roadmaps.yaml.
+    checked += ("my-roadmaps.yaml", "data/team_roadmaps.yaml", "2021.roadmaps.yaml")
+    for path in checked:
         assert files.search(path), path
     for path in ("roadmaps.yaml.lock", "myroadmaps.yaml", "roadmaps.schema.json", "x.yaml"):
         assert not files.search(path), path

@@ -365,10 +365,16 @@ def test_the_lock_is_released_and_its_file_kept(data_file: Path) -> None:
     assert data_file.read_bytes() == before
 
 
-def test_the_data_file_is_never_the_lock_file(data_file: Path, tmp_path: Path) -> None:
+def test_the_lock_file_is_outside_the_data_files_tree(data_file: Path, tmp_path: Path) -> None:
+    """The lock lives in the state directory, one per real path: never in the user's tree."""
     link = tmp_path / "link.yaml"
     link.symlink_to(data_file)
     for path in (data_file, link):
         assert store.lock_path(path) != path.resolve()
-        assert store.lock_path(path).parent == data_file.resolve().parent
+        assert not store.lock_path(path).is_relative_to(data_file.resolve().parent)
+        assert store.lock_path(path).is_relative_to(store.state_dir())
     assert store.lock_path(link) == store.lock_path(data_file)
+    other = tmp_path / "other" / data_file.name
+    other.parent.mkdir()
+    other.write_bytes(data_file.read_bytes())
+    assert store.lock_path(other) != store.lock_path(data_file)

@@ -1116,6 +1116,188 @@ def init(
         s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
 
 
+# ------------------------------------------------------------- git, diff and undo
+
+
+@app.command("merge")
+def merge_versions(
+    ctx: typer.Context,
+    base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (%O).")],
+    ours: Annotated[
+        Path, typer.Argument(metavar="OURS", help="Our version (%A); the result goes here.")
+    ],
+    theirs: Annotated[Path, typer.Argument(metavar="THEIRS", help="Their version (%B).")],
+    path: Annotated[
+        str | None,
+        typer.Option("--path", metavar="NAME", help="The file's name, for messages (%P)."),
+    ] = None,
+) -> None:
+    """Merge two versions of a data file record by record: git's merge driver.
+
+    Writes the merge to OURS. Exit 0 when clean; 1 when conflicts remain (one line each on
+    stderr; OURS keeps our side of them, valid, with the conflicts recorded as comments);
+    3 when a version is invalid (OURS untouched). `unionstate git-setup` registers it.
+
+    Example: unionstate merge base.yaml ours.yaml theirs.yaml --path data/roadmaps.yaml
+    """
+    from unionstate import diff, merge
+
+    s = session(ctx)
+    name = path or str(ours)
+    sides = (("base", base), ("ours", ours), ("theirs", theirs))
+    try:
+        versions = store.loads_versions(
+            [(store.read_bytes(file), f"{name} ({side})") for side, file in sides]
+        )
+    except DataError as exc:
+        raise DataError(
+            [*exc.problems, f"{name}: nothing was merged; {ours} is unchanged"]
+        ) from None
+    result = merge.merge(*versions)
+    store.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
+    for theirs_id, ours_id in result.renamed.items():
+        s.say(f"their new source {theirs_id} is {ours_id} here (ours added another {theirs_id})")
+    if result.conflicts:
+        raise merge.Unmerged(name, result.conflicts)
+    taken = diff.changes(versions[1], result.dataset)
+    s.say(f"merged {name}: {len(taken)} change(s) from theirs, no conflicts")
+
+
+VersionsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="[OLD] [NEW]",
+        help="Files or git revisions of the data file in use [OLD: HEAD, NEW: the file].",
+        show_default=False,
+    ),
+]
+
+
+@app.command("diff")
+def diff_versions(
+    ctx: typer.Context, versions: VersionsArg = None, json_out: JsonOpt = False
+) -> None:
+    """What changed between two versions of the data, one change per line, in words.
+
+    OLD and NEW are files, or git revisions of the data file in use (a file by that name
+    wins); NEW defaults to the file itself, OLD to HEAD. Given git's seven arguments it
+    works as an external diff (`diff.unionstate.command`, see the README).
+
+    Example: unionstate diff HEAD~1
+    """
+    from unionstate import diff
+
+    s = session(ctx)
+    given = list(versions or [])
+    if len(given) == 7:  # git's external diff: path old-file old-hex old-mode new-file ...
+        old, new = _external_versions(given[0], given[1], given[4])
+        found = diff.changes(old or diff.empty_like(new), new or diff.empty_like(old))
+        s.plain(f"unionstate diff {given[0]}\n")
+    elif len(given) > 2:
+        raise UsageError("diff takes at most two versions: OLD and NEW")
+    else:
+        old_spec, new_spec = [*given, None, None][:2] if given else ("HEAD", None)
+        found = diff.changes(*_data_versions(s, old_spec, new_spec))
+    if json_out:
+        s.plain(render.to_json([change.as_json() for change in found]))
+    else:
+        s.plain("".join(render.clean(change.text) + "\n" for change in found))
+
+
+def _data_versions(s: Session, *specs: str | None) -> list[Dataset]:
+    """Versions to compare: the data file in use (None), files, or git revisions of it."""
+    path = s.data_file().path
+    files = [path if spec is None else Path(spec) for spec in specs]
+    if all(spec is None or file.is_file() for spec, file in zip(specs, files, strict=True)):
+        return [store.load(file) for file in files]  # files: the parse cache may know them
+    from unionstate import gitrepo
+
+    versions = []
+    for spec, file in zip(specs, files, strict=True):
+        if spec is None or file.is_file():
+            versions.append((store.read_bytes(file), str(file)))
+        else:
+            versions.append((gitrepo.show(path, spec), f"{spec}:{path}"))
+    return store.loads_versions(versions)
+
+
+def _external_versions(name: str, *files: str) -> list[Dataset | None]:
+    """The two sides of git's external diff (None for '/dev/null': no file on that side)."""
+    sides = [(store.read_bytes(Path(f)), name) for f in files if f != os.devnull]
+    loaded = iter(store.loads_versions(sides))
+    return [None if f == os.devnull else next(loaded) for f in files]
+
+
+@app.command()
+def undo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    list_changes: Annotated[
+        bool, typer.Option("--list", help="Show the recent changes instead, newest last.")
+    ] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Revert the last change made through unionstate to the data file in use.
+
+    Prints what it will revert and asks (--yes does not; off a terminal --yes is needed).
+    Refused when the file was changed by something else since. An undo is a change too:
+    undo again to redo.
+
+    Example: unionstate undo --yes
+    """
+    from unionstate import journal
+
+    s = session(ctx)
+    path = s.writable_path()
+    if list_changes:
+        entries = journal.entries(path)
+        if json_out:
+            s.plain(render.to_json([journal.as_json(e) for e in entries]))
+        else:
+            rows = [[str(e.id), e.time, e.description] for e in entries]
+            s.plain(render.tsv(("id", "time", "change"), rows))
+        return
+    entry = journal.last(path)
+    s.say(f"will revert #{entry.id} ({entry.time}): {entry.description}")
+    if not yes:
+        if not is_terminal(sys.stdin):
+            raise UsageError("not on a terminal: run `unionstate undo --yes` to revert it")
+        if not typer.confirm("Revert it?", err=True):
+            raise Refused("nothing was changed")
+    journal.undo(path, entry)
+    s.say(f"reverted #{entry.id}; `unionstate undo` again puts it back")
+
+
+@app.command("git-setup")
+def git_setup(
+    ctx: typer.Context,
+    pattern: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PATTERN",
+            help="The .gitattributes pattern [the data file in use; with --global its name].",
+        ),
+    ] = None,
+    everywhere: Annotated[
+        bool,
+        typer.Option("--global", help="In your global git config and attributes file instead."),
+    ] = False,
+) -> None:
+    """Register unionstate's merge driver with git for the data file; safe to run again.
+
+    Sets merge.unionstate in the repository's git config and adds `PATTERN merge=unionstate`
+    to its .gitattributes (with --global: your global config and attributes file).
+
+    Example: unionstate git-setup
+    """
+    from unionstate import gitrepo
+
+    s = session(ctx)
+    path = s.data_file().path if everywhere else s.writable_path()
+    for line in gitrepo.setup(path, pattern, everywhere):
+        s.say(line)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so a write in progress cleans up its temp file
 

@@ -59,6 +59,18 @@ def loads(raw: bytes, name: str) -> Dataset:
         return yamlfile.loads(raw, name)
 
 
+def loads_versions(versions: list[tuple[bytes, str]]) -> list[Dataset]:
+    """Validate versions of one file, as `loads` does each; records they share are
+    validated once (a merge loads three versions). DataError lists every problem."""
+    for raw, name in versions:
+        if len(raw) > MAX_BYTES:
+            raise _too_big(name, len(raw))
+    from unionstate import yamlfile
+
+    with _gc_paused():
+        return yamlfile.loads_versions(versions)
+
+
 def _too_big(name: str, size: int) -> DataError:
     return DataError([f"{name}: file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit"])
 
@@ -331,10 +343,47 @@ def save(dataset: Dataset, path: Path) -> None:
 # ----------------------------------------------------------------- locking, updates
 
 
-def lock_path(path: Path) -> Path:
-    """The sidecar lock file of a data file (never the data file itself, never deleted)."""
+def state_dir() -> Path:
+    """unionstate's own state directory: locks and the undo journal, never in the user's tree.
+
+    `$UNIONSTATE_STATE_DIR`, else `$XDG_STATE_HOME/unionstate` (`~/.local/state/unionstate`),
+    or the platform's equivalent.
+    """
+    explicit = os.environ.get("UNIONSTATE_STATE_DIR")
+    if explicit:
+        return Path(explicit)
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        base = os.environ.get("LOCALAPPDATA")
+        return (Path(base) if base else Path.home()) / "unionstate" / "State"
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "state") / "unionstate"
+
+
+def file_key(path: Path) -> str:
+    """A name for a data file in the state directory: its name and a hash of its real path."""
+    import hashlib
+
     target = path.resolve()
-    return target.with_name(target.name + ".lock")
+    digest = hashlib.sha256(os.fsencode(target)).hexdigest()[:24]
+    return f"{target.name}-{digest}"
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file of a data file: in the state directory, keyed by the file's real path.
+
+    Outside the user's tree, so `git add .` never picks it up; every process of the user
+    that updates the same file (through any path or symlink to it) takes the same lock.
+    Never the data file itself, never deleted. Its directory is made if missing; where the
+    state directory cannot be made (a read-only or missing home), the lock is a sidecar
+    `NAME.lock` beside the data file, as before.
+    """
+    locks = state_dir() / "locks"
+    try:
+        locks.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        target = path.resolve()
+        return target.with_name(target.name + ".lock")
+    return locks / f"{file_key(path)}.lock"
 
 
 def _lock_timeout() -> float:
@@ -349,15 +398,15 @@ def _lock_timeout() -> float:
 def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the exclusive lock on `path` (Busy after `timeout` seconds)."""
     timeout = _lock_timeout() if timeout is None else timeout
-    sidecar = lock_path(path)
+    lock_file = lock_path(path)
     try:
-        fd = os.open(sidecar, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise WriteFailed(
-            f"{sidecar}: cannot create the lock file: {exc.strerror or exc}"
+            f"{lock_file}: cannot create the lock file: {exc.strerror or exc}"
         ) from None
     try:
-        _acquire(fd, sidecar, timeout)
+        _acquire(fd, lock_file, timeout)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock; a killed process's too
@@ -386,13 +435,13 @@ else:  # pragma: no cover - exercised on Windows only
         return True
 
 
-def _acquire(fd: int, sidecar: Path, timeout: float) -> None:
+def _acquire(fd: int, lock_file: Path, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     delay = 0.005
     while not _try_lock(fd):
         if time.monotonic() >= deadline:
             raise Busy(
-                f"{sidecar}: another unionstate process holds the lock "
+                f"{lock_file}: another unionstate process holds the lock "
                 f"(waited {timeout:g}s); try again"
             )
         time.sleep(delay)
@@ -428,7 +477,6 @@ def update(path: Path, change: Callable[[Dataset], ChangeT]) -> ChangeT:
         with _gc_paused():
             # No cache entry for bytes about to be replaced; the new ones get one below.
             before = _load_cached(path, raw, status, remember=False)
-            del raw
             result = change(before)
             data, plain = _dumps(result.dataset)
         written = cache.digest(data)
@@ -441,10 +489,19 @@ def update(path: Path, change: Callable[[Dataset], ChangeT]) -> ChangeT:
                 f"{MAX_BYTES:,}-byte limit; nothing was written"
             )
         write_atomic(path, data, expect=content)
+        _journal(path, raw, written, before, result.dataset)
+        del raw
         if plain is not None:
             del data
             _remember(path, written, plain)
         return result
+
+
+def _journal(path: Path, raw: bytes, written: str, before: Dataset, after: Dataset) -> None:
+    """Record the change for `unionstate undo` (best effort: the new bytes are in place)."""
+    from unionstate import journal
+
+    journal.record(path, raw, written, before, after)
 
 
 def _remember(path: Path, content: str, plain: dict[str, Any]) -> None:

@@ -475,6 +475,116 @@ def loads(raw: bytes, name: str) -> Dataset:
     raise DataError(validation_problems(errors, name, data, root)) from None
 
 
+def loads_versions(versions: list[tuple[bytes, str]]) -> list[Dataset]:
+    """Validate several versions of one file (bytes, name); DataError lists every problem.
+
+    The first is loaded as `loads` does. In canonical files every record of a top-level
+    list is a block of its own (`- ` at the left margin, then indented lines), so a later
+    version's blocks that are the same text as one of the first's are taken from the first,
+    parsed and validated already; only the blocks that differ are parsed and validated
+    (with every cross-record rule, as always). A merge's three versions of a large file so
+    cost little more than one. Anything unexpected falls back to `loads`.
+    """
+    loaded: list[Dataset] = []
+    problems: list[str] = []
+    known: dict[tuple[str, str], Any] | None = None
+    for raw, name in versions:
+        dataset = None if known is None else _load_alike(raw, known)
+        if dataset is None:
+            try:
+                dataset = loads(raw, name)
+            except DataError as exc:
+                problems.extend(exc.problems)
+                continue
+            if known is None:
+                known = _blocks_of(raw, dataset)
+        loaded.append(dataset)
+    if problems:
+        raise DataError(problems)
+    return loaded
+
+
+_BLOCK = re.compile(r"\n(?=\S)")  # a line at the left margin starts a block
+
+
+def _blocks(raw: bytes) -> list[tuple[str, str]] | None:
+    """(top-level key, block text) for each field line and each list item; None if odd."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    out: list[tuple[str, str]] = []
+    key = ""
+    for block in _BLOCK.split(text):
+        if block.startswith("- "):
+            if not key:
+                return None
+            out.append((key, block))
+        elif block.startswith("#"):
+            if out:  # comments only before the first field (the header, a merge's notes)
+                return None
+        else:
+            key = block.split(":", 1)[0]
+            out.append(("", block))
+    return out
+
+
+def _blocks_of(raw: bytes, dataset: Dataset) -> dict[tuple[str, str], Any]:
+    """Each list item's block text in `raw`, with the record `dataset` made of it ({} if the
+    file is not laid out as expected)."""
+    blocks = _blocks(raw)
+    if blocks is None:
+        return {}
+    items: dict[str, list[str]] = {}
+    for key, block in blocks:
+        if key:
+            items.setdefault(key, []).append(block)
+    known: dict[tuple[str, str], Any] = {}
+    for key, texts in items.items():
+        records = getattr(dataset, key, None)
+        if not isinstance(records, list) or len(records) != len(texts):
+            return {}
+        known.update(((key, text), record) for text, record in zip(texts, records, strict=True))
+    return known
+
+
+def _load_alike(raw: bytes, known: dict[tuple[str, str], Any]) -> Dataset | None:
+    """The dataset in `raw`, reusing the records of `known` blocks; None to load it whole."""
+    blocks = _blocks(raw)
+    if blocks is None or not known:
+        return None
+    parts: list[str] = []  # the fields and the new blocks, as a document of their own
+    headers: dict[str, int] = {}  # where each field's line is in `parts`
+    reused: dict[str, list[Any]] = {}  # per list: a known record, or None for a parsed one
+    for key, block in blocks:
+        if not key:
+            headers[block.split(":", 1)[0]] = len(parts)
+            parts.append(block)
+            continue
+        record = known.get((key, block))
+        reused.setdefault(key, []).append(record)
+        if record is None:
+            parts.append(block)
+    for key, records in reused.items():
+        if None not in records and key in headers:  # nothing of it to parse: an empty list
+            parts[headers[key]] = f"{key}: []"
+    data = parse_canonical("\n".join(parts).encode("utf-8"))
+    if not isinstance(data, dict):
+        return None
+    for key, records in reused.items():
+        parsed = iter(data.get(key) or [])
+        try:
+            data[key] = [next(parsed) if r is None else r for r in records]
+        except StopIteration:
+            return None
+        if next(parsed, None) is not None:
+            return None
+    try:
+        return validate(data)
+    except Invalid:
+        return None  # `loads` reports it, with lines
+
+
 # --------------------------------------------------------------------------- writing
 
 

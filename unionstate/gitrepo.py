@@ -1,0 +1,121 @@
+"""The little that unionstate asks of git: a file at a revision, and registering the driver.
+
+Runs the `git` program; every failure is a `Refused` naming what git said.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from unionstate import store
+from unionstate.errors import Refused
+
+DRIVER = "unionstate"
+DRIVER_NAME = "unionstate: merge the data file record by record"
+DRIVER_COMMAND = "unionstate merge %O %A %B --path %P"
+
+
+def git(args: list[str], cwd: Path) -> str:
+    """Run git in `cwd` and return its stdout (Refused with git's message on failure)."""
+    try:
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False, env=_env())
+    except FileNotFoundError:
+        raise Refused("git is not installed (or not on PATH)") from None
+    if done.returncode:
+        message = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = message[0] if message else f"exit {done.returncode}"
+        raise Refused(f"git {args[0]}: {reason.removeprefix('fatal: ')}")
+    return done.stdout.decode(errors="replace")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"  # git's messages as we quote them
+    return env
+
+
+def show(path: Path, revision: str) -> bytes:
+    """The bytes of the data file at `path` as of `revision` (Refused if git has none)."""
+    directory = path.resolve().parent
+    spec = f"{revision}:./{path.resolve().name}"
+    try:
+        done = subprocess.run(
+            ["git", "show", spec], cwd=directory, capture_output=True, check=False, env=_env()
+        )
+    except FileNotFoundError:
+        raise Refused("git is not installed (or not on PATH)") from None
+    if done.returncode:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = (lines[0] if lines else "").removeprefix("fatal: ")
+        raise Refused(
+            f"{revision!r} is neither a file nor a git revision holding {path} ({reason})"
+        )
+    return done.stdout
+
+
+def toplevel(directory: Path) -> Path:
+    """The root of the git working tree holding `directory` (Refused outside one)."""
+    try:
+        return Path(git(["rev-parse", "--show-toplevel"], directory).strip())
+    except Refused:
+        raise Refused(
+            f"{directory} is not inside a git repository (use --global to set up every "
+            "repository of yours)"
+        ) from None
+
+
+def setup(data_path: Path, pattern: str | None, everywhere: bool) -> list[str]:
+    """Register the merge driver and the attribute line; what was done, one line each."""
+    done: list[str] = []
+    cwd = data_path.resolve().parent if data_path.parent.is_dir() else Path.cwd()
+    scope = ["--global"] if everywhere else []
+    if everywhere:
+        where = "your global git config"
+        attributes = _global_attributes(cwd)
+        shown = str(attributes)
+        pattern = pattern or data_path.name
+    else:
+        root = toplevel(cwd)
+        where = "the repository's config (.git/config)"
+        attributes = root / ".gitattributes"
+        shown = ".gitattributes"
+        pattern = pattern or data_path.resolve().relative_to(root.resolve()).as_posix()
+    for key, value in (("name", DRIVER_NAME), ("driver", DRIVER_COMMAND)):
+        name = f"merge.{DRIVER}.{key}"
+        try:
+            current = git(["config", *scope, "--get", name], cwd).rstrip("\n")
+        except Refused:
+            current = None
+        if current == value:
+            done.append(f"unchanged: {name} in {where}")
+        else:
+            git(["config", *scope, name, value], cwd)
+            done.append(f"set {name} = {value!r} in {where}")
+    line = f"{pattern} merge={DRIVER}"
+    existing = attributes.read_text(encoding="utf-8") if attributes.is_file() else ""
+    if line in existing.splitlines():
+        done.append(f"unchanged: {shown} has {line!r}")
+    else:
+        attributes.parent.mkdir(parents=True, exist_ok=True)
+        separator = "" if not existing or existing.endswith("\n") else "\n"
+        store.write_atomic(attributes, f"{existing}{separator}{line}\n".encode())
+        done.append(f"added {line!r} to {shown}")
+    if shutil.which("unionstate") is None:
+        done.append("warning: `unionstate` is not on PATH, so git cannot run the driver")
+    return done
+
+
+def _global_attributes(cwd: Path) -> Path:
+    """Git's global attributes file: core.attributesFile, else $XDG_CONFIG_HOME/git/attributes."""
+    try:
+        configured = git(["config", "--global", "--get", "core.attributesFile"], cwd).strip()
+    except Refused:
+        configured = ""
+    if configured:
+        return Path(os.path.expanduser(configured))
+    xdg = os.environ.get("XDG_CONFIG_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".config"
+    return base / "git" / "attributes"
