@@ -129,6 +129,11 @@ def _number(value: object) -> object:
     return value
 
 
+def _whole(value: float) -> float:
+    # 46 stays 46 (written without ".0"); 46.5 stays a fraction.
+    return int(value) if float(value).is_integer() else value
+
+
 def _date_text(value: object) -> object:
     # Lax pydantic would read a number as unix seconds (`as_of: 1622160000`): refuse it.
     if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -185,7 +190,7 @@ Url = Annotated[str, _Rule(strict=True, after=_url, pattern=_URL.pattern)]
 Flag = Annotated[bool, _Rule(strict=True)]
 Count = Annotated[int, _Rule(strict=True, ge=0)]
 Number = Annotated[int, _Rule(strict=True, ge=1)]
-Percent = Annotated[float, _Rule(ge=0, le=100, before=_number)]
+Percent = Annotated[float, _Rule(ge=0, le=100, before=_number, after=_whole)]
 _AT_LEAST_ONE = _Rule(min_length=1)
 
 

@@ -473,21 +473,21 @@ class MonthProgress:
 def progress_by_month(
     dataset: Dataset, documents: Sequence[Document] | None = None
 ) -> list[MonthProgress]:
-    """Roadmaps per status at the end of each month, from the first roadmap event to the last.
+    """Roadmaps (or `documents`) per status at the end of each month, from the month of the
+    first event to the dataset's as_of.
 
-    Rebuilt from the histories, as `states` does; a roadmap with no event yet is not counted,
-    and one the record does not settle that month is counted as undetermined. Pass
-    `dataset.programs` as `documents` for the programs.
+    Rebuilt from the histories, as `states` does; a record with no event yet is not counted,
+    and one the record does not settle that month is counted as undetermined.
     """
-    chosen = dataset.roadmaps if documents is None else documents
-    windows = [e.date for r in chosen for e in r.history]
+    documents = dataset.roadmaps if documents is None else documents
+    windows = [e.date for r in documents for e in r.history]
     if not windows:
         return []
     first = min(w.first for w in windows)
-    last = min(max(w.last for w in windows), dataset.as_of)
+    last = dataset.as_of
     month, out = first.replace(day=1), []
     while month <= last:
-        out.append(MonthProgress(month, _count(states(dataset, month_end(month), chosen))))
+        out.append(MonthProgress(month, _count(states(dataset, month_end(month), documents))))
         if month.year == dt.MAXYEAR and month.month == 12:
             break
         month = month_end(month) + dt.timedelta(days=1)

@@ -299,7 +299,12 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
         )
     # Each January is labelled with its year; the first month too, unless a year's label
     # follows too closely (the title names the first month anyway).
-    ticks = {i: str(m.month.year) for i, m in enumerate(months) if m.month.month == 1}
+    # A label that would run past the right edge is left out.
+    ticks = {
+        i: str(m.month.year)
+        for i, m in enumerate(months)
+        if m.month.month == 1 and i * bar + 48 <= plot_w + right
+    }
     if 0 not in ticks and all(i * bar >= 84 for i in ticks):
         ticks[0] = first.label
     for index, month in enumerate(months):
