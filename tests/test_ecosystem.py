@@ -30,9 +30,6 @@ SHIPPED = ROOT / "data" / "roadmaps.yaml"
 SCHEMA_FILE = ROOT / "data" / "roadmaps.schema.json"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-sys.path.insert(0, str(ROOT / "tests"))
-import readme  # noqa: E402
-
 CLEAN = ("TTY_COMPATIBLE", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "UNIONSTATE_DEBUG")
 
 
@@ -382,39 +379,6 @@ def test_validate_exits_3_if_any_file_is_invalid_and_still_checks_the_others(
 # --------------------------------------------------------------- pictures of progress
 
 
-def test_summary_writes_svg_and_html_and_still_prints(data: Path, tmp_path: Path) -> None:
-    svg, html = tmp_path / "out.svg", tmp_path / "out.html"
-    result = run("summary", "--svg", str(svg), "--html", str(html))
-    assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("as_of\ttotal\n2021-05-28\t31\n")
-    assert f"wrote {svg}" in result.stderr and f"wrote {html}" in result.stderr
-    picture = svg.read_text(encoding="utf-8")
-    assert picture.startswith("<svg") and picture.rstrip().endswith("</svg>")
-    assert "unionstate summary — 2021-05-28" in picture.replace("&#160;", " ")
-    page = html.read_text(encoding="utf-8")
-    assert "<html>" in page and "Roadmaps on 2021-05-28" in page
-    assert "\x1b" not in picture + page
-
-
-def test_summary_svg_is_the_same_bytes_every_time(data: Path, tmp_path: Path) -> None:
-    first, second = tmp_path / "1.svg", tmp_path / "2.svg"
-    assert run("summary", "--svg", str(first)).exit_code == 0
-    assert run("--color", "never", "summary", "--json", "--svg", str(second)).exit_code == 0
-    assert first.read_bytes() == second.read_bytes()
-
-
-def test_summary_svg_into_a_missing_directory_exits_5(data: Path, tmp_path: Path) -> None:
-    result = run("summary", "--svg", str(tmp_path / "no" / "such" / "dir" / "x.svg"))
-    assert result.exit_code == 5
-    assert "cannot write" in result.stderr and "Traceback" not in result.output
-
-
-def test_the_readme_embeds_the_current_summary_svg() -> None:
-    """Fails when the picture is stale: run `python tests/readme.py --write`."""
-    assert "](docs/summary.svg)" in README
-    assert (ROOT / "docs" / "summary.svg").read_text(encoding="utf-8") == readme.summary_svg()
-
-
 def small(minimal_data: dict[str, Any], **changes: Any) -> Dataset:
     """The minimal dataset with top-level fields replaced."""
     return models.validate({**minimal_data, **changes})
@@ -526,8 +490,8 @@ def test_every_command_help_has_a_real_example(name: str) -> None:
 def test_new_commands_and_flags_are_documented() -> None:
     for text in (
         "### unionstate schema\n",
-        "unionstate summary --svg",
-        "--html",
+        "### unionstate report\n",
+        "](docs/report.png)",
         "unionstate history --chart",
         ".pre-commit-config.yaml",
         "unionstate init",

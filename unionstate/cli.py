@@ -626,18 +626,6 @@ def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt 
 def summary(
     ctx: typer.Context,
     as_of: AsOfOpt = None,
-    svg: Annotated[
-        Path | None,
-        typer.Option(
-            "--svg",
-            metavar="FILE",
-            help="Also write the summary, as drawn on a 100-column terminal, as an SVG image.",
-        ),
-    ] = None,
-    html: Annotated[
-        Path | None,
-        typer.Option("--html", metavar="FILE", help="Also write it as an HTML page."),
-    ] = None,
     full: Annotated[
         bool,
         typer.Option(
@@ -650,50 +638,38 @@ def summary(
     """Progress at a glance: roadmaps and programs, implementation, open conditions, news.
 
     On a terminal it fits one screen; --full adds spheres, every reported count beside the
-    record's, and the open questions.
+    record's, and the open questions. `unionstate report` makes a web page of it all.
 
-    The summary prints as usual; --svg and --html also write it, in colour, to a file.
+    For a page to share, see `unionstate report`.
 
     Example: unionstate summary --as-of 2019-12-31
-
-    Example: unionstate summary --svg summary.svg
     """
     s = session(ctx)
     result = queries.summarise(s.load(), as_of)
-    if svg or html:
-        _export_summary(s, result, svg, html)
     s.emit(render.summary_view(result, full), json_out, fields)
 
 
-def _export_summary(
-    s: Session, result: queries.Summary, svg: Path | None, html: Path | None
+@app.command()
+def report(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path,
+        typer.Argument(metavar="DIR", help="Directory to write the site into (made if missing)."),
+    ] = Path("site"),
 ) -> None:
-    """Draw the summary on a recording console and write it as SVG and/or HTML, atomically."""
-    import io
+    """Write the record as a static web site: an overview with a chart, a page per roadmap
+    and program, the conditions and the sources. No script, nothing fetched from elsewhere.
 
-    from rich.console import Console
+    Only the report's own files are written (each atomically); nothing else in DIR is touched.
 
-    from unionstate.tables import summary_view
+    Example: unionstate report site
+    """
+    s = session(ctx)
+    from unionstate import report as web
 
-    # A fixed width and colour system: the same dataset always gives the same file.
-    console = Console(
-        file=io.StringIO(),
-        record=True,
-        width=100,
-        force_terminal=True,
-        color_system="truecolor",
-        highlight=False,
-        emoji=False,
-        markup=False,
-    )
-    console.print(summary_view(result))
-    title = f"unionstate summary — {result.as_of.isoformat()}"
-    for target, text in (
-        (svg, console.export_svg(title=title, clear=False) if svg else ""),
-        (html, console.export_html(clear=False) if html else ""),
-    ):
-        if target is not None:
-            _write_output(s, target, text, force=False)
+    pages = web.build(s.load())
+    store.write_files(directory, pages)
+    s.say(f"wrote {len(pages)} pages to {directory}; open {directory / 'index.html'}")
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Output targets of `export -o`, `summary --svg/--html` and `init`: written, never clobbered.
+"""Output targets of `export -o` and `init`: written, never clobbered.
 
 A new or existing regular file is replaced atomically (`store.write_atomic`). Anything
 else that already exists is a target the user made on purpose and is written *into*,

@@ -307,6 +307,27 @@ def _remove_stale_temps(target: Path) -> None:
                     os.unlink(entry.path)
 
 
+def write_files(directory: Path, files: Mapping[str, str]) -> None:
+    """Write `files` ({relative path: text}) under `directory`, each file atomically.
+
+    The directory is made if missing; nothing else in it is touched, let alone deleted.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise WriteFailed(f"{directory}: exists and is not a directory; nothing was written")
+    for relative in files:
+        parts = Path(relative).parts
+        if not parts or Path(relative).is_absolute() or ".." in parts:
+            raise ValueError(f"not a path inside the directory: {relative!r}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for folder in sorted({(directory / r).parent for r in files}):
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
+    for relative, text in files.items():
+        write_atomic(directory / relative, text.encode("utf-8"))
+
+
 def save(dataset: Dataset, path: Path) -> None:
     """Write `dataset` to `path` atomically, in canonical form."""
     write_atomic(path, dumps(dataset))
