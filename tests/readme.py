@@ -131,15 +131,21 @@ def render(readme: str) -> str:
         return BLOCK.sub(fill, readme)
 
 
+PAGES = [README, ROOT / "docs" / "commands.md"]  # each in a scratch directory of its own
+
+
 def main() -> int:
-    """Rewrite README.md with --write; otherwise report if it is current."""
-    current = README.read_text(encoding="utf-8")
-    fresh = render(current)
-    if "--write" in sys.argv[1:]:
-        README.write_text(fresh, encoding="utf-8")
-        return 0
-    if fresh != current:
-        print("README.md examples out of date: run python tests/readme.py --write")
+    """Rewrite the pages' examples with --write; otherwise report any that are out of date."""
+    stale = []
+    for page in PAGES:
+        current = page.read_text(encoding="utf-8")
+        fresh = render(current)
+        if "--write" in sys.argv[1:]:
+            page.write_text(fresh, encoding="utf-8")
+        elif fresh != current:
+            stale.append(str(page.relative_to(ROOT)))
+    if stale:
+        print(f"{', '.join(stale)}: examples out of date: run python tests/readme.py --write")
         return 1
     return 0
 

@@ -28,7 +28,11 @@ from unionstate.models import Dataset, json_schema
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "roadmaps.yaml"
 SCHEMA_FILE = ROOT / "data" / "roadmaps.schema.json"
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+# What a user reads: the README and the pages it links to.
+README = "\n".join(
+    path.read_text(encoding="utf-8")
+    for path in (ROOT / "README.md", *sorted(ROOT.glob("docs/*.md")))
+)
 
 CLEAN = ("TTY_COMPATIBLE", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "UNIONSTATE_DEBUG")
 

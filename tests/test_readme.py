@@ -12,6 +12,7 @@ from unionstate.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMANDS = (ROOT / "docs" / "commands.md").read_text(encoding="utf-8")
 
 sys.path.insert(0, str(ROOT / "tests"))
 import readme  # noqa: E402
@@ -27,14 +28,24 @@ def command_names() -> list[str]:
 
 
 @pytest.mark.parametrize("name", command_names())
-def test_every_command_has_a_readme_section_with_an_example(name: str) -> None:
-    assert f"### unionstate {name}\n" in README
-    assert re.search(rf"<!-- run(\[tty\])?: unionstate [^>]*\b{name}\b", README), name
+def test_every_command_has_a_reference_section_with_an_example(name: str) -> None:
+    assert f"### unionstate {name}\n" in COMMANDS
+    assert re.search(rf"<!-- run(\[tty\])?: unionstate [^>]*\b{name}\b", COMMANDS), name
+    assert f"`{name}" in README, f"the README's table of commands lacks {name}"
 
 
-def test_readme_examples_are_the_real_current_output() -> None:
+@pytest.mark.parametrize("page", readme.PAGES, ids=lambda p: p.name)
+def test_examples_are_the_real_current_output(page: Path) -> None:
     """Fails when a command's output changed and `python tests/readme.py --write` was not run."""
-    assert readme.render(README) == README
+    text = page.read_text(encoding="utf-8")
+    assert readme.render(text) == text
+
+
+def test_the_readme_reads_in_five_minutes_and_every_example_succeeds() -> None:
+    assert len(README.splitlines()) <= 250
+    outputs = re.findall(r"```console\n(.*?)```", README, re.S)
+    failures = [out for out in outputs if "[exit " in out]
+    assert len(failures) <= 1, failures  # the one refusal is the point of its example
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -62,8 +62,8 @@ def revalidated(dataset: Dataset) -> Dataset:
 
 
 def _readme_transitions() -> dict[str, tuple[frozenset[RoadmapStatus], RoadmapStatus]]:
-    """The roadmap rows of the README's "Allowed transitions" table, parsed."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    """The roadmap rows of the reference's "Allowed transitions" table, parsed."""
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "commands.md").read_text("utf-8")
     section = readme.split("### Allowed transitions", 1)[1].split("\n### ", 1)[0]
     table: dict[str, tuple[frozenset[RoadmapStatus], RoadmapStatus]] = {}
     for row in re.findall(r"^\| `([\w-]+)[^`]*` \| ([^|]+) \| ([\w-]+) \|", section, re.M):
@@ -78,7 +78,7 @@ def _readme_transitions() -> dict[str, tuple[frozenset[RoadmapStatus], RoadmapSt
 
 
 def test_transition_table_is_the_documented_one() -> None:
-    """The code's table is the README's table, row for row (read from README.md)."""
+    """The code's table is the documented one, row for row (read from docs/commands.md)."""
     documented = _readme_transitions()
     assert set(documented) == {"agree", "block", "sign", "set-aside", "reopen"}
     assert documented == updates.TRANSITIONS
