@@ -44,7 +44,7 @@ def list_unresolved(path: Path) -> None:
                 r.sphere,
                 r.status.value,
                 ", ".join(c for c in r.linked_conditions if c in open_ids),
-                r.history[-1].date.isoformat(),
+                r.history[-1].date.text,
             )
     Console().print(table)
 

@@ -186,7 +186,7 @@ def commands(work: Path, sizes: dict[str, tuple[Path, str]]) -> list[Command]:
             Command(
                 f"sign-{size}",
                 f"unionstate sign (fresh copy), {size}",
-                [*us, "--data", str(copy), "sign", roadmap, "--on", "2021-06-01"],
+                [*us, "--data", str(copy), "sign", roadmap],  # today: after every event
                 setup=fresh_copy(path, copy),
                 base=f"base-sign-{size}",
             ),
