@@ -726,9 +726,6 @@ def history(
     s.emit(render.timeline_view(events), json_out, fields)
 
 
-CHART_MONTHS = 1200  # a century of month rows; the shipped data spans a few years
-
-
 def _progress_chart(
     s: Session,
     dataset: Dataset,
@@ -740,20 +737,6 @@ def _progress_chart(
 ) -> None:
     if roadmap:
         raise UsageError("--chart counts all roadmaps: leave out ROADMAP")
-    windows = [e.date for r in dataset.roadmaps for e in r.history]
-    if windows:
-        first = min(w.first for w in windows)
-        last = min(max(w.last for w in windows), dataset.as_of)
-        span = (last.year - first.year) * 12 + last.month - first.month + 1
-        # Each month re-derives every roadmap's state: centuries of months take minutes.
-        if span > CHART_MONTHS:
-            raise Refused(
-                f"the roadmap events span {span:,} months ({first:%Y-%m} to {last:%Y-%m}), "
-                f"more than the chart's {CHART_MONTHS:,}; check the dates, or use "
-                "`history --json` for the events themselves"
-            )
-        if last.year == dt.MAXYEAR and last.month == 12:
-            raise Refused(f"an event in {last:%Y-%m} is past the last month a chart can show")
     start = since.replace(day=1) if since else None
     months = [
         m

@@ -133,14 +133,6 @@ class RoadmapState:
         return self.status.value if self.status else UNDETERMINED
 
 
-def condition_status_on(condition: Condition, when: dt.date | None) -> ConditionStatus | None:
-    """The condition's status on `when` (None: not yet raised, or undetermined); None = now."""
-    if when is None:
-        return condition.status
-    possible = possible_statuses(condition.history, when)
-    return ConditionStatus(possible[0]) if possible in (("open",), ("resolved",)) else None
-
-
 def condition_standing(condition: Condition, when: dt.date | None) -> str | None:
     """open, resolved or undetermined on `when`; None if not yet raised by then."""
     if when is None:
@@ -162,7 +154,9 @@ def states(
     undetermined. Links to conditions are today's (links carry no dates).
     """
     open_ids = {
-        c.id for c in dataset.conditions if condition_status_on(c, when) is ConditionStatus.OPEN
+        c.id
+        for c in dataset.conditions
+        if condition_standing(c, when) == ConditionStatus.OPEN.value
     }
     result = []
     for document in dataset.roadmaps if documents is None else documents:
@@ -470,6 +464,9 @@ class MonthProgress:
         return f"{self.month.year:04d}-{self.month.month:02d}"
 
 
+CHART_MONTHS = 1200  # a century of month rows; the shipped record spans a few years
+
+
 def progress_by_month(
     dataset: Dataset, documents: Sequence[Document] | None = None
 ) -> list[MonthProgress]:
@@ -485,11 +482,19 @@ def progress_by_month(
         return []
     first = min(w.first for w in windows)
     last = dataset.as_of
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    # Each month re-derives every record's state: centuries of months would take minutes.
+    if span > CHART_MONTHS:
+        raise Refused(
+            f"the roadmap events span {span:,} months ({first:%Y-%m} to {last:%Y-%m}), "
+            f"more than the chart's {CHART_MONTHS:,}; check the dates, or use "
+            "`history --json` for the events themselves"
+        )
+    if last.year == dt.MAXYEAR and last.month == 12:
+        raise Refused(f"an event in {last:%Y-%m} is past the last month a chart can show")
     month, out = first.replace(day=1), []
     while month <= last:
         out.append(MonthProgress(month, _count(states(dataset, month_end(month), documents))))
-        if month.year == dt.MAXYEAR and month.month == 12:
-            break
         month = month_end(month) + dt.timedelta(days=1)
     return out
 
