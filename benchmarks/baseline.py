@@ -2,7 +2,7 @@
 
 PyYAML's CSafeLoader, then pydantic validation of the project's own models
 (`models.validate`), then a rich table; for a write, a JSON-style dump of every field
-(`models.jsonable`) and CSafeDumper. No cache, no lazy imports, no canonical-format tricks.
+(`plain.jsonable`) and CSafeDumper. No cache, no lazy imports, no canonical-format tricks.
 
     python benchmarks/baseline.py list PATH         # unresolved roadmaps as a rich table
     python benchmarks/baseline.py sign PATH ROADMAP  # sign an agreed roadmap, rewrite the file
@@ -18,7 +18,9 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from unionstate.models import Dataset, jsonable, validate
+from unionstate.checks import validate
+from unionstate.models import Dataset
+from unionstate.plain import jsonable
 
 
 def load(path: Path) -> Dataset:

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from unionstate import store
-from unionstate.models import Dataset, to_plain, validate
+from unionstate.checks import validate
+from unionstate.models import Dataset
+from unionstate.plain import to_plain
 
 EVENTS = 10
 SPHERES = [

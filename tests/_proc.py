@@ -402,9 +402,9 @@ def worker(command: str, *args: str | Path) -> Child:
 
 
 def _hold(data: Path, marker: Path) -> None:
-    from unionstate import store
+    from unionstate import files
 
-    with store.locked(data, timeout=5):
+    with files.locked(data, timeout=5):
         marker.touch()
         time.sleep(120)
 

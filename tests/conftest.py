@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from unionstate import models, store
+from unionstate import checks, store
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,7 +181,7 @@ def data_file(tmp_path: Path, minimal_data: dict[str, Any]) -> Path:
     """The minimal dataset saved in canonical form to a file in tmp_path."""
     path = tmp_path / "data" / "roadmaps.yaml"
     path.parent.mkdir()
-    store.save(models.validate(minimal_data), path)
+    store.save(checks.validate(minimal_data), path)
     return path
 
 

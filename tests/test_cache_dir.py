@@ -16,7 +16,7 @@ import pytest
 from _proc import copy_shipped, run
 from typer.testing import CliRunner
 
-from unionstate import cache, store
+from unionstate import cache, files, store
 from unionstate.cli import app
 
 USERS_FILES = {
@@ -88,11 +88,11 @@ def test_a_symlink_at_the_entry_name_is_not_followed(
     elsewhere = tmp_path / "elsewhere.json"
     entry.rename(elsewhere)
     entry.symlink_to(elsewhere)
-    assert cache.lookup(data, data.stat(), cache.digest(data.read_bytes()), store._code()) is None
+    assert cache.lookup(data, data.stat(), files.digest(data.read_bytes()), store._code()) is None
     elsewhere.rename(entry.with_name("moved"))
     entry.unlink()
     entry.with_name("moved").rename(entry)
-    hit = cache.lookup(data, data.stat(), cache.digest(data.read_bytes()), store._code())
+    hit = cache.lookup(data, data.stat(), files.digest(data.read_bytes()), store._code())
     assert hit is not None  # the same bytes as a regular file of ours: a hit
 
 
@@ -110,7 +110,7 @@ def test_the_ownership_check_comes_before_any_open(
         entry.chmod(0o660)
     else:
         # Simulated: this process is someone else now (no root needed).
-        monkeypatch.setattr(cache, "_uid", lambda: me + 1)
+        monkeypatch.setattr(files, "_uid", lambda: me + 1)
         if why == "directory-not-ours":
             entry.chmod(0o600)
     opened: list[str] = []
@@ -121,7 +121,7 @@ def test_the_ownership_check_comes_before_any_open(
         return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "open", spy)
-    found = cache.lookup(data, data.stat(), cache.digest(data.read_bytes()), store._code())
+    found = cache.lookup(data, data.stat(), files.digest(data.read_bytes()), store._code())
     assert found is None
     assert str(entry) not in opened
 
@@ -138,7 +138,7 @@ def test_the_cache_never_creates_a_directory_inside_someone_elses(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("UNIONSTATE_CACHE_DIR")
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
-    monkeypatch.setattr(cache, "_uid", lambda: 0)
+    monkeypatch.setattr(files, "_uid", lambda: 0)
     data = copy_shipped(tmp_path / "work")
     _list(data)
     assert list(home.iterdir()) == []
@@ -167,7 +167,7 @@ def test_stale_cache_temp_files_of_ours_are_cleaned_and_only_those(
     directory = tmp_path / "cache"
     directory.mkdir(mode=0o700)
     monkeypatch.setenv("UNIONSTATE_CACHE_DIR", str(directory))
-    old = time.time() - 2 * cache.STALE_TEMP_NS / 1e9
+    old = time.time() - 2 * (files.STALE_TEMP_SECONDS * 10**9) / 1e9
     names = {
         ".unionstate-entry-abcd1234.tmp": False,  # ours and old: removed
         ".unionstate-entry-young123.tmp": True,  # ours but young: a live writer's

@@ -26,7 +26,7 @@ import typer
 import yaml
 from typer.testing import CliRunner, Result
 
-from unionstate import __version__, cli, store, updates
+from unionstate import __version__, cli, files, store, updates
 from unionstate.cli import app
 from unionstate.models import ConditionStatus, RoadmapStatus, When
 from unionstate.queries import STATUSES
@@ -670,7 +670,7 @@ def test_read_commands_reject_malformed_dates(data: Path, command: list[str]) ->
 
 def test_update_while_another_process_holds_the_lock_exits_4(data: Path) -> None:
     before = data.read_bytes()
-    with store.locked(data):
+    with files.locked(data):
         result = run(
             data, "agree", "customs", "--on", "2021-09-01", env={"UNIONSTATE_LOCK_TIMEOUT": "0.2"}
         )

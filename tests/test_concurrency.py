@@ -30,8 +30,9 @@ from _proc import (
 )
 from typer.testing import CliRunner
 
-from unionstate import store, updates
+from unionstate import files, store, updates
 from unionstate.cli import app
+from unionstate.errors import Busy
 from unionstate.models import Dataset, RoadmapStatus
 from unionstate.updates import Outcome
 
@@ -88,7 +89,7 @@ def test_two_processes_signing_the_same_roadmap_record_one_event(
 
 
 def _hold_lock(data: Path) -> int:
-    fd = os.open(store.lock_path(data), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(files.lock_path(data), os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(fd, fcntl.LOCK_EX)
     return fd
 
@@ -107,7 +108,7 @@ def test_lock_held_past_the_timeout_gives_busy(data: Path) -> None:
         4,
         data,
         before,
-        phrases=(str(store.lock_path(data)), "another unionstate process holds the lock"),
+        phrases=(str(files.lock_path(data)), "another unionstate process holds the lock"),
     )
     assert result.seconds >= 0.5
     for reader in readers:  # reading never waits for the lock
@@ -122,7 +123,7 @@ def test_killed_lock_holder_leaves_no_stale_lock(data: Path, tmp_path: Path) -> 
     wait_for(marker, holder)
     holder.signal(signal.SIGKILL)
     assert holder.wait().returncode == -signal.SIGKILL
-    assert store.lock_path(data).exists()  # the file stays; the lock died with its holder
+    assert files.lock_path(data).exists()  # the file stays; the lock died with its holder
     result = run(["sign", "1", "--on", ON], data, UNIONSTATE_LOCK_TIMEOUT="0.5")
     assert result.returncode == 0, result
 
@@ -214,7 +215,7 @@ def test_hand_edit_through_the_library_is_detected(data: Path) -> None:
         )
         return outcome.dataset
 
-    with pytest.raises(store.Busy):
+    with pytest.raises(Busy):
         store.update(data, lambda d: Outcome(change(d)))
     assert data.read_bytes() == edits[0]
 

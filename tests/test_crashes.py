@@ -36,7 +36,7 @@ from _proc import (
 )
 from typer.testing import CliRunner
 
-from unionstate import store
+from unionstate import files, store
 from unionstate.cli import app
 
 RUNS = int(os.environ.get("UNIONSTATE_CRASH_RUNS", "200"))
@@ -59,7 +59,7 @@ def _expected(data: Path, scratch: Path, args: list[str]) -> bytes:
 
 
 def _lock_is_free(data: Path) -> bool:
-    fd = os.open(store.lock_path(data), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(files.lock_path(data), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
@@ -143,16 +143,16 @@ def test_sigint_during_the_write_leaves_the_old_bytes(data: Path, tmp_path: Path
 def test_sigint_while_waiting_for_the_lock(data: Path, tmp_path: Path) -> None:
     """Ctrl-C while another process holds the lock: exit 130, nothing changed."""
     before = data.read_bytes()
-    fd = os.open(store.lock_path(data), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(files.lock_path(data), os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(fd, fcntl.LOCK_EX)
     marker = tmp_path / "waiting"
     hook = (
-        "from unionstate import store\n"
-        "_real_acquire = store._acquire\n"
+        "from unionstate import files\n"
+        "_real_acquire = files._acquire\n"
         "def _acquire(*args):\n"
         f"    open({str(marker)!r}, 'w').close()\n"
         "    return _real_acquire(*args)\n"
-        "store._acquire = _acquire\n"
+        "files._acquire = _acquire\n"
     )
     try:
         child = Child(["sign", "1", "--on", ON], cli_env(data), hook=hook)

@@ -21,9 +21,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner, Result
 
-from unionstate import models, queries, render, store, yamlfile
+from unionstate import checks, models, queries, store, views, yamlfile
+from unionstate.checks import json_schema
 from unionstate.cli import app
-from unionstate.models import Dataset, json_schema
+from unionstate.models import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "roadmaps.yaml"
@@ -163,7 +164,7 @@ def test_a_missing_data_file_gives_no_completions(tmp_path: Path) -> None:
 
 
 def test_roadmap_choices_is_a_pure_function(minimal_data: dict[str, Any]) -> None:
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     assert queries.roadmap_choices(dataset, "") == [
         ("gas-market", "Single gas market"),
         ("customs", "Customs"),
@@ -195,7 +196,7 @@ def test_schema_command_prints_the_schema_kept_in_the_repository() -> None:
 
 def test_schema_output_is_stable_two_space_json() -> None:
     first, second = run("schema").stdout, run("schema").stdout
-    assert first == second == render.schema_json()
+    assert first == second == views.schema_json()
     assert first.endswith("}\n")
     assert first.splitlines()[1].startswith('  "$schema"')
     document = json.loads(first)
@@ -385,7 +386,7 @@ def test_validate_exits_3_if_any_file_is_invalid_and_still_checks_the_others(
 
 def small(minimal_data: dict[str, Any], **changes: Any) -> Dataset:
     """The minimal dataset with top-level fields replaced."""
-    return models.validate({**minimal_data, **changes})
+    return checks.validate({**minimal_data, **changes})
 
 
 def test_progress_by_month_counts_each_status_at_each_month_end(

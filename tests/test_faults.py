@@ -36,7 +36,7 @@ from _proc import (
 )
 from typer.testing import CliRunner, Result
 
-from unionstate import cache, store
+from unionstate import cache, files, store
 from unionstate.cli import app
 
 SIGN = ["sign", "1", "--on", ON]
@@ -208,7 +208,7 @@ def test_lock_file_that_cannot_be_created_is_refused_with_exit_5(
 @pytest.mark.skipif(ROOT, reason="root writes into a mode-555 directory; simulated above")
 def test_read_only_directory_is_refused_for_real(data: Path) -> None:
     """A real mode-555 directory: exit 5, unchanged."""
-    store.lock_path(data).touch()
+    files.lock_path(data).touch()
     before = data.read_bytes()
     data.parent.chmod(0o555)
     try:
@@ -680,7 +680,7 @@ def _poison(entry: Path, *, rehash: bool) -> None:
     new_body = json.dumps(poisoned).encode()
     head = json.loads(header)
     if rehash:
-        head["body"] = cache.digest(new_body)
+        head["body"] = files.digest(new_body)
     entry.write_bytes(json.dumps(head).encode() + b"\n" + new_body)
     entry.chmod(0o600)
 
@@ -691,7 +691,7 @@ def test_a_poisoned_cache_entry_with_a_stale_hash_is_a_miss(data: Path, cache_di
     entry = _entry(cache_dir)
     _poison(entry, rehash=False)
     status = data.stat()
-    digest = cache.digest(data.read_bytes())
+    digest = files.digest(data.read_bytes())
     assert cache.lookup(data, status, digest, store._code()) is None  # refused by the hash
     result = invoke(data, ["list"])
     assert result.exit_code == 0
@@ -708,7 +708,7 @@ def test_a_consistently_forged_entry_still_never_drives_the_terminal(
     entry = _entry(cache_dir)
     _poison(entry, rehash=True)
     status = data.stat()
-    digest = cache.digest(data.read_bytes())
+    digest = files.digest(data.read_bytes())
     assert cache.lookup(data, status, digest, store._code()) is not None  # served
     result = invoke(data, ["list"])
     assert result.exit_code == 0

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from unionstate import store, yamlfile
+from unionstate import store
 from unionstate.cli import app
 from unionstate.errors import DataError
 
@@ -144,89 +144,3 @@ printable = st.one_of(
     st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=3).map(str.encode),
 )
 edit = st.tuples(st.sampled_from(["insert", "delete", "replace"]), offsets, printable)
-
-
-@settings(max_examples=400, deadline=None)
-@given(mutations=st.lists(st.one_of(edit, mutation), min_size=1, max_size=3))
-def test_fast_reader_never_accepts_what_the_strict_loader_reads_differently(
-    mutations: list[tuple[str, int, bytes]],
-) -> None:
-    """When the fast canonical reader takes a file, the strict loader reads the same data.
-
-    The fast path is a shortcut for unmodified files; a mutation it does not refuse (hands
-    back to the strict loader) must mean exactly what the strict loader says it means.
-    """
-    raw = mutate(VALID, mutations)
-    fast = yamlfile.parse_canonical(raw)
-    event("fast path" if fast is not None else "strict path")
-    if fast is None:
-        return
-    try:
-        strict, _ = yamlfile.parse(raw, "fuzz.yaml")
-    except DataError as exc:
-        raise AssertionError(
-            f"the fast reader accepted what the strict one refuses: {exc}"
-        ) from None
-    assert fast == strict
-
-
-# Whole-value edits that keep a file canonical but break the schema: the errors then get
-# their lines from the fast reader's positions, which must say what PyYAML's nodes say.
-VALUE_LINES = [
-    i
-    for i, line in enumerate(VALID.decode("utf-8").split("\n"))
-    if ": " in line and not line.lstrip().startswith("#")
-]
-BAD_VALUES = ["7", "''", "[]", "null", "true", "pending", "nope", "2021-02-30", "x-1", "-1"]
-value_edit = st.tuples(
-    st.sampled_from(["value", "key", "drop", "extra"]),
-    st.sampled_from(VALUE_LINES),
-    st.sampled_from(BAD_VALUES),
-)
-
-
-def _edit_lines(raw: bytes, edits: list[tuple[str, int, str]]) -> bytes:
-    lines = raw.decode("utf-8").split("\n")
-    for kind, index, text in edits:
-        line = lines[index]
-        head, _, _ = line.partition(": ")
-        indent = line[: len(line) - len(line.lstrip(" -"))]
-        if kind == "value":
-            lines[index] = f"{head}: {text}"
-        elif kind == "key":
-            lines[index] = f"{indent}unknown_{len(text)}: {line.partition(': ')[2]}"
-        elif kind == "drop" and not line.lstrip().startswith("- "):
-            lines[index] = ""
-        elif kind == "extra" and not line.lstrip().startswith("- "):
-            lines[index] = f"{line}\n{' ' * (len(line) - len(line.lstrip(' ')))}zz_{text}: 1"
-    return "\n".join(lines).encode("utf-8")
-
-
-@settings(max_examples=300, deadline=None)
-@given(edits=st.lists(value_edit, min_size=1, max_size=4))
-def test_error_lines_from_the_fast_reader_match_the_strict_loaders(
-    edits: list[tuple[str, int, str]],
-) -> None:
-    """Every problem line of an invalid canonical file is the same whichever reader placed it."""
-    from unionstate.models import Invalid, validate
-
-    raw = _edit_lines(VALID, edits)
-    positions: dict[tuple[int, object], tuple[int, int]] = {}
-    fast = yamlfile.parse_canonical(raw, positions)
-    if fast is None:
-        event("not canonical")
-        return
-    try:
-        validate(fast)
-    except Invalid as exc:
-        errors = exc.errors
-    else:
-        event("still valid")
-        return
-    event("compared")
-    placed = yamlfile.validation_problems(
-        errors, "f.yaml", fast, locate=yamlfile._positions_locator(fast, positions)
-    )
-    strict, root = yamlfile.parse(raw, "f.yaml")
-    assert strict == fast
-    assert placed == yamlfile.validation_problems(errors, "f.yaml", strict, root)

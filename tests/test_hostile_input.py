@@ -34,7 +34,7 @@ from _proc import (
 from rich.console import Console
 from typer.testing import CliRunner
 
-from unionstate import queries, render, store, tables, yamlfile
+from unionstate import queries, store, tables, text, views, yamlfile
 from unionstate.cli import app
 from unionstate.errors import DataError
 from unionstate.models import Dataset
@@ -696,13 +696,13 @@ def _plain_renders(ds: Dataset) -> dict[str, str]:
     rows = queries.states(ds)
     summary = queries.summarise(ds)
     return {
-        "tsv-list": render.tsv(render.LIST_COLUMNS, [render.list_cells(r) for r in rows]),
-        "tsv-timeline": render.tsv(
+        "tsv-list": views.tsv(views.LIST_COLUMNS, [views.list_cells(r) for r in rows]),
+        "tsv-timeline": views.tsv(
             ("date", "kind", "subject", "status", "note", "sources"),
-            [render.timeline_cells(e) for e in queries.timeline(ds, None, None, None)],
+            [views.timeline_cells(e) for e in queries.timeline(ds, None, None, None)],
         ),
-        "summary-text": render.summary_text(summary),
-        "cells": "".join(render.cell(EVIL + s) for s in ("", "\n", "\t")),
+        "summary-text": views.summary_text(summary),
+        "cells": "".join(text.cell(EVIL + s) for s in ("", "\n", "\t")),
     }
 
 
@@ -755,9 +755,9 @@ def test_export_formats_neutralise_terminal_controls(name: str) -> None:
     """JSON, CSV and Markdown, printed to a terminal by `export`, carry no raw controls either."""
     rows = queries.states(HOSTILE)
     output = {
-        "json": lambda: render.to_json(render.dataset_object(HOSTILE)),
-        "csv": lambda: render.to_csv(rows),
-        "markdown": lambda: render.to_markdown(HOSTILE, queries.summarise(HOSTILE), rows),
+        "json": lambda: views.to_json(views.dataset_object(HOSTILE)),
+        "csv": lambda: views.to_csv(rows),
+        "markdown": lambda: views.to_markdown(HOSTILE, queries.summarise(HOSTILE), rows),
     }[name]()
     _assert_inert(output)
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from unionstate import models, store, yamlfile
+from unionstate import checks, models, store, yamlfile
 from unionstate.errors import DataError
 
 NAME = "roadmaps.yaml"
@@ -23,7 +23,7 @@ NAME = "roadmaps.yaml"
 
 def canonical_lines(minimal_data: dict[str, Any]) -> list[str]:
     """The canonical text of the minimal dataset, split into lines that keep their newline."""
-    return store.dumps(models.validate(minimal_data)).decode().splitlines(keepends=True)
+    return store.dumps(checks.validate(minimal_data)).decode().splitlines(keepends=True)
 
 
 def line_of(lines: Sequence[str], text: str, after: str | None = None) -> int:
@@ -316,7 +316,7 @@ def test_each_loader_error_names_line_column_and_what_to_fix(
 def test_the_canonical_text_of_the_minimal_dataset_loads(minimal_data: dict[str, Any]) -> None:
     """The starting point of every case above is itself valid."""
     raw = "".join(canonical_lines(minimal_data)).encode()
-    assert store.loads(raw, NAME) == models.validate(minimal_data)
+    assert store.loads(raw, NAME) == checks.validate(minimal_data)
 
 
 @pytest.mark.parametrize(
@@ -378,7 +378,7 @@ def test_the_column_of_a_bad_byte_counts_characters_like_other_errors() -> None:
 
 def test_a_utf8_byte_order_mark_is_accepted(minimal_data: dict[str, Any]) -> None:
     raw = b"\xef\xbb\xbf" + "".join(canonical_lines(minimal_data)).encode()
-    assert store.loads(raw, NAME) == models.validate(minimal_data)
+    assert store.loads(raw, NAME) == checks.validate(minimal_data)
 
 
 @pytest.mark.parametrize(

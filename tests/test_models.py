@@ -10,16 +10,11 @@ from typing import Any
 
 import pytest
 
-from unionstate import models, store
-from unionstate.models import (
-    CrossRecordError,
-    DatePrecision,
-    Loc,
-    RoadmapStatus,
-    When,
-    open_conditions_of,
-    unsafe_characters,
-)
+from unionstate import checks, store
+from unionstate.checks import CrossRecordError
+from unionstate.models import DatePrecision, Loc, RoadmapStatus, When
+from unionstate.queries import open_conditions_of
+from unionstate.text import unsafe_characters
 
 # ------------------------------------------------------------------ which data file is used
 
@@ -184,8 +179,8 @@ def test_a_bad_field_value_is_refused_at_its_location(
     for part in path[:-1]:
         target = target[part]
     target[path[-1]] = value
-    with pytest.raises(models.Invalid) as caught:
-        models.validate(minimal_data)
+    with pytest.raises(checks.Invalid) as caught:
+        checks.validate(minimal_data)
     errors = caught.value.errors
     assert [tuple(error["loc"]) for error in errors] == [expected_loc]
     assert expected_error in errors[0]["msg"]
@@ -193,8 +188,8 @@ def test_a_bad_field_value_is_refused_at_its_location(
 
 def test_an_unknown_field_is_refused(minimal_data: dict[str, Any]) -> None:
     minimal_data["roadmaps"][1]["titel"] = "Customs"
-    with pytest.raises(models.Invalid) as caught:
-        models.validate(minimal_data)
+    with pytest.raises(checks.Invalid) as caught:
+        checks.validate(minimal_data)
     assert [(e["type"], tuple(e["loc"])) for e in caught.value.errors] == [
         ("unexpected_keyword_argument", ("roadmaps", 1, "titel"))
     ]
@@ -202,7 +197,7 @@ def test_an_unknown_field_is_refused(minimal_data: dict[str, Any]) -> None:
 
 def test_multi_line_text_with_tabs_is_allowed_in_notes(minimal_data: dict[str, Any]) -> None:
     minimal_data["roadmaps"][1]["notes"] = "First line.\n\tIndented second line."
-    assert models.validate(minimal_data).roadmaps[1].notes.count("\n") == 1
+    assert checks.validate(minimal_data).roadmaps[1].notes.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -368,8 +363,8 @@ def test_records_that_disagree_are_refused(
     minimal_data: dict[str, Any], change: Change, expected: list[tuple[Loc, str]]
 ) -> None:
     change(minimal_data)
-    with pytest.raises(models.Invalid) as caught:
-        models.validate(minimal_data)
+    with pytest.raises(checks.Invalid) as caught:
+        checks.validate(minimal_data)
     errors = caught.value.errors
     assert len(errors) == 1 and errors[0]["type"] == "value_error"
     cross = errors[0]["ctx"]["error"]
@@ -409,7 +404,7 @@ VALID_VARIATIONS: list[tuple[str, Change]] = [
 )
 def test_records_that_agree_are_accepted(minimal_data: dict[str, Any], change: Change) -> None:
     change(minimal_data)
-    models.validate(minimal_data)
+    checks.validate(minimal_data)
 
 
 def test_open_conditions_of_keeps_link_order(minimal_data: dict[str, Any]) -> None:
@@ -423,13 +418,13 @@ def test_open_conditions_of_keeps_link_order(minimal_data: dict[str, Any]) -> No
         }
     )
     minimal_data["roadmaps"][0]["linked_conditions"] = ["oil-duty", "gas-price"]
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     assert open_conditions_of(dataset, dataset.roadmaps[0]) == ["oil-duty", "gas-price"]
     assert open_conditions_of(dataset, dataset.roadmaps[1]) == []
 
 
 def test_lookups_by_id(minimal_data: dict[str, Any]) -> None:
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     assert dataset.roadmap_by_id("customs").number == 2
     assert dataset.condition_by_id("gas-price").status == "open"
     with pytest.raises(KeyError):

@@ -30,7 +30,7 @@ from _proc import (
 )
 from typer.testing import CliRunner
 
-from unionstate import models, output, store
+from unionstate import files, models, store, targets
 from unionstate.cli import app
 from unionstate.errors import WriteFailed
 
@@ -90,7 +90,7 @@ def test_write_atomic_never_renames_over_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "f"
     os.mkfifo(fifo)
     with pytest.raises(WriteFailed, match="is a FIFO, not a regular file"):
-        store.write_atomic(fifo, b"x")
+        files.write_atomic(fifo, b"x")
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert temp_files(tmp_path) == []
 
@@ -283,4 +283,4 @@ def test_init_refuses_a_dangling_symlink_without_force(tmp_path: Path) -> None:
     ],
 )
 def test_descriptor_paths(path: str, expected: int | None) -> None:
-    assert output.descriptor(Path(path)) == expected
+    assert targets.descriptor(Path(path)) == expected

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from unionstate import models, store
+from unionstate import checks, store
 from unionstate.cli import app
 
 
@@ -47,7 +47,7 @@ def with_programs(tmp_path: Path, minimal_data: dict[str, Any]) -> Path:
         {"id": "which-programs", "question": "Which programs were fully implemented?"}
     ]
     path = tmp_path / "roadmaps.yaml"
-    store.save(models.validate(minimal_data), path)
+    store.save(checks.validate(minimal_data), path)
     return path
 
 
@@ -105,7 +105,7 @@ def test_an_empty_unresolved_list_says_what_is_open_instead(
         )
         roadmap["status"] = "set-aside"
     path = tmp_path / "roadmaps.yaml"
-    store.save(models.validate(minimal_data), path)
+    store.save(checks.validate(minimal_data), path)
     result = run("--data", str(path), "list", "--unresolved")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from unionstate import models, queries, store
+from unionstate import checks, queries, store
 from unionstate.errors import Refused
 from unionstate.models import ConditionStatus, Dataset, RoadmapStatus
 
@@ -174,7 +174,7 @@ def test_open_conditions_on_a_past_date_use_the_conditions_status_then(
     minimal_data["roadmaps"][0]["history"].append(
         {"date": "2020-06-01", "status": "pending", "note": "Unblocked.", "sources": []}
     )
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     then = {r.roadmap.id: r for r in queries.states(dataset, day("2019-12-31"))}
     now = {r.roadmap.id: r for r in queries.states(dataset)}
     assert then["gas-market"].open_conditions == ("gas-price",)
@@ -265,7 +265,7 @@ def test_condition_reports_put_resolved_conditions_after_open_ones(
         }
     )
     minimal_data["conditions"].insert(0, minimal_data["conditions"].pop(1))
-    reports = queries.condition_reports(models.validate(minimal_data))
+    reports = queries.condition_reports(checks.validate(minimal_data))
     assert [r.condition.id for r in reports] == ["gas-price", "zzz-open", "aaa-resolved"]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from unionstate import models, report, store
+from unionstate import checks, files, plain, report, store
 from unionstate.cli import app
 from unionstate.models import Dataset
 
@@ -87,7 +87,7 @@ def sample(minimal_data: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def pages(sample: dict[str, Any]) -> dict[str, str]:
     """The report of the sample dataset."""
-    return report.build(models.validate(sample))
+    return report.build(checks.validate(sample))
 
 
 class Page(HTMLParser):
@@ -263,7 +263,7 @@ def test_the_lists_show_succession_both_ways_marking_hypotheses(pages: dict[str,
 
 def test_an_empty_record_still_gives_a_whole_site(minimal_data: dict[str, Any]) -> None:
     empty = {**minimal_data, "roadmaps": [], "milestones": [], "conditions": []}
-    pages = report.build(models.validate(empty))
+    pages = report.build(checks.validate(empty))
     assert sorted(pages) == [
         "conditions.html",
         "index.html",
@@ -290,7 +290,7 @@ def test_text_from_the_data_is_escaped_everywhere(sample: dict[str, Any]) -> Non
     sample["roadmaps"][0]["history"][0]["note"] = 'a "quoted" <img src=x onerror=alert(2)>'
     sample["sources"][0]["title"] = '"><b onmouseover=alert(3)>'
     sample["sources"][0]["url"] = 'https://tass.com/a?x="><script>alert(4)</script>'
-    pages = report.build(models.validate(sample))
+    pages = report.build(checks.validate(sample))
     for path, html in pages.items():
         page = Page(html)
         assert not page.all("script") and not page.all("img") and not page.all("b"), path
@@ -301,11 +301,11 @@ def test_text_from_the_data_is_escaped_everywhere(sample: dict[str, Any]) -> Non
 
 def test_a_javascript_url_never_becomes_a_link(sample: dict[str, Any]) -> None:
     sample["sources"][0]["url"] = "javascript:alert(1)"
-    with pytest.raises(models.Invalid):
-        models.validate(sample)  # the model refuses it
+    with pytest.raises(checks.Invalid):
+        checks.validate(sample)  # the model refuses it
     # Even data that skipped validation gets no such link from the report.
     sample["sources"][0]["url"] = "javascript:alert(1)//https://x"
-    dataset = models.trusted(copy.deepcopy(sample))  # trusted() consumes its input
+    dataset = plain.trusted(copy.deepcopy(sample))  # trusted() consumes its input
     for path, html in report.build(dataset).items():
         hrefs = [str(a.get("href")) for a in Page(html).all("a")]
         assert not [h for h in hrefs if h.lower().startswith("javascript")], path
@@ -314,7 +314,7 @@ def test_a_javascript_url_never_becomes_a_link(sample: dict[str, Any]) -> None:
 
 
 def test_the_same_dataset_gives_the_same_bytes(sample: dict[str, Any]) -> None:
-    assert report.build(models.validate(sample)) == report.build(models.validate(sample))
+    assert report.build(checks.validate(sample)) == report.build(checks.validate(sample))
 
 
 # ----------------------------------------------------------------------------- the CLI
@@ -378,11 +378,11 @@ def browser_data() -> Dataset:
     dataset = store.load(ROOT / "data" / "roadmaps.yaml")
     if dataset.programs:
         return dataset
-    plain = models.to_plain(dataset)
+    data = plain.to_plain(dataset)
     program = dict(PROGRAM, succeeds=[dataset.roadmaps[0].id])
     program["history"] = [dict(PROGRAM["history"][0], sources=[dataset.sources[0].id])]
-    plain["programs"] = [program]
-    return models.validate(plain)
+    data["programs"] = [program]
+    return checks.validate(data)
 
 
 @pytest.fixture(scope="module")
@@ -398,7 +398,7 @@ def browser() -> str:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The report of `browser_data()`, written as the CLI writes it."""
     directory = tmp_path_factory.mktemp("report") / "site"
-    store.write_files(directory, report.build(browser_data()))
+    files.write_files(directory, report.build(browser_data()))
     return directory
 
 

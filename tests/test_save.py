@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from unionstate import models, store
+from unionstate import checks, files, models, plain, store
 from unionstate.errors import Busy, Refused, WriteFailed
 from unionstate.models import Dataset
 from unionstate.updates import Outcome
@@ -23,7 +23,7 @@ from unionstate.updates import Outcome
 
 def retitled(dataset: Dataset, title: str) -> Dataset:
     """A re-validated copy of `dataset` with a new title."""
-    return models.validate({**models.fields_of(dataset), "title": title})
+    return checks.validate({**plain.fields_of(dataset), "title": title})
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -41,14 +41,14 @@ def test_the_shipped_file_is_in_canonical_form(shipped: Path) -> None:
 
 
 def test_dumps_is_deterministic(minimal_data: dict[str, Any]) -> None:
-    first = store.dumps(models.validate(minimal_data))
-    second = store.dumps(models.validate(minimal_data))
+    first = store.dumps(checks.validate(minimal_data))
+    second = store.dumps(checks.validate(minimal_data))
     assert first == second
     assert store.dumps(store.loads(first, "x")) == first
 
 
 def test_save_then_load_round_trips(minimal_data: dict[str, Any], tmp_path: Path) -> None:
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     path = tmp_path / "roadmaps.yaml"
     store.save(dataset, path)
     assert store.load(path) == dataset
@@ -65,7 +65,7 @@ def test_a_long_value_stays_on_one_line(minimal_data: dict[str, Any], data_file:
     notes = " ".join(f"word{i}" for i in range(600))
     minimal_data["roadmaps"][1]["notes"] = notes
     minimal_data["roadmaps"][1]["title"] = "A long title " * 40
-    text = store.dumps(models.validate(minimal_data)).decode()
+    text = store.dumps(checks.validate(minimal_data)).decode()
     assert f"  notes: {notes}\n" in text
     assert text.count("\n") == short_lines
 
@@ -91,7 +91,7 @@ def test_every_date_spelling_is_written_as_given_and_reads_back(
         minimal_data["roadmaps"][2]["history"][0],
     ):
         record["date"] = spelling
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     raw = store.dumps(dataset)
     found = [line.strip().removeprefix("- ") for line in raw.decode().splitlines()]
     assert found.count(written) == 3
@@ -114,7 +114,7 @@ ROUND_TRIP_TEXT = [
 def test_any_text_round_trips(minimal_data: dict[str, Any], text: str) -> None:
     """Text that looks like another YAML type is still text after save and load."""
     minimal_data["roadmaps"][2]["notes"] = text
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     assert store.loads(store.dumps(dataset), "x").roadmaps[2].notes == text
 
 
@@ -123,7 +123,7 @@ def test_text_that_yaml_12_reads_as_a_number_round_trips(
     minimal_data: dict[str, Any], text: str
 ) -> None:
     minimal_data["roadmaps"][2]["notes"] = text
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     assert store.loads(store.dumps(dataset), "x").roadmaps[2].notes == text
 
 
@@ -134,7 +134,7 @@ def test_a_numeric_looking_source_id_round_trips(
     minimal_data["milestones"][0]["sources"] = ["08"]
     minimal_data["conditions"][0]["history"][0]["sources"] = ["08"]
     minimal_data["roadmaps"][0]["history"][0]["sources"] = ["08"]
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     path = tmp_path / "roadmaps.yaml"
     store.save(dataset, path)
     assert store.load(path) == dataset
@@ -145,7 +145,7 @@ def test_a_numeric_looking_source_id_round_trips(
 
 def test_saving_keeps_the_file_mode(minimal_data: dict[str, Any], data_file: Path) -> None:
     data_file.chmod(0o640)
-    store.save(retitled(models.validate(minimal_data), "Changed"), data_file)
+    store.save(retitled(checks.validate(minimal_data), "Changed"), data_file)
     assert stat.S_IMODE(data_file.stat().st_mode) == 0o640
     assert store.load(data_file).title == "Changed"
 
@@ -156,7 +156,7 @@ def test_saving_through_a_symlink_changes_the_target_and_keeps_the_link(
     link = tmp_path / "elsewhere" / "roadmaps.yaml"
     link.parent.mkdir()
     link.symlink_to(data_file)
-    store.save(retitled(models.validate(minimal_data), "Through the link"), link)
+    store.save(retitled(checks.validate(minimal_data), "Through the link"), link)
     assert link.is_symlink()
     assert link.resolve() == data_file.resolve()
     assert store.load(data_file).title == "Through the link"
@@ -170,7 +170,7 @@ def test_a_read_only_file_is_refused_and_unchanged(
     before = data_file.read_bytes()
     data_file.chmod(0o444)
     with pytest.raises(WriteFailed) as caught:
-        store.save(retitled(models.validate(minimal_data), "Changed"), data_file)
+        store.save(retitled(checks.validate(minimal_data), "Changed"), data_file)
     assert "read-only" in caught.value.message
     assert data_file.read_bytes() == before
     assert leftovers(data_file.parent) == []
@@ -203,7 +203,7 @@ def test_a_failed_write_leaves_the_old_bytes_and_no_temp_file(
     expected: str,
 ) -> None:
     before = data_file.read_bytes()
-    changed = retitled(models.validate(minimal_data), "Changed")
+    changed = retitled(checks.validate(minimal_data), "Changed")
     monkeypatch.setattr(target, attribute, _fail(code, expected))
     with pytest.raises(WriteFailed) as caught:
         store.save(changed, data_file)
@@ -218,7 +218,7 @@ def test_a_write_failure_is_reported_only_when_the_old_bytes_remain(
     minimal_data: dict[str, Any], data_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = data_file.read_bytes()
-    changed = retitled(models.validate(minimal_data), "Changed")
+    changed = retitled(checks.validate(minimal_data), "Changed")
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
@@ -295,7 +295,7 @@ time.sleep(30)
 def held_lock(data_file: Path) -> Iterator[Path]:
     """Another process holds the lock on data_file for as long as the test runs."""
     process = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(store.lock_path(data_file))],
+        [sys.executable, "-c", HOLDER, str(files.lock_path(data_file))],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -315,13 +315,13 @@ def test_locked_times_out_with_busy_while_another_process_holds_the_lock(
 ) -> None:
     before = held_lock.read_bytes()
     started = time.monotonic()
-    with pytest.raises(Busy) as caught, store.locked(held_lock, timeout=0.3):
+    with pytest.raises(Busy) as caught, files.locked(held_lock, timeout=0.3):
         pytest.fail("got a lock that another process holds")
     waited = time.monotonic() - started
     assert 0.3 <= waited < 1.5
     assert "another unionstate process holds the lock" in caught.value.message
     assert held_lock.read_bytes() == before
-    assert store.lock_path(held_lock).exists()
+    assert files.lock_path(held_lock).exists()
 
 
 def test_the_lock_timeout_comes_from_the_environment(
@@ -329,7 +329,7 @@ def test_the_lock_timeout_comes_from_the_environment(
 ) -> None:
     monkeypatch.setenv("UNIONSTATE_LOCK_TIMEOUT", "0.2")
     started = time.monotonic()
-    with pytest.raises(Busy), store.locked(held_lock):
+    with pytest.raises(Busy), files.locked(held_lock):
         pytest.fail("got a lock that another process holds")
     assert time.monotonic() - started < 1.5
 
@@ -346,22 +346,22 @@ def test_update_while_locked_elsewhere_is_busy_and_writes_nothing(
 
 def test_the_lock_is_released_and_its_file_kept(data_file: Path) -> None:
     before = data_file.read_bytes()
-    with store.locked(data_file, timeout=0.3):
-        assert store.lock_path(data_file).exists()
-    with store.locked(data_file, timeout=0.3):  # released: a second holder gets it at once
+    with files.locked(data_file, timeout=0.3):
+        assert files.lock_path(data_file).exists()
+    with files.locked(data_file, timeout=0.3):  # released: a second holder gets it at once
         pass
     probe = subprocess.run(
         [
             sys.executable,
             "-c",
             "import fcntl, sys; fcntl.flock(open(sys.argv[1], 'a'), fcntl.LOCK_EX | fcntl.LOCK_NB)",
-            str(store.lock_path(data_file)),
+            str(files.lock_path(data_file)),
         ],
         check=False,
         timeout=10,
     )
     assert probe.returncode == 0
-    assert store.lock_path(data_file).exists()
+    assert files.lock_path(data_file).exists()
     assert data_file.read_bytes() == before
 
 
@@ -370,11 +370,11 @@ def test_the_lock_file_is_outside_the_data_files_tree(data_file: Path, tmp_path:
     link = tmp_path / "link.yaml"
     link.symlink_to(data_file)
     for path in (data_file, link):
-        assert store.lock_path(path) != path.resolve()
-        assert not store.lock_path(path).is_relative_to(data_file.resolve().parent)
-        assert store.lock_path(path).is_relative_to(store.state_dir())
-    assert store.lock_path(link) == store.lock_path(data_file)
+        assert files.lock_path(path) != path.resolve()
+        assert not files.lock_path(path).is_relative_to(data_file.resolve().parent)
+        assert files.lock_path(path).is_relative_to(files.state_dir())
+    assert files.lock_path(link) == files.lock_path(data_file)
     other = tmp_path / "other" / data_file.name
     other.parent.mkdir()
     other.write_bytes(data_file.read_bytes())
-    assert store.lock_path(other) != store.lock_path(data_file)
+    assert files.lock_path(other) != files.lock_path(data_file)

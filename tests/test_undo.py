@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from unionstate import journal, store
+from unionstate import files, journal, store
 from unionstate.cli import app
 from unionstate.models import RoadmapStatus
 
@@ -108,7 +108,7 @@ def test_the_journal_is_pruned(data: Path) -> None:
     entries = journal.entries(data)
     assert len(entries) == journal.MAX_ENTRIES
     assert entries[-1].id == len(days)
-    kept = list((store.state_dir() / "journal").glob("*/*.z"))
+    kept = list((files.state_dir() / "journal").glob("*/*.z"))
     assert len(kept) <= journal.MAX_ENTRIES
 
 
@@ -117,7 +117,7 @@ def test_updates_leave_nothing_beside_the_data_file(data: Path) -> None:
     run(data, *AGREE)
     run(data, "undo", "--yes")
     assert sorted(p.name for p in data.parent.iterdir()) == [data.name]
-    assert store.lock_path(data).is_relative_to(store.state_dir())
+    assert files.lock_path(data).is_relative_to(files.state_dir())
 
 
 def test_without_a_usable_state_directory_updates_still_work(
@@ -129,7 +129,7 @@ def test_without_a_usable_state_directory_updates_still_work(
     monkeypatch.setenv("UNIONSTATE_STATE_DIR", str(blocker / "state"))
     assert run(data, *AGREE).exit_code == 0
     assert store.load(data).roadmap_by_id("customs").status is RoadmapStatus.AGREED
-    assert store.lock_path(data) == data.with_name(data.name + ".lock")
+    assert files.lock_path(data) == data.with_name(data.name + ".lock")
     result = run(data, "undo", "--yes")
     assert result.exit_code == 1
     assert "nothing to undo" in result.stderr

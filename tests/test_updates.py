@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from unionstate import models, store, updates
+from unionstate import checks, store, updates
 from unionstate.errors import Refused, UsageError
 from unionstate.models import ConditionStatus, Dataset, RoadmapStatus
 
@@ -425,7 +425,7 @@ def test_resolve_before_a_freed_roadmaps_last_event_is_refused(
     minimal_data: dict[str, Any],
 ) -> None:
     """gas-price was raised 2019-09-06 but gas-market was blocked on 2019-12-20."""
-    dataset = models.validate(minimal_data)
+    dataset = checks.validate(minimal_data)
     with pytest.raises(Refused, match=r"before roadmap 1 \(gas-market\)'s last event"):
         updates.resolve_condition(
             dataset, "gas-price", updates.Entry(on=dt.date(2019, 10, 1)), TODAY

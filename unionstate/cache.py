@@ -1,11 +1,11 @@
 """A best-effort cache of validated data files, so that a file is parsed and checked once.
 
 Private to `store` (nothing else imports it). One entry per data file, in the user's cache
-directory (``$UNIONSTATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/unionstate`` or the platform's
-equivalent; ``UNIONSTATE_CACHE=0`` turns it off). An entry is JSON, never pickle: a first
-line naming the file's identity — size, mtime_ns, inode and the SHA-256 of its bytes —,
-the fingerprint of the code that checked it and the SHA-256 of the rest, then the plain
-data of the dataset that the file validated to. `store` rebuilds the dataset from it
+directory (`files.cache_dir`: ``$UNIONSTATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/unionstate``
+or the platform's equivalent; ``UNIONSTATE_CACHE=0`` turns it off). An entry is JSON, never
+pickle: a first line naming the file's identity — size, mtime_ns, inode and the SHA-256 of
+its bytes —, the fingerprint of the code that checked it and the SHA-256 of the rest, then
+the plain data of the dataset that the file validated to. `store` rebuilds the dataset from it
 without parsing the YAML or running pydantic.
 
 An entry is used only when every part of the identity matches the bytes just read, so a
@@ -18,8 +18,7 @@ planted at its name) is never opened.
 
 The directory may be shared with the user's own files (`UNIONSTATE_CACHE_DIR=.`): the
 cache only ever creates, reads and deletes names of its own pattern (`NAME`, `TEMP`), and
-as root it creates its directory only inside one that root owns, so that root running with
-a user's `HOME` leaves nothing root-owned there.
+its directory is made by `files.private_dir` (never by root inside a user's directory).
 """
 
 from __future__ import annotations
@@ -30,38 +29,17 @@ import json
 import os
 import re
 import stat
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from unionstate import files
+
 FORMAT = 2  # 2: the data is validated, and its hash is in the header
 MAX_ENTRIES = 8  # data files remembered; the least recently written go first
-STALE_TEMP_NS = 3600 * 10**9  # a temp file this old belongs to no live writer
 PREFIX = "unionstate-entry-"
 NAME = re.compile(rf"{PREFIX}[0-9a-f]{{32}}\.json")  # an entry; nothing else is ever pruned
 TEMP = re.compile(rf"\.{PREFIX}[a-z0-9_]{{8}}\.tmp")  # an entry being written (mkstemp)
-
-
-def digest(raw: bytes) -> str:
-    """The content hash that keys an entry."""
-    return hashlib.sha256(raw).hexdigest()
-
-
-def _directory() -> Path | None:
-    if os.environ.get("UNIONSTATE_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
-        return None
-    explicit = os.environ.get("UNIONSTATE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-        base = os.environ.get("LOCALAPPDATA")
-        return Path(base) / "unionstate" / "Cache" if base else None
-    if sys.platform == "darwin":  # pragma: no cover - exercised on macOS only
-        return Path.home() / "Library" / "Caches" / "unionstate"
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    return (Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache") / "unionstate"
 
 
 def fingerprint(*parts: str | bytes) -> str:
@@ -74,7 +52,7 @@ def fingerprint(*parts: str | bytes) -> str:
 
 
 def _entry_path(directory: Path, data_path: Path) -> Path:
-    key = hashlib.sha256(os.fsencode(os.path.abspath(data_path))).hexdigest()[:32]
+    key = files.digest(os.fsencode(os.path.abspath(data_path)))[:32]
     return directory / f"{PREFIX}{key}.json"
 
 
@@ -89,18 +67,6 @@ def _identity(data_path: Path, st: os.stat_result, content: str) -> dict[str, An
     }
 
 
-def _uid() -> int | None:
-    return os.geteuid() if hasattr(os, "geteuid") else None
-
-
-def _trusted(st: os.stat_result) -> bool:
-    """Only our own files, writable by nobody else, are read (POSIX; elsewhere: always)."""
-    uid = _uid()
-    if uid is None:  # pragma: no cover - Windows
-        return True
-    return st.st_uid == uid and not st.st_mode & 0o022
-
-
 def _open_entry(entry: Path) -> int | None:
     """A descriptor on the entry if it is a regular file of ours, else None (never blocks).
 
@@ -108,7 +74,7 @@ def _open_entry(entry: Path) -> int | None:
     FIFO swapped in meanwhile; the descriptor is checked to be the file that was checked.
     """
     before = os.lstat(entry)
-    if not stat.S_ISREG(before.st_mode) or not _trusted(before):
+    if not stat.S_ISREG(before.st_mode) or not files.private(before):
         return None
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(entry, flags)
@@ -124,34 +90,17 @@ def _open_entry(entry: Path) -> int | None:
     return None
 
 
-def _may_create(directory: Path) -> bool:
-    """Whether the cache may create `directory`.
-
-    Anything an ordinary user creates is theirs, and permissions keep them out of other
-    people's directories. Root is kept out by hand: it creates the directory only inside
-    one that root owns, so that `sudo` with a user's HOME leaves nothing root-owned there.
-    """
-    if _uid() != 0:
-        return True
-    for parent in (directory, *directory.parents):
-        try:
-            return parent.stat().st_uid == 0
-        except FileNotFoundError:
-            continue
-    return False
-
-
 def lookup(data_path: Path, st: os.stat_result, content: str, code: str) -> bytes | None:
     """The JSON text of the plain data cached for this exact file content and code, or None.
 
     The caller parses and validates it, and treats a failure as a miss.
     """
-    directory = _directory()
+    directory = files.cache_dir()
     if directory is None:
         return None
     entry = _entry_path(directory, data_path)
     try:
-        if not _trusted(directory.stat()):
+        if not files.private(directory.stat()):
             return None
         fd = _open_entry(entry)
         if fd is None:
@@ -162,7 +111,7 @@ def lookup(data_path: Path, st: os.stat_result, content: str, code: str) -> byte
             if header.get("identity") != wanted or header.get("code") != code:
                 return None
             body = handle.read()
-            return body if header.get("body") == digest(body) else None
+            return body if header.get("body") == files.digest(body) else None
     except Exception:  # unreadable, not JSON, nested past the recursion limit...: a miss
         return None
 
@@ -171,18 +120,19 @@ def store(
     data_path: Path, st: os.stat_result, content: str, code: str, body: Callable[[], bytes]
 ) -> None:
     """Remember `body()` (the plain data as UTF-8 JSON) for this file content; best effort."""
-    directory = _directory()
+    directory = files.cache_dir()
     if directory is None:
         return
     tmp = None
     try:
-        if not _may_create(directory):
-            return
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not _trusted(directory.stat()):
+        if not files.private_dir(directory):
             return
         data = body()
-        header = {"identity": _identity(data_path, st, content), "code": code, "body": digest(data)}
+        header = {
+            "identity": _identity(data_path, st, content),
+            "code": code,
+            "body": files.digest(data),
+        }
         import tempfile  # a hit never needs it
 
         fd, tmp = tempfile.mkstemp(prefix=f".{PREFIX}", suffix=".tmp", dir=directory)
@@ -191,36 +141,12 @@ def store(
             handle.write(data)
         os.replace(tmp, _entry_path(directory, data_path))
         tmp = None
-        _prune(directory)
+        # Keep the newest entries; drop temp files a killed writer left behind.
+        files.prune(directory, NAME, keep_newest=MAX_ENTRIES)
+        files.prune(directory, TEMP, older_than=files.STALE_TEMP_SECONDS)
     except Exception:  # best effort: a cache that cannot be written is only slower
         pass
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-
-
-def _prune(directory: Path) -> None:
-    """Keep the newest MAX_ENTRIES entries; drop temp files a killed writer left behind.
-
-    Only names of the cache's own patterns, only regular files of ours, are ever deleted:
-    the directory may hold the user's own files.
-    """
-    entries = []
-    stale = time.time_ns() - STALE_TEMP_NS
-    for item in os.scandir(directory):
-        is_entry, is_temp = NAME.fullmatch(item.name), TEMP.fullmatch(item.name)
-        if not (is_entry or is_temp):
-            continue
-        with contextlib.suppress(OSError):
-            status = item.stat(follow_symlinks=False)
-            if not stat.S_ISREG(status.st_mode) or not _trusted(status):
-                continue
-            if is_entry:
-                entries.append((status.st_mtime_ns, item.path))
-            elif status.st_mtime_ns < stale:
-                os.unlink(item.path)
-    entries.sort(reverse=True)
-    for _, path in entries[MAX_ENTRIES:]:
-        with contextlib.suppress(OSError):
-            os.unlink(path)

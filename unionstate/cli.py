@@ -1,14 +1,13 @@
-"""The command-line interface: parse arguments, call the library, render the result.
+"""The command-line interface: parse arguments, call the library, hand the result out.
 
-The only module that imports typer. Domain rules live in `queries` and `updates`; disk
-access in `store`; output shapes in `render` (plain) and `tables` (rich).
+The only module that imports typer. Domain rules live in `queries` and `updates`, the data
+file in `store`, the shapes of output in `views`, and the way out in `terminal`; this module
+parses, calls, and turns every domain error into its message and exit code, in one place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import io
 import os
 import re
 import sys
@@ -21,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from unionstate import __version__, queries, render, store
+from unionstate import __version__, files, queries, store, terminal, views
 from unionstate.errors import (
     DataError,
     ExitCode,
@@ -30,20 +29,12 @@ from unionstate.errors import (
     UsageError,
     WriteFailed,
 )
-from unionstate.models import SCHEMA_NAME, SCHEMA_VERSION, Dataset, When, span
+from unionstate.models import SCHEMA_NAME, SCHEMA_VERSION, Dataset, Program, Roadmap, When, span
+from unionstate.terminal import Color, is_terminal
+from unionstate.text import clean, one_line
 
 if TYPE_CHECKING:
-    from rich.console import Console, RenderableType
-
     from unionstate import updates  # imported by the commands that write, when they run
-
-
-class Color(str, Enum):
-    """When to colour output."""
-
-    AUTO = "auto"
-    ALWAYS = "always"
-    NEVER = "never"
 
 
 class Shown(str, Enum):
@@ -65,27 +56,14 @@ class ExportFormat(str, Enum):
     MARKDOWN = "markdown"
 
 
-# ------------------------------------------------------------- session and output
-
-
-def is_terminal(stream: Any) -> bool:
-    """Whether `stream` is a terminal (TTY_COMPATIBLE=1/0 overrides, as in rich)."""
-    forced = os.environ.get("TTY_COMPATIBLE", "")
-    if forced in ("0", "1"):
-        return forced == "1"
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
+# ------------------------------------------------------------------------ session
 
 
 @dataclass
-class Session:
-    """Per-invocation settings: which data file, whether to draw tables and colour."""
+class Session(terminal.Output):
+    """Per-invocation settings: which data file, and how output is shown (`Output`)."""
 
-    data_flag: str | None
-    color: Color
-    pager: bool = True
+    data_flag: str | None = None
 
     def data_file(self) -> store.DataFile:
         """The data file in use and why (flag, environment, tree, user copy, bundled)."""
@@ -105,111 +83,11 @@ class Session:
         data_file = self.data_file()
         if not data_file.writable:
             raise Refused(
-                f"{render.one_line(str(data_file.path))} is the copy bundled with unionstate "
+                f"{one_line(str(data_file.path))} is the copy bundled with unionstate "
                 "and is never written: "
                 "run `unionstate init` to make your own working copy, then try again"
             )
         return data_file.path
-
-    @property
-    def tables(self) -> bool:
-        """Rich tables on a terminal; plain tab-separated rows through a pipe."""
-        return is_terminal(sys.stdout)
-
-    @property
-    def colored(self) -> bool:
-        """Colour: always/never, or auto (a terminal, and NO_COLOR unset)."""
-        if self.color is Color.ALWAYS:
-            return True
-        if self.color is Color.NEVER or os.environ.get("NO_COLOR"):
-            return False
-        return self.tables or bool(os.environ.get("FORCE_COLOR"))
-
-    def console(self, stderr: bool = False) -> Console:
-        """A rich console made for this invocation (never at import time)."""
-        from rich.console import Console
-
-        return Console(
-            file=sys.stderr if stderr else sys.stdout,
-            force_terminal=self.colored if not self.tables else None,
-            no_color=not self.colored,
-            color_system="auto" if self.colored else None,
-            highlight=False,
-            emoji=False,
-            markup=False,
-        )
-
-    def show(self, renderable: RenderableType) -> None:
-        """Print a rich renderable on stdout."""
-        self.console().print(renderable)
-
-    def emit(self, view: render.View, json_out: bool = False, fields: str | None = None) -> None:
-        """The one way out: JSON (all of it, or --fields), a terminal table, or plain rows."""
-        if fields is not None or json_out:
-            document = view.document
-            if fields is not None:
-                wanted = [f.strip() for f in fields.split(",") if f.strip()]
-                document = render.select_fields(document, wanted, view.fields)
-            self.plain(render.to_json(document))
-        elif self.tables and view.terminal is not None:
-            console = self.console()
-            self.page(view.terminal(console.width))
-        else:
-            self.plain(view.plain(self.colored))
-
-    def page(self, renderable: RenderableType) -> None:
-        """Print `renderable`; through a pager, as git does, when it is longer than the screen.
-
-        The pager is $UNIONSTATE_PAGER, else $PAGER, else `less -FRX`; none with --no-pager,
-        when stdout is not a real terminal, or when the pager is "" or "cat". A pager that
-        cannot be started is no pager.
-        """
-        console = self.console()
-        # crop=False: a line we chose not to wrap (a URL) is printed whole; the terminal may
-        # wrap it on screen, but a click or a copy gets all of it.
-        if not self.pager or not _real_terminal():
-            console.print(renderable, crop=False)
-            return
-        with console.capture() as captured:
-            console.print(renderable, crop=False)
-        out = captured.get()
-        command = os.environ.get("UNIONSTATE_PAGER", os.environ.get("PAGER", "less -FRX"))
-        if out.count("\n") < console.height or command.strip() in ("", "cat"):
-            sys.stdout.write(out)
-            return
-        import shlex
-        import subprocess
-
-        env = dict(os.environ)
-        env.setdefault("LESS", "FRX")
-        try:
-            pager = subprocess.Popen(shlex.split(command), stdin=subprocess.PIPE, env=env)
-        except (OSError, ValueError):
-            sys.stdout.write(out)
-            return
-        assert pager.stdin is not None
-        try:
-            pager.stdin.write(out.encode("utf-8", "replace"))
-            pager.stdin.close()
-        except BrokenPipeError:  # the reader quit the pager early
-            pass
-        pager.wait()
-
-    def plain(self, text: str) -> None:
-        """Write plain text (TSV, JSON, CSV) to stdout, colourless."""
-        sys.stdout.write(text)
-
-    def say(self, message: str) -> None:
-        """A message for the user, on stderr: one line, whatever a path in it holds."""
-        sys.stderr.write(render.one_line(message) + "\n")
-
-
-def _real_terminal() -> bool:
-    """stdout is a terminal a person reads (TTY_COMPATIBLE only makes tables, never a pager)."""
-    try:
-        return os.isatty(sys.stdout.fileno())
-    except (AttributeError, ValueError, OSError):
-        return False
 
 
 def session(ctx: typer.Context) -> Session:
@@ -227,7 +105,7 @@ def _fail(exc: UnionStateError) -> NoReturn:
     # newline inside it (from a file name) must not forge a second line.
     multiline = isinstance(exc, (Refused, UsageError))
     for line in exc.lines():
-        line = render.clean(line) if multiline else render.one_line(line)
+        line = clean(line) if multiline else one_line(line)
         sys.stderr.write((line if exc.exit_code == ExitCode.DATA else f"unionstate: {line}") + "\n")
     raise typer.Exit(int(exc.exit_code))
 
@@ -238,7 +116,7 @@ class _Group(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             result = super().invoke(ctx)
-            _flush_stdout()  # a full disk or a closed stdout is an error of this command
+            terminal.flush_stdout()  # a full disk or a closed stdout is an error of this command
             return result
         except UnionStateError as exc:
             _fail(exc)
@@ -250,9 +128,9 @@ class _Group(TyperGroup):
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(int(ExitCode.OK)) from None
         except OSError as exc:
-            if not _is_stdout_error(exc):
+            if not terminal.is_stdout_error(exc):
                 raise _internal(exc) from None
-            _discard_stdout()
+            terminal.discard_stdout()
             _fail(WriteFailed(f"cannot write to stdout: {exc.strerror or exc}"))
         except KeyboardInterrupt:
             # An update is atomic: the file holds the old state or, if the rename had
@@ -270,48 +148,11 @@ def _internal(exc: BaseException) -> BaseException:
     """Report a bug (exit 70); with UNIONSTATE_DEBUG set, let its traceback through."""
     if os.environ.get("UNIONSTATE_DEBUG"):
         return exc
-    what = render.one_line(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+    what = one_line(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
     sys.stderr.write(
         f"unionstate: internal error: {what}; run again with UNIONSTATE_DEBUG=1 for details\n"
     )
     return typer.Exit(int(ExitCode.INTERNAL))
-
-
-class _ClosedStream(io.TextIOBase):
-    """Stands for a standard stream the caller closed (`unionstate list >&-`)."""
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "it is closed")
-
-    def isatty(self) -> bool:
-        return False
-
-
-def _flush_stdout() -> None:
-    sys.stdout.flush()
-
-
-def _is_stdout_error(exc: OSError) -> bool:
-    """Whether `exc` came from writing stdout (full disk, closed, I/O error), not a file."""
-    return exc.filename is None and exc.errno in (
-        errno.ENOSPC,
-        errno.EBADF,
-        errno.EIO,
-        errno.EDQUOT,
-    )
-
-
-def _discard_stdout() -> None:
-    """Drop what stdout still buffers, so that exiting does not fail on it again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, io.UnsupportedOperation):
-        sys.stdout = _ClosedStream()
 
 
 app = typer.Typer(
@@ -361,7 +202,7 @@ def parse_start(value: str) -> dt.date:
 def _completion_dataset(ctx: typer.Context) -> Dataset | None:
     """The dataset to complete values from (honouring an earlier --data), or None."""
     try:
-        return Session(data_flag=ctx.find_root().params.get("data"), color=Color.NEVER).load()
+        return Session(Color.NEVER, data_flag=ctx.find_root().params.get("data")).load()
     except Exception:  # a shell completion never prints an error or a traceback
         return None
 
@@ -501,7 +342,7 @@ def main_options(
 
     Example: unionstate list --unresolved
     """
-    ctx.obj = Session(data_flag=data, color=color, pager=not no_pager)
+    ctx.obj = Session(color=color, pager=not no_pager, data_flag=data)
 
 
 # --------------------------------------------------------------------- read commands
@@ -581,7 +422,7 @@ def list_roadmaps(
     if unresolved and not total and not (status or sphere or condition or search):
         s.say(queries.nothing_unresolved(dataset, as_of, programs))
     title = f"{total} of {len(documents)} {kind}, {as_of or dataset.as_of}"
-    s.emit(render.list_view(rows, title), json_out, fields)
+    s.emit(views.list_view(rows, title, Program if programs else Roadmap), json_out, fields)
 
 
 @app.command()
@@ -609,7 +450,7 @@ def show(
     dataset = s.load()
     found = queries.find_roadmap(dataset, roadmap)
     row = queries.state_of(dataset, found, as_of)
-    s.emit(render.show_view(dataset, row), json_out, fields)
+    s.emit(views.show_view(dataset, row), json_out, fields)
 
 
 @app.command()
@@ -619,7 +460,7 @@ def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt 
     Example: unionstate conditions
     """
     s = session(ctx)
-    s.emit(render.conditions_view(queries.condition_reports(s.load())), json_out, fields)
+    s.emit(views.conditions_view(queries.condition_reports(s.load())), json_out, fields)
 
 
 @app.command()
@@ -646,7 +487,7 @@ def summary(
     """
     s = session(ctx)
     result = queries.summarise(s.load(), as_of)
-    s.emit(render.summary_view(result, full), json_out, fields)
+    s.emit(views.summary_view(result, full), json_out, fields)
 
 
 @app.command()
@@ -668,7 +509,7 @@ def report(
     from unionstate import report as web
 
     pages = web.build(s.load())
-    store.write_files(directory, pages)
+    files.write_files(directory, pages)
     s.say(f"wrote {len(pages)} pages to {directory}; open {directory / 'index.html'}")
 
 
@@ -723,7 +564,7 @@ def history(
         return
     found = queries.find_roadmap(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
-    s.emit(render.timeline_view(events), json_out, fields)
+    s.emit(views.timeline_view(events), json_out, fields)
 
 
 def _progress_chart(
@@ -743,7 +584,7 @@ def _progress_chart(
         for m in queries.progress_by_month(dataset)
         if (start is None or m.month >= start) and (until is None or m.month <= until)
     ]
-    s.emit(render.progress_view(months), json_out, fields)
+    s.emit(views.progress_view(months), json_out, fields)
 
 
 @app.command()
@@ -803,30 +644,22 @@ def export(
     """
     s = session(ctx)
     dataset = s.load()
-    if format is ExportFormat.JSON:
-        text = render.to_json(render.dataset_object(dataset))
-    elif format is ExportFormat.CSV:
-        text = render.to_csv(queries.states(dataset))
+    document = views.dataset_object(dataset)
+    if format is ExportFormat.CSV:
+        view = views.text_view(views.to_csv(queries.states(dataset)), document)
+    elif format is ExportFormat.MARKDOWN:
+        summary = queries.summarise(dataset)
+        view = views.text_view(
+            views.to_markdown(dataset, summary, queries.states(dataset)), document
+        )
     else:
-        text = render.to_markdown(dataset, queries.summarise(dataset), queries.states(dataset))
-    if output is None:
-        s.plain(text)
-    else:
-        _write_output(s, output, text, force=force)
+        view = views.text_view(views.to_json(document), document)
+    target = None if output is None or str(output) == "-" else output
+    if target is not None:
+        from unionstate import targets
 
-
-def _write_output(s: Session, target: Path, text: str, *, force: bool) -> None:
-    """Write an export to `target` ('-' is stdout); never over the data file unless `force`."""
-    from unionstate import output
-
-    if str(target) == "-":
-        s.plain(text)
-        return
-    output.check_not_data_file(target, s.data_file().path, force)
-    if output.descriptor(target) is not None:
-        sys.stdout.flush()  # what is already printed comes first
-    output.write(target, text.encode("utf-8"))
-    s.say(f"wrote {target}")
+        targets.check_not_data_file(target, s.data_file().path, force)
+    s.emit(view, target=target)
 
 
 @app.command()
@@ -849,14 +682,15 @@ def info(ctx: typer.Context) -> None:
             f"; the search for data/roadmaps.yaml stopped at {data_file.stopped_at}, "
             "which you do not own"
         )
-    rows = [
-        ["version", __version__],
-        ["data_file", str(data_file.path)],
-        ["chosen", why],
-        ["writable", str(data_file.writable).lower()],
-        ["schema_version", str(SCHEMA_VERSION)],
-    ]
-    s.plain(render.tsv(("field", "value"), rows))
+    document = {
+        "version": __version__,
+        "data_file": str(data_file.path),
+        "chosen": why,
+        "writable": data_file.writable,
+        "schema_version": SCHEMA_VERSION,
+    }
+    rows = [[key, views.value_text(value)] for key, value in document.items()]
+    s.emit(views.table_view(("field", "value"), rows, document))
 
 
 @app.command()
@@ -867,7 +701,7 @@ def schema(ctx: typer.Context) -> None:
 
     Example: unionstate schema > data/roadmaps.schema.json
     """
-    session(ctx).plain(render.schema_json())
+    session(ctx).plain(views.schema_json())
 
 
 # -------------------------------------------------------------------- write commands
@@ -878,8 +712,10 @@ def _today() -> dt.date:
 
 
 def _apply(s: Session, change: Callable[[Dataset], updates.Outcome]) -> updates.Outcome:
-    """Run a pure update under the store's lock and return what it did."""
-    return store.update(s.writable_path(), change)
+    """Run a pure update under the data file's lock, journaled for undo; what it did."""
+    from unionstate import journal
+
+    return journal.update(s.writable_path(), change)
 
 
 def _transition(
@@ -1066,7 +902,7 @@ def init(
 
     Example: unionstate init --as-of 2021-05-28 sochi-2021.yaml
     """
-    from unionstate import output
+    from unionstate import targets
 
     s = session(ctx)
     target = path or Path(typer.get_app_dir("unionstate")) / store.DATA_NAME
@@ -1076,7 +912,7 @@ def init(
         for existing in (target, schema):
             if existing.exists() or existing.is_symlink():
                 raise Refused(
-                    f"{render.one_line(str(existing))} already exists; nothing was written "
+                    f"{one_line(str(existing))} already exists; nothing was written "
                     "(use --force to overwrite)"
                 )
     data = store.read_bytes(store.bundled_path())
@@ -1088,10 +924,10 @@ def init(
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WriteFailed(f"{target.parent}: cannot create: {exc.strerror or exc}") from None
-    output.write(target, data)
+    targets.write(target, data)
     rewound = f" as it stood on {as_of}" if as_of else ""
     s.say(f"wrote a working copy of the dataset{rewound} to {target}")
-    output.write(schema, render.schema_json().encode("utf-8"))
+    targets.write(schema, views.schema_json().encode("utf-8"))
     s.say(f"wrote its JSON Schema, for editors, to {schema}")
     if path is not None:
         s.say(f"use it with: unionstate --data {target} …  (or export UNIONSTATE_DATA={target})")
@@ -1135,7 +971,7 @@ def merge_versions(
             [*exc.problems, f"{name}: nothing was merged; {ours} is unchanged"]
         ) from None
     result = merge.merge(*versions)
-    store.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
+    files.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
     for theirs_id, ours_id in result.renamed.items():
         s.say(f"their new source {theirs_id} is {ours_id} here (ours added another {theirs_id})")
     if result.conflicts:
@@ -1179,10 +1015,8 @@ def diff_versions(
     else:
         old_spec, new_spec = [*given, None, None][:2] if given else ("HEAD", None)
         found = diff.changes(*_data_versions(s, old_spec, new_spec))
-    if json_out:
-        s.plain(render.to_json([change.as_json() for change in found]))
-    else:
-        s.plain("".join(render.clean(change.text) + "\n" for change in found))
+    text = "".join(clean(change.text) + "\n" for change in found)
+    s.emit(views.text_view(text, [change.as_json() for change in found]), json_out)
 
 
 def _data_versions(s: Session, *specs: str | None) -> list[Dataset]:
@@ -1232,11 +1066,9 @@ def undo(
     path = s.writable_path()
     if list_changes:
         entries = journal.entries(path)
-        if json_out:
-            s.plain(render.to_json([journal.as_json(e) for e in entries]))
-        else:
-            rows = [[str(e.id), e.time, e.description] for e in entries]
-            s.plain(render.tsv(("id", "time", "change"), rows))
+        rows = [[str(e.id), e.time, e.description] for e in entries]
+        document = [journal.as_json(e) for e in entries]
+        s.emit(views.table_view(("id", "time", "change"), rows, document), json_out)
         return
     entry = journal.last(path)
     s.say(f"will revert #{entry.id} ({entry.time}): {entry.description}")
@@ -1290,7 +1122,7 @@ def main() -> None:
     # A closed stdout (`>&-`) is None to Python: writing data to it fails with exit 5, as on
     # a full disk; a closed stderr only loses the messages.
     if sys.stdout is None:
-        sys.stdout = _ClosedStream()
+        sys.stdout = terminal.ClosedStream()
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
 

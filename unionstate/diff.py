@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from unionstate.models import Dataset, Record, fields_of, jsonable
+from unionstate.models import Dataset, Record
+from unionstate.plain import fields_of, is_record_list, jsonable
 
 NOTE_WIDTH = 100  # characters of a note shown in a change's text; JSON carries it whole
 
@@ -46,11 +47,6 @@ class Change:
 
 
 # ------------------------------------------------------------- records, generically
-
-
-def is_record_list(value: Any) -> bool:
-    """Whether a field's value is a list of records (an empty list counts)."""
-    return isinstance(value, list) and all(isinstance(item, Record) for item in value)
 
 
 def content_key(value: Any) -> str:

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from unionstate import store
+from unionstate import files
 from unionstate.errors import Refused
 
 DRIVER = "unionstate"
@@ -101,7 +101,7 @@ def setup(data_path: Path, pattern: str | None, everywhere: bool) -> list[str]:
     else:
         attributes.parent.mkdir(parents=True, exist_ok=True)
         separator = "" if not existing or existing.endswith("\n") else "\n"
-        store.write_atomic(attributes, f"{existing}{separator}{line}\n".encode())
+        files.write_atomic(attributes, f"{existing}{separator}{line}\n".encode())
         done.append(f"added {line!r} to {shown}")
     if shutil.which("unionstate") is None:
         done.append("warning: `unionstate` is not on PATH, so git cannot run the driver")

@@ -1,14 +1,18 @@
 """The undo journal: the recent changes unionstate made to each data file, and their undoing.
 
-Kept in unionstate's state directory (`store.state_dir()`, never in the user's tree), one
+Kept in unionstate's state directory (`files.state_dir()`, never in the user's tree), one
 directory per data file keyed by its real path: `entries.json` lists the last
 `MAX_ENTRIES` changes (when, a one-line description, the SHA-256 of the bytes before and
 after), and each change's *before* bytes are kept beside it, compressed, named by their
 hash. Older entries and the bytes only they needed are pruned on every write, and only the
 `MAX_FILES` most recently changed data files keep a journal, so it never grows without
-bound.
+bound. Only files of the journal's own names are ever removed (`files.prune`), and a
+journal's directory only once it is empty: nothing else in the state directory is touched.
+Its own files are read as any file is (`files.read_regular`): a FIFO or an oversized file
+in their place is a damaged journal, never a hang.
 
-Recording is best effort (the data file is already written when it runs): a journal that
+`update` is `store.update` with the change journaled, still under the lock. Recording is
+best effort (the data file is already written when it runs): a journal that
 cannot be written only means that change cannot be undone. `undo` reverts the newest entry
 only when the file still holds exactly the bytes that change wrote, so a later hand edit or
 `git checkout` is never overwritten; the undo is recorded like any change, so it can itself
@@ -20,19 +24,30 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
+import re
+import stat
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from unionstate import cache, store
+from unionstate import files, store
 from unionstate.errors import Refused, UnionStateError
 from unionstate.models import Dataset
+from unionstate.store import ChangeT
 
 MAX_ENTRIES = 20  # changes kept per data file
 MAX_FILES = 32  # data files with a journal; the least recently changed go first
+MAX_INDEX_BYTES = 4 * 1024 * 1024  # entries.json is a few kilobytes
+INDEX = "entries.json"
+BLOB = re.compile(r"[0-9a-f]{64}\.z")  # a saved copy, named by the SHA-256 of its bytes
+JOURNAL = re.compile(r".+-[0-9a-f]{24}")  # one data file's journal (`files.file_key`)
+OURS = re.compile(
+    rf"{re.escape(INDEX)}|{BLOB.pattern}|\.(?:{re.escape(INDEX)}|{BLOB.pattern})"
+    r"\.[a-z0-9_]{8}\.tmp"
+)
 
 
 @dataclass(frozen=True)
@@ -47,36 +62,51 @@ class Entry:
     undoes: int | None = None  # the entry this one reverted, for an undo
 
 
+def _root() -> Path:
+    return files.state_dir() / "journal"
+
+
 def _directory(path: Path) -> Path:
-    return store.state_dir() / "journal" / store.file_key(path)
+    return _root() / files.file_key(path)
 
 
 def entries(path: Path) -> list[Entry]:
     """The recorded changes of the data file at `path`, oldest first ([] if none)."""
     try:
-        raw = json.loads((_directory(path) / "entries.json").read_text(encoding="utf-8"))
-        return [Entry(**item) for item in raw["entries"]]
-    except (OSError, ValueError, TypeError, KeyError):
+        raw, _ = files.read_regular(_directory(path) / INDEX, MAX_INDEX_BYTES, follow=False)
+        if len(raw) > MAX_INDEX_BYTES:
+            return []
+        document = json.loads(raw.decode("utf-8"))
+        return [Entry(**item) for item in document["entries"]]
+    except (OSError, ValueError, TypeError, KeyError, UnionStateError):
         return []  # no journal, or a damaged one: nothing to undo
 
 
+def update(path: Path, change: Callable[[Dataset], ChangeT]) -> ChangeT:
+    """`store.update`, with the change recorded for `unionstate undo`."""
+    return store.update(
+        path, change, lambda raw, after, old, new: record(path, raw, after, old, new)
+    )
+
+
 def record(path: Path, before: bytes, after: str, old: Dataset, new: Dataset) -> None:
-    """Journal a change that `store.update` has just written (best effort, never raises)."""
+    """Journal a change that has just been written (best effort, never raises)."""
     from unionstate import diff
 
     with contextlib.suppress(OSError, ValueError, UnionStateError):
         description = diff.describe(diff.changes(old, new))
-        _append(path, before, cache.digest(before), after, description, None)
+        _append(path, before, files.digest(before), after, description, None)
 
 
 def _append(
     path: Path, raw: bytes, before: str, after: str, description: str, undoes: int | None
 ) -> Entry:
     directory = _directory(path)
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not (files.private_dir(_root()) and files.private_dir(directory)):
+        raise OSError(f"{directory}: cannot keep a journal there")
     blob = directory / f"{before}.z"
     if not blob.exists():
-        store.write_atomic(blob, zlib.compress(raw, 1))
+        files.write_atomic(blob, zlib.compress(raw, 1))
     known = entries(path)
     entry = Entry(
         id=known[-1].id + 1 if known else 1,
@@ -89,8 +119,9 @@ def _append(
     kept = [*known, entry][-MAX_ENTRIES:]
     document = {"path": str(path.resolve()), "entries": [asdict(e) for e in kept]}
     text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
-    store.write_atomic(directory / "entries.json", text.encode("utf-8"))
-    _prune(directory, {e.before for e in kept})
+    files.write_atomic(directory / INDEX, text.encode("utf-8"))
+    files.prune(directory, BLOB, spare={f"{e.before}.z" for e in kept})
+    _prune_journals()
     return entry
 
 
@@ -101,17 +132,25 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", when)
 
 
-def _prune(directory: Path, needed: set[str]) -> None:
-    """Drop the bytes no kept entry needs, and the journals of long-unchanged data files."""
-    for blob in directory.glob("*.z"):
-        if blob.stem not in needed:
+def _prune_journals() -> None:
+    """Keep the journals of the MAX_FILES most recently changed data files.
+
+    Only directories of the journal's name pattern that are ours; in each, only files of
+    its own names; the directory itself only once that has emptied it.
+    """
+    journals = []
+    with contextlib.suppress(OSError):
+        for item in os.scandir(_root()):
             with contextlib.suppress(OSError):
-                blob.unlink()
-    journals = [d for d in directory.parent.iterdir() if d.is_dir()]
-    if len(journals) > MAX_FILES:
-        journals.sort(key=lambda d: d.stat().st_mtime)
-        for old in journals[: len(journals) - MAX_FILES]:
-            shutil.rmtree(old, ignore_errors=True)
+                status = item.stat(follow_symlinks=False)
+                ours = JOURNAL.fullmatch(item.name) and files.owned(status)
+                if ours and stat.S_ISDIR(status.st_mode):
+                    journals.append((status.st_mtime_ns, Path(item.path)))
+    journals.sort(reverse=True)
+    for _, old in journals[MAX_FILES:]:
+        files.prune(old, OURS)
+        with contextlib.suppress(OSError):
+            old.rmdir()  # fails, and so keeps it, if anything else is left inside
 
 
 def last(path: Path) -> Entry:
@@ -120,7 +159,7 @@ def last(path: Path) -> Entry:
     if not known:
         raise Refused(f"nothing to undo: no change made through unionstate to {path} is recorded")
     entry = known[-1]
-    current = cache.digest(store.read_bytes(path))
+    current = files.digest(store.read_bytes(path))
     if current != entry.after:
         raise Refused(
             f"{path} was changed by something else since the last change made through "
@@ -130,22 +169,33 @@ def last(path: Path) -> Entry:
     return entry
 
 
+def _saved(path: Path, entry: Entry) -> bytes:
+    """The bytes `entry` replaced, from the journal (Refused if missing or damaged)."""
+    blob = _directory(path) / f"{entry.before}.z"
+    try:
+        compressed, _ = files.read_regular(blob, store.MAX_BYTES, follow=False)
+        inflate = zlib.decompressobj()
+        restored = inflate.decompress(compressed, store.MAX_BYTES + 1)
+        if inflate.unconsumed_tail or len(restored) > store.MAX_BYTES:
+            raise ValueError("larger than a data file may be")
+    except (OSError, zlib.error, ValueError, UnionStateError):
+        raise Refused(
+            f"the journal no longer holds the bytes to restore for: {entry.description}"
+        ) from None
+    if files.digest(restored) != entry.before:
+        raise Refused(f"the journal's copy for {entry.description!r} is damaged")
+    return restored
+
+
 def undo(path: Path, expected: Entry) -> Entry:
     """Revert `expected` (the newest entry) under the lock; the undo is journaled too."""
-    with store.locked(path):
+    with files.locked(path):
         entry = last(path)
         if entry != expected:
             raise Refused(f"{path}: another change was recorded meanwhile; nothing was undone")
-        try:
-            restored = zlib.decompress((_directory(path) / f"{entry.before}.z").read_bytes())
-        except (OSError, zlib.error):
-            raise Refused(
-                f"the journal no longer holds the bytes to restore for: {entry.description}"
-            ) from None
-        if cache.digest(restored) != entry.before:
-            raise Refused(f"the journal's copy for {entry.description!r} is damaged")
+        restored = _saved(path, entry)
         current = store.read_bytes(path)
-        store.write_atomic(path, restored, expect=entry.after)
+        files.write_atomic(path, restored, expect=entry.after)
         with contextlib.suppress(OSError, UnionStateError):
             return _append(
                 path, current, entry.after, entry.before, f"undo: {entry.description}", entry.id

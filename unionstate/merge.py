@@ -20,25 +20,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from unionstate.checks import CrossRecordError, Invalid, validate
 from unionstate.diff import (
     content_key,
     event_head,
-    is_record_list,
     keyed,
     label,
     value_text,
 )
 from unionstate.errors import Refused
-from unionstate.models import (
-    HEADER,
-    CrossRecordError,
-    Dataset,
-    Invalid,
-    Record,
-    fields_of,
-    jsonable,
-    validate,
-)
+from unionstate.models import HEADER, Dataset, Record
+from unionstate.plain import fields_of, is_record_list, jsonable
 
 _ABSENT = object()
 

@@ -535,3 +535,9 @@ def condition_choices(dataset: Dataset, incomplete: str) -> list[tuple[str, str]
 def source_choices(dataset: Dataset, incomplete: str) -> list[tuple[str, str]]:
     """(id, publisher) pairs of the sources whose id starts with `incomplete`."""
     return [(s.id, s.publisher) for s in dataset.sources if s.id.startswith(incomplete)]
+
+
+def open_conditions_of(dataset: Dataset, document: Document) -> list[str]:
+    """The ids of the still-open conditions that `document` is linked to, in link order."""
+    open_ids = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN}
+    return [c for c in document.linked_conditions if c in open_ids]

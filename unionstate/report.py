@@ -28,6 +28,7 @@ from unionstate.models import (
     When,
 )
 from unionstate.queries import (
+    IMPLEMENTATION_UNITS,
     UNDETERMINED,
     MonthProgress,
     RoadmapState,
@@ -37,31 +38,14 @@ from unionstate.queries import (
     states,
     successors,
 )
+from unionstate.text import LOOKS, status_word
+from unionstate.views import LAID_OUT, other_fields
 
 SITE = "Russia–Belarus Union State integration roadmaps"
 Pages = dict[str, str]
 
 # Bottom to top in the chart, and the order counts are read out in.
 CHART_ORDER = ("signed", "agreed", "pending", "blocked", UNDETERMINED, "set-aside")
-STATUS_WORDS = {
-    "pending": "pending",
-    "agreed": "agreed",
-    "blocked": "blocked",
-    "signed": "signed",
-    "set-aside": "set aside",
-    UNDETERMINED: "undetermined",
-    "open": "open",
-    "resolved": "resolved",
-}
-_FILL = {
-    "signed": "#15803d",
-    "agreed": "#2563eb",
-    "pending": "#d97706",
-    "blocked": "#dc2626",
-    "set-aside": "#9ca3af",
-}
-IMPLEMENTATION_UNITS = ("percent", "tasks", "activities")
-
 CSS = """
 :root{color-scheme:light;--ink:#1f2937;--muted:#4b5563;--line:#d1d5db;--accent:#1d4ed8}
 *{box-sizing:border-box}
@@ -160,14 +144,9 @@ def safe_url(url: str) -> str | None:
     return url.strip() if lowered.startswith(("http://", "https://")) else None
 
 
-def status_words(label: str) -> str:
-    """A status as words a reader sees: "set aside", "undetermined", "agreed"."""
-    return STATUS_WORDS.get(label, label)
-
-
 def badge(label: str) -> str:
     """A status as a labelled badge: the word itself, coloured by class."""
-    return f'<span class="status s-{esc(label)}">{esc(status_words(label))}</span>'
+    return f'<span class="status s-{esc(label)}">{esc(status_word(label))}</span>'
 
 
 def doc_path(document: Document) -> str:
@@ -211,7 +190,7 @@ def plural(count: int, word: str) -> str:
 def counts_sentence(counts: dict[str, int], word: str) -> str:
     """ "31 roadmaps: 30 agreed, 1 set aside" (statuses with no record left out)."""
     total = sum(counts.values())
-    parts = [f"{counts[s]} {status_words(s)}" for s in CHART_ORDER if counts.get(s)]
+    parts = [f"{counts[s]} {status_word(s)}" for s in CHART_ORDER if counts.get(s)]
     return f"{plural(total, word)}: {', '.join(parts)}" if parts else f"no {word}s listed"
 
 
@@ -310,7 +289,7 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
     for index, month in enumerate(months):
         x = left + index * bar
         y = top + plot_h
-        parts = [f"{month.counts[s]} {status_words(s)}" for s in CHART_ORDER if month.counts.get(s)]
+        parts = [f"{month.counts[s]} {status_word(s)}" for s in CHART_ORDER if month.counts.get(s)]
         out.append(f"<g><title>{esc(month.label)}: {esc(', '.join(parts))}</title>")
         for status in CHART_ORDER:
             count = month.counts.get(status, 0)
@@ -318,7 +297,7 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
                 continue
             h = plot_h * count / scale_top
             y -= h
-            fill = f"url(#{key}-hatch)" if status == UNDETERMINED else _FILL[status]
+            fill = f"url(#{key}-hatch)" if status == UNDETERMINED else LOOKS[status].fill
             out.append(
                 f'<rect x="{x + bar * 0.08:.1f}" y="{y:.1f}" width="{bar * 0.84:.1f}" '
                 f'height="{h:.1f}" fill="{fill}"/>'
@@ -344,9 +323,9 @@ def legend(months: Sequence[MonthProgress]) -> str:
         if status == UNDETERMINED:
             style = "background:repeating-linear-gradient(45deg,#6d28d9 0 2px,#ede9fe 2px 5px)"
         else:
-            style = f"background:{_FILL[status]}"
+            style = f"background:{LOOKS[status].fill}"
         items.append(
-            f'<li><span class="swatch" style="{style}"></span>{esc(status_words(status))}</li>'
+            f'<li><span class="swatch" style="{style}"></span>{esc(status_word(status))}</li>'
         )
     return f'<ul class="legend" aria-label="Key">{"".join(items)}</ul>'
 
@@ -358,7 +337,7 @@ def chart_figure(months: Sequence[MonthProgress], what: str, key: str) -> str:
     statuses = [s for s in CHART_ORDER if any(m.counts.get(s) for m in months)]
     rows = [[esc(m.label), *(str(m.counts.get(s, 0)) for s in statuses)] for m in months]
     numbers = table(
-        ["month", *(status_words(s) for s in statuses)],
+        ["month", *(status_word(s) for s in statuses)],
         rows,
         frozenset(range(1, len(statuses) + 1)),
     )
@@ -761,6 +740,7 @@ class _Site:
                     )
                     parts.append(f"{self.doc_link(here, program)} ({known})")
                 facts.append(("Continued by", "<br>".join(parts)))
+        facts += [(name, esc(text)) for name, text in other_fields(document, LAID_OUT)]
         dl = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts)
         notes = f"<h2>Notes</h2>{paragraphs(document.notes)}" if document.notes.strip() else ""
         siblings = d.programs if isinstance(document, Program) else d.roadmaps
@@ -772,7 +752,7 @@ class _Site:
             f"(~ about, ≤ no later than, ≥ not before).</p>"
             f"{self.timeline(here, document.history)}{neighbours}"
         )
-        description = f"{name}: {document.title} — {status_words(document.status.value)}"
+        description = f"{name}: {document.title} — {status_word(document.status.value)}"
         return self.page(here, f"{name}: {document.title}", body, description)
 
     def neighbours(self, here: str, document: Document, siblings: Sequence[Document]) -> str:

@@ -1,7 +1,8 @@
 """Rich renderables for a terminal: tables, panels and bars. Builds, never prints.
 
-Every piece of user text goes in as a `Text` (never as markup), after `clean`, so that
-`[bold]`, `:warning:` or an escape sequence in the data prints literally.
+`render(view, width)` draws a `views.View` by its `kind`. Every piece of user text goes in
+as a `Text` (never as markup), after `clean`, so that `[bold]`, `:warning:` or an escape
+sequence in the data prints literally.
 """
 
 from __future__ import annotations
@@ -27,18 +28,10 @@ from unionstate.queries import (
     TimelineEvent,
     successors,
 )
-from unionstate.render import clean
+from unionstate.text import LOOKS, clean
+from unionstate.views import LAID_OUT, View, other_fields
 
-STATUS_STYLE = {
-    RoadmapStatus.PENDING.value: "yellow",
-    RoadmapStatus.AGREED.value: "cyan",
-    RoadmapStatus.BLOCKED.value: "bold red",
-    RoadmapStatus.SIGNED.value: "bold green",
-    RoadmapStatus.SET_ASIDE.value: "dim",
-    UNDETERMINED: "magenta",
-    ConditionStatus.OPEN.value: "red",
-    ConditionStatus.RESOLVED.value: "green",
-}
+STATUS_STYLE = {status: look.style for status, look in LOOKS.items()}
 
 
 def text(value: str, style: str = "") -> Text:
@@ -206,6 +199,8 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
             facts.add_row("successors", text(names))
     if r.notes:
         facts.add_row("notes", text(r.notes))
+    for name, value in other_fields(r, LAID_OUT):
+        facts.add_row(name, text(value))
 
     history = Table(header_style="bold", show_lines=True, expand=True)
     history.add_column("date", no_wrap=True)
@@ -479,3 +474,24 @@ def progress_chart(months: Sequence[MonthProgress], columns: int = 100) -> Table
             m.label, *(str(m.counts[s]) for s in counted), stacked_bar(m.counts, scale, width)
         )
     return table
+
+
+def render(view: View, width: int) -> RenderableType:
+    """The renderable of a view for a terminal `width` columns wide, by its kind."""
+    kind, data = view.kind, view.data
+    if kind == "list":
+        rows, title = data
+        return roadmap_table(rows, title, width)
+    if kind == "show":
+        return roadmap_panel(*data)
+    if kind == "conditions":
+        return conditions_table(data, width)
+    if kind == "summary":
+        return summary_brief(data, width)
+    if kind == "summary-full":
+        return summary_view(data)
+    if kind == "timeline":
+        return timeline_table(data, width)
+    if kind == "chart":
+        return progress_chart(data, width)
+    return Text(clean(view.plain(colored=False)))

@@ -12,21 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from unionstate.checks import CrossRecordError, Invalid, validate
 from unionstate.errors import Refused, UsageError
-from unionstate.models import (
-    ConditionStatus,
-    CrossRecordError,
-    Dataset,
-    Document,
-    Invalid,
-    Record,
-    RoadmapStatus,
-    When,
-    fields_of,
-    open_conditions_of,
-    validate,
-)
-from unionstate.queries import _did_you_mean, find_condition, find_roadmap
+from unionstate.models import ConditionStatus, Dataset, Document, Record, RoadmapStatus, When
+from unionstate.plain import fields_of
+from unionstate.queries import _did_you_mean, find_condition, find_roadmap, open_conditions_of
 
 P, A, B, S, X = (
     RoadmapStatus.PENDING,

@@ -1,7 +1,8 @@
 """The data file as YAML: the strict reader, its error lines, and the canonical writer.
 
 Imported by `store` only when a file must really be parsed or written (a read that the
-cache has seen needs none of this, nor PyYAML).
+cache has seen needs none of this, nor PyYAML). PyYAML, with libyaml where it was built
+with it, is the only reader and writer of the format.
 
 Reading is strict (see `parse`): safe scalars only, YAML 1.2 booleans, no aliases, no
 explicit tags, no duplicate keys. Every problem comes back as one line
@@ -19,15 +20,13 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from unionstate import fastyaml
+from unionstate.checks import CrossRecordError, Invalid, validate
 from unionstate.errors import DataError
 from unionstate.models import (
     HEADER,
     Condition,
     ConditionEvent,
-    CrossRecordError,
     Dataset,
-    Invalid,
     Loc,
     Milestone,
     OpenQuestion,
@@ -36,10 +35,8 @@ from unionstate.models import (
     Roadmap,
     RoadmapEvent,
     Source,
-    field_names,
-    to_plain,
-    validate,
 )
+from unionstate.plain import field_names, to_plain
 
 # --------------------------------------------------------------------------- reading
 
@@ -101,13 +98,6 @@ class _Problem(Exception):
 
 
 _RESOLVER = _Resolver()
-# First characters for which a plain scalar may resolve to something other than text.
-_RESOLVER_FIRST = frozenset(ch for ch in _Resolver.yaml_implicit_resolvers if ch)
-
-
-def _resolve_plain(value: str) -> str:
-    tag: str = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    return tag
 
 
 def _scalar(node: ScalarNode) -> Any:
@@ -343,30 +333,6 @@ def _nodes_locator(root: Node | None) -> Callable[[Loc], Place]:
     return locate
 
 
-def _positions_locator(data: Any, positions: fastyaml.Positions) -> Callable[[Loc], Place]:
-    """Places from the fast reader's positions: the same answers as the nodes would give,
-    without composing a node per value (a 31 MB file of mistakes would take gigabytes)."""
-
-    def locate(loc: Loc) -> Place:
-        value, at, walked = data, positions.get(fastyaml.ROOT), []
-        for part in loc:
-            if not _holds(value, part):
-                break
-            at = positions.get((id(value), part), at)
-            value = value[part]
-            walked.append(part)
-        return at, tuple(walked)
-
-    return locate
-
-
-def _holds(value: Any, part: Any) -> bool:
-    """Whether `value[part]` exists as the node walk in `_node_at` would find it."""
-    if isinstance(value, dict):
-        return isinstance(part, str) and part in value
-    return isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
-
-
 def _model_for(loc: Loc) -> type[Record] | None:
     if len(loc) == 1:
         return Dataset
@@ -449,15 +415,13 @@ def validation_problems(
     name: str,
     data: Any,
     root: Node | None = None,
-    *,
-    locate: Callable[[Loc], Place] | None = None,
 ) -> list[str]:
     """Turn pydantic's validation errors (`Invalid.errors`) into one sorted line per problem.
 
-    Lines come from the node tree `root`, or from `locate`. The first MAX_PROBLEMS in file
-    order are described, then one line counts the rest: only those are worded.
+    Lines come from the node tree `root`. The first MAX_PROBLEMS in file order are
+    described, then one line counts the rest: only those are worded.
     """
-    locate = locate or _nodes_locator(root)
+    locate = _nodes_locator(root)
     found: list[tuple[int, int, Loc, Any, Place]] = []  # (line, order, loc, what, place)
     for error in errors:
         cross = (error.get("ctx") or {}).get("error")
@@ -488,34 +452,8 @@ def _line(place: Place) -> int:
     return place[0][0] if place[0] is not None else 0
 
 
-def parse_canonical(raw: bytes, positions: fastyaml.Positions | None = None) -> Any | None:
-    """The plain data of a file in canonical form (as `parse` would return it), else None.
-
-    With `positions`, also where each value starts (see `fastyaml.parse_canonical`).
-    """
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    return fastyaml.parse_canonical(text, _resolve_plain, _RESOLVER_FIRST, positions)
-
-
 def loads(raw: bytes, name: str) -> Dataset:
     """Validate the bytes of a data file; `name` is used in error messages (DataError)."""
-    fast = parse_canonical(raw)
-    if fast is not None:
-        try:
-            return validate(fast)
-        except Invalid as exc:
-            errors = exc.errors
-        # Canonical text: its lines come from a second fast read, not from PyYAML's nodes
-        # (which take gigabytes for a file at the size cap).
-        del fast
-        positions: fastyaml.Positions = {}
-        located = parse_canonical(raw, positions)
-        assert located is not None  # the same text as above
-        locate = _positions_locator(located, positions)
-        raise DataError(validation_problems(errors, name, located, locate=locate))
     data, root = parse(raw, name)
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({_show(data)})"
@@ -526,116 +464,8 @@ def loads(raw: bytes, name: str) -> Dataset:
         return validate(data)
     except Invalid as exc:
         raise DataError(validation_problems(exc.errors, name, data, root)) from None
-
-
-def loads_versions(versions: list[tuple[bytes, str]]) -> list[Dataset]:
-    """Validate several versions of one file (bytes, name); DataError lists every problem.
-
-    The first is loaded as `loads` does. In canonical files every record of a top-level
-    list is a block of its own (`- ` at the left margin, then indented lines), so a later
-    version's blocks that are the same text as one of the first's are taken from the first,
-    parsed and validated already; only the blocks that differ are parsed and validated
-    (with every cross-record rule, as always). A merge's three versions of a large file so
-    cost little more than one. Anything unexpected falls back to `loads`.
-    """
-    loaded: list[Dataset] = []
-    problems: list[str] = []
-    known: dict[tuple[str, str], Any] | None = None
-    for raw, name in versions:
-        dataset = None if known is None else _load_alike(raw, known)
-        if dataset is None:
-            try:
-                dataset = loads(raw, name)
-            except DataError as exc:
-                problems.extend(exc.problems)
-                continue
-            if known is None:
-                known = _blocks_of(raw, dataset)
-        loaded.append(dataset)
-    if problems:
-        raise DataError(problems)
-    return loaded
-
-
-_BLOCK = re.compile(r"\n(?=\S)")  # a line at the left margin starts a block
-
-
-def _blocks(raw: bytes) -> list[tuple[str, str]] | None:
-    """(top-level key, block text) for each field line and each list item; None if odd."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    out: list[tuple[str, str]] = []
-    key = ""
-    for block in _BLOCK.split(text):
-        if block.startswith("- "):
-            if not key:
-                return None
-            out.append((key, block))
-        elif block.startswith("#"):
-            if out:  # comments only before the first field (the header, a merge's notes)
-                return None
-        else:
-            key = block.split(":", 1)[0]
-            out.append(("", block))
-    return out
-
-
-def _blocks_of(raw: bytes, dataset: Dataset) -> dict[tuple[str, str], Any]:
-    """Each list item's block text in `raw`, with the record `dataset` made of it ({} if the
-    file is not laid out as expected)."""
-    blocks = _blocks(raw)
-    if blocks is None:
-        return {}
-    items: dict[str, list[str]] = {}
-    for key, block in blocks:
-        if key:
-            items.setdefault(key, []).append(block)
-    known: dict[tuple[str, str], Any] = {}
-    for key, texts in items.items():
-        records = getattr(dataset, key, None)
-        if not isinstance(records, list) or len(records) != len(texts):
-            return {}
-        known.update(((key, text), record) for text, record in zip(texts, records, strict=True))
-    return known
-
-
-def _load_alike(raw: bytes, known: dict[tuple[str, str], Any]) -> Dataset | None:
-    """The dataset in `raw`, reusing the records of `known` blocks; None to load it whole."""
-    blocks = _blocks(raw)
-    if blocks is None or not known:
-        return None
-    parts: list[str] = []  # the fields and the new blocks, as a document of their own
-    headers: dict[str, int] = {}  # where each field's line is in `parts`
-    reused: dict[str, list[Any]] = {}  # per list: a known record, or None for a parsed one
-    for key, block in blocks:
-        if not key:
-            headers[block.split(":", 1)[0]] = len(parts)
-            parts.append(block)
-            continue
-        record = known.get((key, block))
-        reused.setdefault(key, []).append(record)
-        if record is None:
-            parts.append(block)
-    for key, records in reused.items():
-        if None not in records and key in headers:  # nothing of it to parse: an empty list
-            parts[headers[key]] = f"{key}: []"
-    data = parse_canonical("\n".join(parts).encode("utf-8"))
-    if not isinstance(data, dict):
-        return None
-    for key, records in reused.items():
-        parsed = iter(data.get(key) or [])
-        try:
-            data[key] = [next(parsed) if r is None else r for r in records]
-        except StopIteration:
-            return None
-        if next(parsed, None) is not None:
-            return None
-    try:
-        return validate(data)
-    except Invalid:
-        return None  # `loads` reports it, with lines
+    finally:
+        del root  # the node tree is only for error lines
 
 
 # --------------------------------------------------------------------------- writing
@@ -674,25 +504,7 @@ _DUMP_OPTIONS: dict[str, Any] = {
 }
 
 
-def dumps_reference(dataset: Dataset) -> bytes:
-    """`dumps` by PyYAML's own emitter alone: the definition the fast writer is held to."""
-    body: str = yaml.dump(to_plain(dataset), Dumper=_Dumper, **_DUMP_OPTIONS)
-    return (HEADER + body).encode("utf-8")
-
-
-def dump(dataset: Dataset) -> tuple[bytes, dict[str, Any] | None]:
-    """Canonical bytes for `dataset` (a fixed header, then block YAML, one value per line),
-    and the plain data they parse to when that is known without parsing.
-
-    The fast writer mirrors libyaml's emitter, so it is used only when PyYAML has it.
-    When it wrote every value itself, each scalar re-loads as itself by construction:
-    the bytes parse to `to_plain(dataset)` with dates as text, which the cache can keep.
-    """
-    plain = to_plain(dataset)
-    if _BaseDumper.__module__ == "yaml.cyaml":
-        emitter = fastyaml.Emitter(_Dumper, _DUMP_OPTIONS)
-        data = emitter.emit(plain, head=HEADER)
-        if data is not None:
-            return data, None if emitter.used_reference else plain
-    text: str = yaml.dump(plain, Dumper=_Dumper, **_DUMP_OPTIONS)
-    return (HEADER + text).encode("utf-8"), None
+def dump(dataset: Dataset) -> bytes:
+    """Canonical bytes for `dataset`: a fixed header, then block YAML, one value per line."""
+    text: str = yaml.dump(to_plain(dataset), Dumper=_Dumper, **_DUMP_OPTIONS)
+    return (HEADER + text).encode("utf-8")

@@ -1,7 +1,12 @@
-"""Plain renderings: JSON documents, tab-separated rows, CSV and Markdown. Prints nothing.
+"""What each command shows, in every shape: JSON, tab-separated rows, CSV, Markdown.
 
-Rich tables for a terminal live in `tables.py`; this module never imports rich, so the
-`--json` and piped paths start fast.
+Prints nothing. A view of a whole record starts from its plain form (`plain.jsonable`) and
+adds derived keys (its status on the date asked about, its open conditions, ...); each list
+shape takes its fields from the record type (`plain.row_fields`), so a field added to a
+record type reaches every view without a line here, unless it is declared hidden in the
+models. A `View` carries every shape of one command's output; `terminal.Output.emit` picks
+one, and `tables.render` draws it on a terminal (this module never imports rich, so the
+`--json` and piped paths start fast).
 """
 
 from __future__ import annotations
@@ -9,19 +14,19 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from unionstate.checks import json_schema
 from unionstate.errors import UsageError
-from unionstate.models import (
-    Dataset,
-    Milestone,
-    Program,
-    RoadmapEvent,
-    Source,
-    json_schema,
+from unionstate.models import Condition, Dataset, Document, Program, Record, Roadmap, Source, When
+from unionstate.plain import (
+    fields_of,
     jsonable,
+    plain_fields,
+    row_fields,
+    shown,
     when_object,
 )
 from unionstate.queries import (
@@ -35,38 +40,19 @@ from unionstate.queries import (
     TimelineEvent,
     successors,
 )
-
-# C0/C1 controls, DEL and bidi controls: shown as visible escapes, never sent raw.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
-
-
-def clean(text: str) -> str:
-    """Text made safe for a terminal: controls (but tab and newline) and bidi become escapes."""
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def one_line(text: str) -> str:
-    """`clean`, with line breaks shown as escapes too: a message can never forge a line."""
-    return clean(text).replace("\n", "\\n")
-
-
-def cell(text: str) -> str:
-    """A single-line, terminal-safe cell for tab-separated output."""
-    return clean(text.replace("\r\n", " ").replace("\n", " ").replace("\t", " "))
-
+from unionstate.text import LOOKS, cell, clean
 
 # ---------------------------------------------------------------- one way out
 
 
 @dataclass
 class View:
-    """What a command shows, in each of its shapes; the CLI's `emit` picks one.
+    """What a command shows, in each of its shapes; `terminal.Output.emit` picks one.
 
     `document` is the JSON; `header` and `rows` the tab-separated lines through a pipe (or
-    `text` where the output is more than one table); `terminal(width)` builds the rich
-    renderable (lazily: only a terminal needs rich); `fields` are what --fields may pick.
+    `text` where the output is more than one table); `kind` names how `tables.render`
+    draws it on a terminal, from `data` (None: the plain shape there too); `fields` are
+    what --fields may pick.
     """
 
     document: Any
@@ -74,7 +60,8 @@ class View:
     rows: Sequence[Sequence[str]] = ()
     status_column: int | None = None
     text: str | None = None
-    terminal: Callable[[int], Any] | None = None
+    kind: str | None = None
+    data: Any = None
     fields: Sequence[str] = ()
 
     def plain(self, colored: bool) -> str:
@@ -109,104 +96,145 @@ def to_json(document: Any) -> str:
     json escapes C0 controls itself; DEL, C1 and bidi controls are escaped here too
     (they can only occur inside strings, so `\\uXXXX` is lossless and still JSON).
     """
-    text = json.dumps(document, indent=2, ensure_ascii=False)
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    return clean(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
-ROW_FIELDS = (
-    "number",
-    "id",
-    "title",
-    "sphere",
-    "status",
-    "possible_statuses",
-    "linked_conditions",
-    "open_conditions",
-    "last_event_date",
-    "title_confirmed",
-    "succeeds",
-    "succession",
-)
+# --------------------------------------------------------- records, from their fields
+
+DERIVED_ROW = ("possible_statuses", "open_conditions", "last_event_date")
+
+
+def row_object(record: Record, **derived: Any) -> dict[str, Any]:
+    """A record as one row of a list: its row fields (`plain.row_fields`) as JSON, then the
+    `derived` keys (a derived key of a field's name replaces its value in place)."""
+    out: dict[str, Any] = {}
+    values = fields_of(record)
+    for name in row_fields(type(record)):
+        value = values[name]
+        if isinstance(value, When):
+            out.update(when_object(value, name))
+        else:
+            out[name] = jsonable(value)
+    out.update(derived)
+    return out
+
+
+def document_fields(kind: type[Document]) -> list[str]:
+    """What --fields may pick from a `list` row of `kind`: its row fields, then the derived."""
+    return [*row_fields(kind), *DERIVED_ROW]
 
 
 def roadmap_row(row: RoadmapState) -> dict[str, Any]:
-    """The stable JSON object of a roadmap (or program) in `list` output.
-
-    An undetermined status comes with `possible_statuses`; a program adds its title's
-    confirmation and what it succeeds.
-    """
-    r = row.roadmap
-    out: dict[str, Any] = {
-        "number": r.number,
-        "id": r.id,
-        "title": r.title,
-        "sphere": r.sphere,
-        "status": row.label,
-        "linked_conditions": list(r.linked_conditions),
-        "open_conditions": list(row.open_conditions),
-        "last_event_date": row.last_event.text,
-    }
+    """The JSON object of a roadmap (or program) in `list` output: its row fields, its
+    status on that date (with `possible_statuses` where it is undetermined), its open
+    conditions and the date of its last event."""
+    derived: dict[str, Any] = {"status": row.label}
     if row.status is None:
-        out["possible_statuses"] = list(row.possible)
-    if isinstance(r, Program):
-        out["title_confirmed"] = r.title_confirmed
-        out["succeeds"] = list(r.succeeds)
-        out["succession"] = r.succession
-    return out
+        derived["possible_statuses"] = list(row.possible)
+    derived["open_conditions"] = list(row.open_conditions)
+    derived["last_event_date"] = row.last_event.text
+    return row_object(row.roadmap, **derived)
 
 
 def source_object(source: Source) -> dict[str, Any]:
     """A source as JSON."""
-    return {
-        "id": source.id,
-        "publisher": source.publisher,
-        "url": source.url,
-        "title": source.title,
-        "date": source.date.isoformat() if source.date else None,
-        "reprint_of": source.reprint_of,
-    }
+    document: dict[str, Any] = jsonable(source)
+    return document
 
 
-def _event_object(event: RoadmapEvent, sources: dict[str, Source]) -> dict[str, Any]:
-    return {
-        **when_object(event.date),
-        "status": event.status.value,
-        "note": event.note,
-        "sources": [source_object(sources[s]) for s in event.sources if s in sources],
-    }
+def _cited(item: Any, sources: dict[str, Source]) -> Any:
+    """`item` (JSON data) with every `sources` list of ids given as the sources themselves."""
+    if isinstance(item, list):
+        return [_cited(x, sources) for x in item]
+    if not isinstance(item, dict):
+        return item
+    out = {k: _cited(v, sources) for k, v in item.items()}
+    cited = item.get("sources")
+    if isinstance(cited, list) and all(isinstance(s, str) for s in cited):
+        out["sources"] = [source_object(sources[s]) for s in cited if s in sources]
+    return out
 
 
 def roadmap_detail(dataset: Dataset, row: RoadmapState) -> dict[str, Any]:
-    """The JSON object of `show`: the list row plus title_confirmed, history and notes."""
+    """The JSON object of `show`: every field of the record (its status on that date, each
+    event's sources in full), then what is derived: open conditions, the date of the last
+    event, the linked conditions with their titles and, for a roadmap, its successors."""
     sources = {s.id: s for s in dataset.sources}
     conditions = {c.id: c for c in dataset.conditions}
-    detail = roadmap_row(row)
-    detail["title_confirmed"] = row.roadmap.title_confirmed
+    record = row.roadmap
+    detail: dict[str, Any] = {
+        name: _cited(value, sources) for name, value in jsonable(record).items()
+    }
+    detail["status"] = row.label
+    if row.status is None:
+        detail["possible_statuses"] = list(row.possible)
+    detail["open_conditions"] = list(row.open_conditions)
+    detail["last_event_date"] = row.last_event.text
     detail["conditions"] = [
         {"id": c, "title": conditions[c].title, "status": conditions[c].status.value}
-        for c in row.roadmap.linked_conditions
+        for c in record.linked_conditions
     ]
-    detail["history"] = [_event_object(e, sources) for e in row.roadmap.history]
-    detail["notes"] = row.roadmap.notes
-    if not isinstance(row.roadmap, Program):
+    if not isinstance(record, Program):
         detail["successors"] = [
             {"number": p.number, "id": p.id, "title": p.title, "succession": p.succession}
-            for p in successors(dataset, row.roadmap)
+            for p in successors(dataset, record)
         ]
     return detail
 
 
 def condition_object(report: ConditionReport) -> dict[str, Any]:
-    """The JSON object of a condition in `conditions` output."""
-    c = report.condition
-    return {
-        "id": c.id,
-        "title": c.title,
-        "status": report.status,
-        "roadmaps": list(report.roadmaps),
-        "blocks": list(report.blocks),
-        "description": c.description,
-    }
+    """The JSON object of a condition in `conditions` output: its row fields, its status on
+    that date, the roadmaps linked to it and those it holds up."""
+    return row_object(
+        report.condition,
+        status=report.status,
+        roadmaps=list(report.roadmaps),
+        blocks=list(report.blocks),
+    )
+
+
+def value_text(value: Any, sep: str = ", ") -> str:
+    """A field's value as a reader sees it in a table or a page: lists joined by `sep`,
+    booleans as true/false, nothing as ""."""
+    plain = jsonable(value)
+    if isinstance(value, list):
+        return sep.join(str(item) for item in plain)
+    if plain is None:
+        return ""
+    if isinstance(plain, bool):
+        return str(plain).lower()
+    return value.display if isinstance(value, When) else str(plain)
+
+
+# The fields of a roadmap or program that `show`, Markdown and the report lay out themselves;
+# `other_fields` gives them the rest.
+LAID_OUT = (
+    "number",
+    "id",
+    "title",
+    "title_confirmed",
+    "sphere",
+    "status",
+    "notes",
+    "linked_conditions",
+    "succeeds",
+    "succession",
+)
+
+
+def other_fields(record: Record, shown_already: Iterable[str]) -> list[tuple[str, str]]:
+    """(name, text) of the fields of `record` that a view does not lay out itself: every
+    field not in `shown_already`, neither hidden nor a list of records, with a value. This
+    is how a field added to a record type appears in `show`, Markdown and the report."""
+    skip = set(shown_already)
+    out = []
+    for name in plain_fields(type(record)):
+        if name in skip or shown(record, name) == "never":
+            continue
+        text = value_text(getattr(record, name))
+        if text:
+            out.append((name, text))
+    return out
 
 
 def timeline_object(event: TimelineEvent) -> dict[str, Any]:
@@ -226,24 +254,11 @@ def _share(count: int, total: int) -> float:
 
 
 def milestone_object(comparison: MilestoneComparison) -> dict[str, Any]:
-    """A reported figure beside the dataset's count on that date (`consistent` null: not
-    a count the dataset can check)."""
-    m: Milestone = comparison.milestone
-    out: dict[str, Any] = {
-        **when_object(m.date),
-        "reported": m.reported,
-        "speaker": m.speaker,
-        "unit": m.unit,
-        "subject": m.subject,
-        "official": {
-            "agreed": m.agreed,
-            "open": m.open,
-            "done": m.done,
-            "total": m.total,
-            "percent": m.percent,
-        },
-        "consistent": comparison.consistent,
-    }
+    """A reported figure (every field of the milestone) and whether the record on that
+    date allows it (`consistent` null: not a count the record can check), with the
+    record's own counts where it can."""
+    out: dict[str, Any] = jsonable(comparison.milestone)
+    out["consistent"] = comparison.consistent
     if comparison.comparable:
         out.update(
             dataset_listed=comparison.listed,
@@ -306,22 +321,9 @@ def list_cells(row: RoadmapState) -> list[str]:
     ]
 
 
-# SGR colours of statuses in plain output (--color always through a pipe).
-_STATUS_SGR = {
-    "pending": "33",
-    "agreed": "36",
-    "blocked": "1;31",
-    "signed": "1;32",
-    "set-aside": "2",
-    UNDETERMINED: "35",
-    "open": "31",
-    "resolved": "32",
-}
-
-
 def _colored(value: str) -> str:
-    code = _STATUS_SGR.get(value)
-    return f"\x1b[{code}m{value}\x1b[0m" if code else value
+    look = LOOKS.get(value)
+    return f"\x1b[{look.sgr}m{value}\x1b[0m" if look else value
 
 
 def tsv(
@@ -444,20 +446,6 @@ def summary_text(summary: Summary) -> str:
 
 # ---------------------------------------------------------------- CSV, Markdown
 
-CSV_COLUMNS = (
-    "number",
-    "id",
-    "title",
-    "title_confirmed",
-    "sphere",
-    "status",
-    "linked_conditions",
-    "open_conditions",
-    "last_event_date",
-    "notes",
-)
-
-
 # A spreadsheet takes a cell starting with one of these for a formula (`=HYPERLINK(...)`,
 # `@SUM(...)`, `+cmd|...`): OWASP's advice is to prefix a single quote, which shows the text
 # as typed and is what the spreadsheet itself writes for "text that looks like a formula".
@@ -469,28 +457,44 @@ def csv_cell(text: str) -> str:
     return ("'" if text.startswith(_FORMULA_FIRST) else "") + clean(text)
 
 
-def to_csv(rows: Iterable[RoadmapState]) -> str:
+def csv_row(row: RoadmapState) -> dict[str, str]:
+    """One CSV row: every field of the record but its history (lists joined by ";"), then
+    the derived ones, as text."""
+    record = row.roadmap
+    out: dict[str, str] = {}
+    for name in plain_fields(type(record)):
+        value = getattr(record, name)
+        if shown(record, name) == "never":
+            continue
+        if isinstance(value, list):
+            out[name] = ";".join(str(item) for item in value)
+        elif isinstance(value, When):
+            out[name] = value.text
+        else:
+            text = jsonable(value)
+            out[name] = (
+                "" if text is None else str(text).lower() if isinstance(text, bool) else str(text)
+            )
+    out["status"] = row.label
+    out["open_conditions"] = ";".join(row.open_conditions)
+    out["last_event_date"] = row.last_event.text
+    return out
+
+
+def to_csv(rows: Sequence[RoadmapState]) -> str:
     """One CSV row per roadmap (export --format csv); no cell is ever a formula."""
     import csv  # only the CSV export needs it
 
+    columns = [
+        *(n for n in plain_fields(Roadmap) if shown(Roadmap, n) != "never"),
+        *DERIVED_ROW[1:],
+    ]
+    table = [csv_row(row) for row in rows]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        r = row.roadmap
-        values = [
-            str(r.number),
-            r.id,
-            r.title,
-            str(r.title_confirmed).lower(),
-            r.sphere,
-            row.label,
-            ";".join(r.linked_conditions),
-            ";".join(row.open_conditions),
-            row.last_event.text,
-            r.notes,
-        ]
-        writer.writerow([csv_cell(value) for value in values])
+    writer.writerow(columns)
+    for values in table:
+        writer.writerow([csv_cell(values.get(column, "")) for column in columns])
     return buffer.getvalue()
 
 
@@ -557,6 +561,9 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
             )
         if r.notes:
             out += ["", f"_{_md(r.notes)}_"]
+        extra = other_fields(r, LAID_OUT)
+        if extra:
+            out += [""] + [f"- {_md(name)}: {_md(text)}" for name, text in extra]
         out.append("")
     return "\n".join(out)
 
@@ -584,21 +591,16 @@ def schema_json() -> str:
 # ------------------------------------------------------ each command's view, one shape
 
 
-def list_view(rows: Sequence[RoadmapState], title: str) -> View:
+def list_view(rows: Sequence[RoadmapState], title: str, kind: type[Document]) -> View:
     """`list`: one row per roadmap or program."""
-
-    def terminal(width: int) -> Any:
-        from unionstate.tables import roadmap_table
-
-        return roadmap_table(rows, title, width)
-
     return View(
         [roadmap_row(r) for r in rows],
         LIST_COLUMNS,
         [list_cells(r) for r in rows],
         status_column=4,
-        terminal=terminal,
-        fields=ROW_FIELDS,
+        kind="list",
+        data=(rows, title),
+        fields=document_fields(kind),
     )
 
 
@@ -607,22 +609,18 @@ def show_view(dataset: Dataset, row: RoadmapState) -> View:
     detail = roadmap_detail(dataset, row)
     r = row.roadmap
     facts = [
-        ["number", str(r.number)],
-        ["id", r.id],
-        ["title", r.title],
-        ["title_confirmed", str(r.title_confirmed).lower()],
-        ["sphere", r.sphere],
-        ["status", row.label],
-        ["linked_conditions", ",".join(r.linked_conditions)],
-        ["open_conditions", ",".join(row.open_conditions)],
-        ["notes", r.notes],
+        [name, value_text(getattr(r, name), ",")]
+        for name in plain_fields(type(r))
+        if shown(r, name) != "never"
     ]
-    if "succeeds" in detail:
-        facts += [
-            ["succeeds", ",".join(detail["succeeds"])],
-            ["succession", detail["succession"] or ""],
-        ]
-    else:
+    for fact in facts:
+        if fact[0] == "status":
+            fact[1] = row.label
+    facts.insert(
+        [f[0] for f in facts].index("linked_conditions") + 1,
+        ["open_conditions", ",".join(row.open_conditions)],
+    )
+    if not isinstance(r, Program):
         facts.append(["successors", ",".join(f"P{p['number']}" for p in detail["successors"])])
     history = [
         [
@@ -636,13 +634,7 @@ def show_view(dataset: Dataset, row: RoadmapState) -> View:
     text = (
         tsv(("field", "value"), facts) + "\n" + tsv(("date", "status", "note", "sources"), history)
     )
-
-    def terminal(width: int) -> Any:
-        from unionstate.tables import roadmap_panel
-
-        return roadmap_panel(dataset, row)
-
-    return View(detail, text=text, terminal=terminal, fields=list(detail))
+    return View(detail, text=text, kind="show", data=(dataset, row), fields=list(detail))
 
 
 CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
@@ -661,27 +653,23 @@ def conditions_view(reports: Sequence[ConditionReport]) -> View:
         ]
         for r in reports
     ]
-
-    def terminal(width: int) -> Any:
-        from unionstate.tables import conditions_table
-
-        return conditions_table(reports, width)
-
     document = [condition_object(r) for r in reports]
-    fields = list(document[0]) if document else ["id", "title", "status"]
-    return View(document, CONDITION_COLUMNS, rows, 2, terminal=terminal, fields=fields)
+    fields = [*row_fields(Condition), "roadmaps", "blocks"]
+    return View(
+        document, CONDITION_COLUMNS, rows, 2, kind="conditions", data=reports, fields=fields
+    )
 
 
 def summary_view(summary: Summary, full: bool = False) -> View:
     """`summary`: one screen on a terminal (all of it with `full`), everything otherwise."""
-
-    def terminal(width: int) -> Any:
-        from unionstate import tables
-
-        return tables.summary_view(summary) if full else tables.summary_brief(summary, width)
-
     document = summary_object(summary)
-    return View(document, text=summary_text(summary), terminal=terminal, fields=list(document))
+    return View(
+        document,
+        text=summary_text(summary),
+        kind="summary-full" if full else "summary",
+        data=summary,
+        fields=list(document),
+    )
 
 
 TIMELINE_COLUMNS = ("date", "kind", "subject", "status", "note", "sources")
@@ -689,34 +677,34 @@ TIMELINE_COLUMNS = ("date", "kind", "subject", "status", "note", "sources")
 
 def timeline_view(events: Sequence[TimelineEvent]) -> View:
     """`history`: one timeline, oldest first."""
-
-    def terminal(width: int) -> Any:
-        from unionstate.tables import timeline_table
-
-        return timeline_table(events, width)
-
     return View(
         [timeline_object(e) for e in events],
         TIMELINE_COLUMNS,
         [timeline_cells(e) for e in events],
         3,
-        terminal=terminal,
+        kind="timeline",
+        data=events,
         fields=("date", "date_precision", "earliest", "latest", *TIMELINE_COLUMNS[1:]),
     )
 
 
 def progress_view(months: Sequence[MonthProgress]) -> View:
     """`history --chart`: statuses at the end of each month."""
-
-    def terminal(width: int) -> Any:
-        from unionstate.tables import progress_chart
-
-        return progress_chart(months, width)
-
     return View(
         [progress_object(m) for m in months],
         PROGRESS_COLUMNS,
         [progress_cells(m) for m in months],
-        terminal=terminal,
+        kind="chart",
+        data=months,
         fields=PROGRESS_COLUMNS,
     )
+
+
+def table_view(header: Sequence[str], rows: Sequence[Sequence[str]], document: Any) -> View:
+    """Rows of plain cells (`info`, `undo --list`): tab-separated, or their JSON."""
+    return View(document, header, rows, fields=list(header))
+
+
+def text_view(text: str, document: Any) -> View:
+    """Output that is already text (`diff`, `export`): as it is, or its JSON."""
+    return View(document, text=text)

@@ -1,6 +1,6 @@
 """Output targets of `export -o` and `init`: written, never clobbered.
 
-A new or existing regular file is replaced atomically (`store.write_atomic`). Anything
+A new or existing regular file is replaced atomically (`files.write_atomic`). Anything
 else that already exists is a target the user made on purpose and is written *into*,
 never renamed over: a FIFO, a terminal, `/dev/null`, a pipe from `>(gzip > x)`. The
 shell's own descriptors (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`)
@@ -16,7 +16,7 @@ import re
 import stat
 from pathlib import Path
 
-from unionstate import store
+from unionstate import files
 from unionstate.errors import Refused, WriteFailed
 
 _DESCRIPTOR = re.compile(r"/(?:dev/fd|proc/self/fd)/([0-9]{1,6})")
@@ -63,9 +63,9 @@ def write(target: Path, data: bytes) -> None:
     except ValueError as exc:  # an embedded NUL byte
         raise WriteFailed(f"{target}: cannot write: {exc}") from None
     if status is None or stat.S_ISREG(status.st_mode):
-        store.write_atomic(target, data)
+        files.write_atomic(target, data)
         return
-    kind = store.file_kind(status.st_mode)
+    kind = files.file_kind(status.st_mode)
     if stat.S_ISDIR(status.st_mode) or stat.S_ISSOCK(status.st_mode):
         raise WriteFailed(f"{target}: is {kind}; nothing was written")
     # A FIFO, a terminal or another device: open it as `>` would (a FIFO waits for its

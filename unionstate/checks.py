@@ -1,0 +1,298 @@
+"""Validation: every rule a dataset obeys, the JSON Schema, and upgrades of older files.
+
+`validate(data)` checks plain data with pydantic (imported on first use) and either returns
+a dataset that obeys every rule, or raises `Invalid`, whose `errors` are pydantic's error
+dicts. Cross-record problems arrive as one `value_error` whose `ctx["error"]` is a
+`CrossRecordError` listing each problem with the location (a pydantic-style `loc`) of the
+offending value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Annotated, Any
+
+from unionstate.models import (
+    SCHEMA_VERSION,
+    ConditionStatus,
+    Dataset,
+    Document,
+    Event,
+    Loc,
+    RoadmapStatus,
+    Rule,
+    When,
+    place_dates,
+)
+
+
+class Problem:
+    """One cross-record problem: where it is (a pydantic-style loc) and what is wrong."""
+
+    __slots__ = ("loc", "message")
+
+    def __init__(self, loc: Loc, message: str) -> None:
+        self.loc = loc
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"Problem({self.loc!r}, {self.message!r})"
+
+
+class CrossRecordError(ValueError):
+    """Raised inside validation when records disagree with each other."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, p.loc))}: {p.message}" for p in problems))
+        self.problems = list(problems)
+
+
+class Invalid(ValueError):
+    """Plain data that is not a valid dataset; `errors` are pydantic's error dicts."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} validation error(s)")
+        self.errors = errors
+
+
+def _exported(item: dict[str, Any]) -> dict[str, Any]:
+    """A record as `export --format json` writes it, back as data: the derived days of each
+    window field (`plain.when_object`) are dropped, and its precision when it is the
+    spelling's own."""
+    windows = [k for k in item if isinstance(item[k], str) and f"{k}_precision" in item]
+    if not windows:
+        return item
+    item = dict(item)
+    for name in windows:
+        prefix = "" if name == "date" else f"{name}_"
+        derived = (f"{prefix}earliest", f"{prefix}latest")
+        if not all(k in item for k in derived):
+            continue
+        for key in derived:
+            del item[key]
+        try:
+            same = When.parse(item[name]).precision.value == item[f"{name}_precision"]
+        except ValueError:
+            same = False
+        if same:
+            del item[f"{name}_precision"]
+    return item
+
+
+def upgrade(data: Any) -> Any:
+    """Plain data of schema_version 1 (a day plus `date_precision`) as schema_version 2.
+
+    A v1 file still loads; the next save writes it as v2. A JSON export loads as the data
+    it came from. Anything else passes unchanged.
+    """
+    if not isinstance(data, dict) or data.get("schema_version") not in (1, 2):
+        return data
+    version = data["schema_version"]
+    data = dict(data, schema_version=2)
+
+    def convert(item: Any) -> Any:
+        if isinstance(item, dict) and version == 2:
+            return _exported(item)
+        if not isinstance(item, dict) or "date_precision" not in item:
+            return item
+        item = dict(item)
+        precision, day = item.pop("date_precision"), item.get("date")
+        text = day.isoformat() if isinstance(day, dt.date) else day
+        if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            item["date"] = {"approximate": f"~{text}", "month": text[:7], "year": text[:4]}.get(
+                precision, text
+            )
+        else:
+            item["date_precision"] = precision  # let validation name the problem
+        return item
+
+    def each(items: Any, inner: str | None = None) -> Any:
+        if not isinstance(items, list):
+            return items
+        out = []
+        for item in items:
+            if inner and isinstance(item, dict) and isinstance(item.get(inner), list):
+                item = dict(item, **{inner: [convert(e) for e in item[inner]]})
+            out.append(convert(item) if inner is None else item)
+        return out
+
+    for kind in ("conditions", "roadmaps", "programs"):
+        if kind in data:
+            data[kind] = each(data[kind], "history")
+    if "milestones" in data:
+        data["milestones"] = each(data["milestones"])
+    return data
+
+
+def _records_agree(dataset: Dataset) -> Dataset:
+    place_dates(dataset)
+    problems = list(cross_record_problems(dataset))
+    if problems:
+        raise CrossRecordError(problems)
+    return dataset
+
+
+_VALIDATOR: list[Any] = []  # pydantic's TypeAdapter for a dataset, built on first use
+
+
+def _validator() -> Any:
+    if not _VALIDATOR:
+        from pydantic import TypeAdapter
+
+        rule = Rule(before=upgrade, after=_records_agree)
+        _VALIDATOR.append(TypeAdapter(Annotated[Dataset, rule]))
+    return _VALIDATOR[0]
+
+
+def validate(data: Any) -> Dataset:
+    """The dataset that plain `data` describes, checked against every rule (else `Invalid`).
+
+    Records inside `data` that are already `Record` instances are taken as they are
+    (they were validated when they were made); cross-record rules always run.
+    """
+    from pydantic import ValidationError
+
+    try:
+        dataset: Dataset = _validator().validate_python(data)
+    except ValidationError as exc:
+        raise Invalid([dict(error) for error in exc.errors()]) from None
+    return dataset
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a data file, from `Dataset` (for editors; loading checks more)."""
+    schema: dict[str, Any] = _validator().json_schema()
+    schema["title"] = f"unionstate data file (schema_version {SCHEMA_VERSION})"
+    definitions = schema.pop("$defs")  # last, so the file opens with the top-level fields
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "$defs": definitions,
+    }
+
+
+def _duplicates(field: str, items: Iterable[tuple[int, str | int]], what: str) -> Iterator[Problem]:
+    items = list(items)
+    counts = Counter(value for _, value in items)
+    for index, value in items:
+        if counts[value] > 1:
+            yield Problem((field, index, what), f"duplicate {what} {value!r}")
+
+
+def _dates(base: Loc, history: Sequence[Event], as_of: dt.date) -> Iterator[Problem]:
+    previous: When | None = None
+    for index, event in enumerate(history):
+        when = event.date
+        loc = (*base, index, "date")
+        if when.earliest is not None and when.earliest > as_of:
+            yield Problem(loc, f"{when.display} is after the dataset's as_of ({as_of})")
+        elif previous is not None and when.last < previous.first:
+            yield Problem(
+                loc, f"history out of order: {when.display} comes after {previous.display}"
+            )
+        elif when.earliest is not None and when.earliest > when.last:
+            yield Problem(loc, f"{when.display} ends before the previous event begins")
+        previous = when
+
+
+def _cited(base: Loc, cited: Sequence[str], known: set[str]) -> Iterator[Problem]:
+    for index, source_id in enumerate(cited):
+        if source_id not in known:
+            yield Problem((*base, index), f"unknown source {source_id!r}")
+
+
+def _document_problems(
+    kind: str, documents: Sequence[Document], dataset: Dataset
+) -> Iterator[Problem]:
+    sources = {s.id for s in dataset.sources}
+    conditions = {c.id for c in dataset.conditions}
+    open_conditions = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN}
+    yield from _duplicates(kind, ((i, d.number) for i, d in enumerate(documents)), "number")
+    yield from _duplicates(kind, ((i, d.id) for i, d in enumerate(documents)), "id")
+    for i, document in enumerate(documents):
+        base: Loc = (kind, i)
+        seen: set[str] = set()
+        for j, condition_id in enumerate(document.linked_conditions):
+            if condition_id not in conditions:
+                yield Problem(
+                    (*base, "linked_conditions", j), f"unknown condition {condition_id!r}"
+                )
+            elif condition_id in seen:
+                yield Problem(
+                    (*base, "linked_conditions", j), f"condition {condition_id!r} listed twice"
+                )
+            seen.add(condition_id)
+        yield from _dates((*base, "history"), document.history, dataset.as_of)
+        for j, event in enumerate(document.history):
+            yield from _cited((*base, "history", j, "sources"), event.sources, sources)
+        if document.status is not document.last_event.status:
+            yield Problem(
+                (*base, "status"),
+                f"is {document.status} but the last history event leaves it "
+                f"{document.last_event.status}",
+            )
+        if document.status is RoadmapStatus.BLOCKED and not open_conditions & seen:
+            yield Problem((*base, "status"), "is blocked but none of its linked conditions is open")
+
+
+def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
+    """Every way the records of `dataset` disagree with each other."""
+    yield from _duplicates("sources", ((i, s.id) for i, s in enumerate(dataset.sources)), "id")
+    yield from _duplicates(
+        "conditions", ((i, c.id) for i, c in enumerate(dataset.conditions)), "id"
+    )
+    yield from _duplicates(
+        "open_questions", ((i, q.id) for i, q in enumerate(dataset.open_questions)), "id"
+    )
+
+    sources = {s.id for s in dataset.sources}
+    as_of = dataset.as_of
+
+    for i, condition in enumerate(dataset.conditions):
+        base: Loc = ("conditions", i)
+        yield from _cited((*base, "sources"), condition.sources, sources)
+        yield from _dates((*base, "history"), condition.history, as_of)
+        for j, condition_event in enumerate(condition.history):
+            yield from _cited((*base, "history", j, "sources"), condition_event.sources, sources)
+        if condition.status is not condition.history[-1].status:
+            yield Problem(
+                (*base, "status"),
+                f"is {condition.status} but the last history event leaves it "
+                f"{condition.history[-1].status}",
+            )
+
+    documents = {d.id for d in dataset.documents}
+    for i, milestone in enumerate(dataset.milestones):
+        yield from _cited(("milestones", i, "sources"), milestone.sources, sources)
+        when = milestone.date
+        if when.earliest is not None and when.earliest > as_of:
+            yield Problem(
+                ("milestones", i, "date"), f"{when.display} is after the dataset's as_of ({as_of})"
+            )
+        if milestone.subject is not None and milestone.subject not in documents:
+            yield Problem(
+                ("milestones", i, "subject"), f"unknown roadmap or program {milestone.subject!r}"
+            )
+
+    yield from _document_problems("roadmaps", dataset.roadmaps, dataset)
+    yield from _document_problems("programs", dataset.programs, dataset)
+    roadmap_ids = {r.id for r in dataset.roadmaps}
+    for i, program in enumerate(dataset.programs):
+        base = ("programs", i)
+        if program.id in roadmap_ids:
+            yield Problem((*base, "id"), f"{program.id!r} is also a roadmap's id")
+        for j, roadmap_id in enumerate(program.succeeds):
+            if roadmap_id not in roadmap_ids:
+                yield Problem((*base, "succeeds", j), f"unknown roadmap {roadmap_id!r}")
+        if program.succeeds and program.succession is None:
+            yield Problem(
+                (*base, "succession"), "say how the succession is known: reported or hypothesis"
+            )
+        if not program.succeeds and program.succession is not None:
+            yield Problem((*base, "succession"), "is set but succeeds names no roadmap")
+
+    for i, question in enumerate(dataset.open_questions):
+        yield from _cited(("open_questions", i, "sources"), question.sources, sources)
