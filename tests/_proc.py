@@ -132,7 +132,7 @@ class Run:
     stdout: str
     stderr: str
     seconds: float
-    maxrss_mb: float
+    peak_mb: float | None = None  # the child's own peak RSS, with run(..., peak=True)
 
     def __str__(self) -> str:
         return (
@@ -166,7 +166,7 @@ class _Process:
         timer = threading.Timer(timeout, self._kill)
         timer.start()
         try:
-            _, status, usage = os.wait4(self.pid, 0)
+            _, status = os.waitpid(self.pid, 0)
         finally:
             timer.cancel()
         seconds = time.perf_counter() - self.started
@@ -177,8 +177,7 @@ class _Process:
             handle.seek(0)
             outputs.append(handle.read().decode("utf-8", "backslashreplace"))
             handle.close()
-        rss_mb = usage.ru_maxrss / 1024 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
-        return Run(self.args, returncode, *outputs, seconds, rss_mb)
+        return Run(self.args, returncode, *outputs, seconds)
 
     def _reaped(self, returncode: int) -> None:
         pass
@@ -281,10 +280,28 @@ def run(
     hook: str = "",
     env: dict[str, str] | None = None,
     timeout: float = 60,
+    peak: bool = False,
     **extra_env: str,
 ) -> Run:
-    """Run `python -m unionstate ARGS` on `data` and wait for it."""
-    return Child(args, env or cli_env(data, **extra_env), hook=hook).wait(timeout)
+    """Run `python -m unionstate ARGS` on `data` and wait for it.
+
+    With `peak` (Linux), the child reports its own peak RSS (VmHWM) as it exits: wait4's
+    ru_maxrss cannot be used, as it keeps the spawning process's RSS across the exec (a
+    pytest worker that grew to 270 MB made every child "use" 270 MB).
+    """
+    if not peak:
+        return Child(args, env or cli_env(data, **extra_env), hook=hook).wait(timeout)
+    with tempfile.TemporaryDirectory() as directory:
+        report = Path(directory) / "status"
+        hook = (
+            f"import atexit, shutil\n"
+            f"atexit.register(shutil.copyfile, '/proc/self/status', {str(report)!r})\n{hook}"
+        )
+        result = Child(args, env or cli_env(data, **extra_env), hook=hook).wait(timeout)
+        kib = re.search(r"^VmHWM:\s+(\d+) kB", report.read_text(), re.MULTILINE)
+        assert kib, report.read_text()
+        result.peak_mb = int(kib[1]) / 1024
+        return result
 
 
 def run_together(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import Result
 
 from unionstate import checks, store
 
@@ -201,3 +202,16 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copyfile(REPO_ROOT / "tests" / "data" / "record-2021-05-28.yaml", path)
     monkeypatch.setenv("UNIONSTATE_DATA", str(path))
     return path
+
+
+def invoke(*args: str, env: dict[str, str | None] | None = None) -> Result:
+    """Run `unionstate ARGS` in this process; it may fail, but never with a traceback."""
+    from typer.testing import CliRunner
+
+    from unionstate.cli import app
+
+    clean = {name: None for name in ("TTY_COMPATIBLE", "NO_COLOR", "FORCE_COLOR", "COLUMNS")}
+    result = CliRunner().invoke(app, list(args), env={**clean, **(env or {})})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code != 70, result.stderr
+    return result

@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 BLOCK = re.compile(r"<!-- run(?P<tty>\[tty\])?: (?P<cmd>.+?) -->\n.*?<!-- end -->", re.DOTALL)
+FIELDS = re.compile(r"(<!-- fields: [^>]*-->\n).*?(<!-- end -->)", re.DOTALL)
 
 
 def _broken_copy(data: str) -> str:
@@ -128,10 +129,14 @@ def render(readme: str) -> str:
             marker = f"<!-- run{tty or ''}: {command} -->"
             return f"{marker}\n```console\n{''.join(shown)}```\n<!-- end -->"
 
-        return BLOCK.sub(fill, readme)
+        from unionstate.views import field_reference
+
+        filled = BLOCK.sub(fill, readme)
+        return FIELDS.sub(lambda m: m.group(1) + field_reference() + m.group(2), filled)
 
 
-PAGES = [README, ROOT / "docs" / "commands.md"]  # each in a scratch directory of its own
+# Each in a scratch directory of its own; docs/data.md has the field reference of the models.
+PAGES = [README, ROOT / "docs" / "commands.md", ROOT / "docs" / "data.md"]
 
 
 def main() -> int:

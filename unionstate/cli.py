@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from unionstate import __version__, files, queries, store, terminal, views
+from unionstate import __version__, files, models, queries, store, terminal, views
 from unionstate.errors import (
     DataError,
     ExitCode,
@@ -29,7 +29,7 @@ from unionstate.errors import (
     UsageError,
     WriteFailed,
 )
-from unionstate.models import SCHEMA_NAME, SCHEMA_VERSION, Dataset, Program, Roadmap, When, span
+from unionstate.models import SCHEMA_NAME, SCHEMA_VERSION, Dataset, When, span
 from unionstate.terminal import Color, is_terminal
 from unionstate.text import clean, one_line
 
@@ -422,7 +422,11 @@ def list_roadmaps(
     if unresolved and not total and not (status or sphere or condition or search):
         s.say(queries.nothing_unresolved(dataset, as_of, programs))
     title = f"{total} of {len(documents)} {kind}, {as_of or dataset.as_of}"
-    s.emit(views.list_view(rows, title, Program if programs else Roadmap), json_out, fields)
+    s.emit(
+        views.list_view(rows, title, models.Program if programs else models.Roadmap),
+        json_out,
+        fields,
+    )
 
 
 @app.command()

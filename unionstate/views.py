@@ -22,7 +22,7 @@ from unionstate.checks import json_schema
 from unionstate.errors import UsageError
 from unionstate.models import Condition, Dataset, Document, Program, Record, Roadmap, Source, When
 from unionstate.plain import (
-    fields_of,
+    field_names,
     jsonable,
     plain_fields,
     row_fields,
@@ -104,13 +104,10 @@ def to_json(document: Any) -> str:
 DERIVED_ROW = ("possible_statuses", "open_conditions", "last_event_date")
 
 
-def row_object(record: Record, **derived: Any) -> dict[str, Any]:
-    """A record as one row of a list: its row fields (`plain.row_fields`) as JSON, then the
-    `derived` keys (a derived key of a field's name replaces its value in place)."""
+def _object(record: Record, names: Iterable[str], derived: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    values = fields_of(record)
-    for name in row_fields(type(record)):
-        value = values[name]
+    for name in names:
+        value = getattr(record, name)
         if isinstance(value, When):
             out.update(when_object(value, name))
         else:
@@ -119,8 +116,21 @@ def row_object(record: Record, **derived: Any) -> dict[str, Any]:
     return out
 
 
+def row_object(record: Record, **derived: Any) -> dict[str, Any]:
+    """A record as one row of a list: its row fields (`plain.row_fields`) as JSON, then the
+    `derived` keys (a derived key of a field's name replaces its value in place)."""
+    return _object(record, row_fields(type(record)), derived)
+
+
+def record_object(record: Record, **derived: Any) -> dict[str, Any]:
+    """A whole record as JSON, but its hidden fields, then the `derived` keys."""
+    names = [f for f in field_names(type(record)) if shown(record, f) != "never"]
+    return _object(record, names, derived)
+
+
 def document_fields(kind: type[Document]) -> list[str]:
-    """What --fields may pick from a `list` row of `kind`: its row fields, then the derived."""
+    """What --fields may pick from `list` rows of roadmaps or programs (`kind`): the row
+    fields of that record type, then the derived."""
     return [*row_fields(kind), *DERIVED_ROW]
 
 
@@ -162,10 +172,7 @@ def roadmap_detail(dataset: Dataset, row: RoadmapState) -> dict[str, Any]:
     sources = {s.id: s for s in dataset.sources}
     conditions = {c.id: c for c in dataset.conditions}
     record = row.roadmap
-    detail: dict[str, Any] = {
-        name: _cited(value, sources) for name, value in jsonable(record).items()
-    }
-    detail["status"] = row.label
+    detail = {k: _cited(v, sources) for k, v in record_object(record, status=row.label).items()}
     if row.status is None:
         detail["possible_statuses"] = list(row.possible)
     detail["open_conditions"] = list(row.open_conditions)
@@ -485,10 +492,8 @@ def to_csv(rows: Sequence[RoadmapState]) -> str:
     """One CSV row per roadmap (export --format csv); no cell is ever a formula."""
     import csv  # only the CSV export needs it
 
-    columns = [
-        *(n for n in plain_fields(Roadmap) if shown(Roadmap, n) != "never"),
-        *DERIVED_ROW[1:],
-    ]
+    kind = type(rows[0].roadmap) if rows else Roadmap
+    columns = [*(n for n in plain_fields(kind) if shown(kind, n) != "never"), *DERIVED_ROW[1:]]
     table = [csv_row(row) for row in rows]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -592,7 +597,7 @@ def schema_json() -> str:
 
 
 def list_view(rows: Sequence[RoadmapState], title: str, kind: type[Document]) -> View:
-    """`list`: one row per roadmap or program."""
+    """`list`: one row per roadmap or program (`kind`, the record type listed)."""
     return View(
         [roadmap_row(r) for r in rows],
         LIST_COLUMNS,
@@ -708,3 +713,74 @@ def table_view(header: Sequence[str], rows: Sequence[Sequence[str]], document: A
 def text_view(text: str, document: Any) -> View:
     """Output that is already text (`diff`, `export`): as it is, or its JSON."""
     return View(document, text=text)
+
+
+# ------------------------------------------------------------- the field reference
+
+
+def _type_text(kind: Any) -> str:
+    """A field's type in words, from its annotation."""
+    import datetime as dt
+    import types
+    import typing
+    from enum import Enum
+
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin is typing.Annotated:
+        return _type_text(args[0])
+    if origin in (typing.Union, types.UnionType):
+        inner = [_type_text(a) for a in args if a is not type(None)]
+        return " or ".join(inner) + (", or null" if type(None) in args else "")
+    if origin is list:
+        return f"list of {_type_text(args[0])}"
+    if origin is typing.Literal:
+        return " or ".join(f"`{a}`" for a in args)
+    if isinstance(kind, type):
+        if issubclass(kind, Enum):
+            return " or ".join(f"`{m.value}`" for m in kind)
+        if issubclass(kind, Record):
+            return kind.__name__
+        words = {str: "text", int: "whole number", float: "number", bool: "true or false"}
+        if kind is When:
+            return "date window"
+        if kind is dt.date:
+            return "date"
+        return words.get(kind, kind.__name__)
+    return str(kind)
+
+
+def field_reference() -> str:
+    """Every record type of the data file and its fields, as a Markdown table (for
+    docs/data.md: derived from the models, so a new field appears there too)."""
+    import dataclasses
+    import typing
+
+    seen: list[type[Record]] = []
+
+    def walk(kind: type[Record]) -> None:
+        if kind in seen:
+            return
+        seen.append(kind)
+        for hint in typing.get_type_hints(kind).values():
+            for arg in (hint, *typing.get_args(hint)):
+                for inner in (arg, *typing.get_args(arg)):
+                    if isinstance(inner, type) and issubclass(inner, Record):
+                        walk(inner)
+
+    walk(Dataset)
+    lines = ["| record | what it is | fields |", "|---|---|---|"]
+    for kind in seen:
+        hints = typing.get_type_hints(kind, include_extras=True)
+        about = (kind.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
+        parts = []
+        for f in dataclasses.fields(kind):
+            optional = f.default is not dataclasses.MISSING or (
+                f.default_factory is not dataclasses.MISSING
+            )
+            where = {"detail": "; not in list rows", "never": "; shown nowhere"}.get(
+                f.metadata.get("shown", ""), ""
+            )
+            mark = " (optional" + where + ")" if optional else (f" ({where[2:]})" if where else "")
+            parts.append(f"`{f.name}`: {_type_text(hints[f.name])}{mark}")
+        lines.append(f"| `{kind.__name__}` | {about} | {'; '.join(parts)} |")
+    return "\n".join(lines) + "\n"
