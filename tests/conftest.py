@@ -32,6 +32,29 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["XDG_CACHE_HOME"] = os.path.join(directory, "xdg")
 
 
+# Modules whose tests start many processes, kill them, build wheels or render every page:
+# the `slow` tier. `pytest -m "not slow" -n 2` is the loop to run while iterating; CI and
+# `.ci/run` run everything.
+SLOW_MODULES = {
+    "test_crashes.py",
+    "test_faults.py",
+    "test_concurrency.py",
+    "test_fuzz.py",
+    "test_git.py",
+    "test_install.py",
+    "test_readme.py",
+    "test_report.py",
+    "test_hostile_input.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests of SLOW_MODULES `slow`."""
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the session's private cache."""
     for directory in _SESSION_CACHE:

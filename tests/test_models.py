@@ -162,9 +162,9 @@ def test_enums_print_as_their_value() -> None:
         (("roadmaps", 1, "status"), "Agreed", ("roadmaps", 1, "status"), "'agreed'"),
         (("roadmaps", 1, "history"), [], ("roadmaps", 1, "history"), "at least 1"),
         (("roadmaps", 1, "title"), 5, ("roadmaps", 1, "title"), "string"),
-        (("milestones", 0, "agreed"), -1, ("milestones", 0, "agreed"), "greater than or equal"),
+        (("milestones", 0, "agreed"), -1, ("milestones", 0, "agreed"), "expected a whole number"),
         (("milestones", 0, "unit"), "maps", ("milestones", 0, "unit"), "'roadmaps'"),
-        (("schema_version",), 3, ("schema_version",), "2"),
+        (("schema_version",), 4, ("schema_version",), "3"),
         (("as_of",), "2023-02-30", ("as_of",), "date"),
     ],
 )

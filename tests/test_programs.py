@@ -109,7 +109,7 @@ def test_an_empty_unresolved_list_says_what_is_open_instead(
     result = run("--data", str(path), "list", "--unresolved")
     assert result.exit_code == 0
     assert result.stdout.splitlines() == [
-        "number\tid\ttitle\tsphere\tstatus\topen_conditions\tlast_event"
+        "number\tid\ttitle\tsphere\tstatus\topen_conditions\tlast_event\tunresolved_because"
     ]
     assert result.stderr == (
         "no roadmap is unresolved on 2021-05-28; still open: gas-price (`unionstate conditions`)\n"

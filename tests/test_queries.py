@@ -190,7 +190,7 @@ def test_open_conditions_on_a_past_date_use_the_conditions_status_then(
     ("filters", "expected"),
     [
         ({}, None),  # everything
-        ({"unresolved": True}, UNRESOLVED),
+        ({"unresolved": True}, [*UNRESOLVED[:4], "agriculture", "veterinary", UNRESOLVED[4]]),
         ({"statuses": [P]}, ["customs"]),
         ({"statuses": [P, B]}, UNRESOLVED),
         ({"statuses": [S]}, []),
@@ -199,7 +199,8 @@ def test_open_conditions_on_a_past_date_use_the_conditions_status_then(
         ({"sphere": "customs"}, None),  # computed below: the 'tax, customs, …' sphere
         ({"condition": "gas-price"}, ["gas-market"]),
         ({"condition": "goods-restrictions"}, ["agriculture", "veterinary"]),
-        ({"condition": "goods-restrictions", "unresolved": True}, []),
+        # agreed, but tied to an open demand: unresolved
+        ({"condition": "goods-restrictions", "unresolved": True}, ["agriculture", "veterinary"]),
         ({"search": "roaming"}, ["communications"]),
         ({"search": "COUNTER-SANCTIONS"}, ["special-economic-measures"]),
         ({"search": "semashko"}, ["taxation", "customs", "electricity"]),  # notes only
@@ -234,11 +235,16 @@ def test_condition_reports_are_ranked_by_unresolved_roadmaps_held_up(dataset: Da
     reports = queries.condition_reports(dataset)
     assert [(r.condition.id, r.blocks) for r in reports] == [
         ("tax-manoeuvre-compensation", ("taxation", "oil-market", "gas-market")),
+        # its roadmaps are agreed, but it keeps them unresolved
+        ("goods-restrictions", ("agriculture", "veterinary")),
         ("gas-price", ("gas-market",)),
         ("sovereignty", ("supranational-bodies",)),
-        ("goods-restrictions", ()),  # its roadmaps are agreed
     ]
-    goods = reports[-1]
+    assert reports[1].because == {
+        "agriculture": ("open-condition",),
+        "veterinary": ("open-condition",),
+    }
+    goods = reports[1]
     assert goods.roadmaps == ("agriculture", "veterinary")
     assert all(r.status == ConditionStatus.OPEN.value for r in reports)
 

@@ -199,13 +199,15 @@ def test_a_figure_that_is_not_a_count_of_documents_is_not_compared(
 def test_a_condition_holds_up_only_the_roadmaps_it_blocks_on_that_date(
     tmp_path: Path, minimal_data: dict[str, Any]
 ) -> None:
-    """gas-market is linked to gas-price from the start but blocked only from 2019-12-20."""
+    """gas-market is linked to gas-price from the start: pending, then blocked from
+    2019-12-20; an open demand holds up every linked record it keeps unresolved."""
     path = save(tmp_path, minimal_data)
     early = json.loads(run("--data", str(path), "summary", "--as-of", "2019-10", "--json").stdout)
     late = json.loads(run("--data", str(path), "summary", "--json").stdout)
     gas_early = next(c for c in early["conditions"] if c["id"] == "gas-price")
     gas_late = next(c for c in late["conditions"] if c["id"] == "gas-price")
-    assert (gas_early["roadmaps"], gas_early["blocks"]) == (["gas-market"], [])
+    assert (gas_early["roadmaps"], gas_early["blocks"]) == (["gas-market"], ["gas-market"])
+    assert gas_early["blocks_because"] == {"gas-market": ["not-adopted", "open-condition"]}
     assert (gas_late["roadmaps"], gas_late["blocks"]) == (["gas-market"], ["gas-market"])
 
 
@@ -240,7 +242,7 @@ def test_every_output_keeps_the_date_as_the_record_has_it(
     minimal_data["roadmaps"][0]["history"][-1]["date"] = "~2019-12-20"
     path = save(tmp_path, minimal_data)
     listed = run("--data", str(path), "list").stdout
-    assert "\t..2021-05-28\n" in listed and "\t~2019-12-20\n" in listed
+    assert "\t..2021-05-28\n" in listed and "\t~2019-12-20\n" in listed  # the last column
     shown = run("--data", str(path), "show", "customs").stdout
     assert "\n..2021-05-28\tagreed\t" in shown
     events = json.loads(run("--data", str(path), "show", "customs", "--json").stdout)["history"]
@@ -251,6 +253,7 @@ def test_every_output_keeps_the_date_as_the_record_has_it(
         "latest": "2021-05-28",
         "status": "agreed",
         "note": "",
+        "override": None,
         "sources": [],
     }
     rows = list(csv.DictReader(io.StringIO(run("--data", str(path), "export", "-f", "csv").stdout)))
@@ -311,7 +314,7 @@ def test_a_schema_1_file_loads_and_is_written_as_schema_2(
     assert dataset.roadmaps[1].history[0].date.text == "2019-09"
     assert dataset.roadmaps[0].history[1].date.text == "~2019-12-20"
     store.save(dataset, path)
-    assert b"schema_version: 2\n" in path.read_bytes()
+    assert b"schema_version: 3\n" in path.read_bytes()
     assert store.load(path) == dataset
 
 

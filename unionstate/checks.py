@@ -16,17 +16,22 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Annotated, Any
 
 from unionstate.models import (
+    DOCUMENT_UNITS,
     SCHEMA_VERSION,
     ConditionStatus,
     Dataset,
     Document,
     Event,
+    ImplementationState,
+    Implemented,
     Loc,
     RoadmapStatus,
     Rule,
     When,
     place_dates,
 )
+
+ADOPTED = frozenset({RoadmapStatus.AGREED, RoadmapStatus.SIGNED})
 
 
 class Problem:
@@ -83,48 +88,50 @@ def _exported(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def upgrade(data: Any) -> Any:
-    """Plain data of schema_version 1 (a day plus `date_precision`) as schema_version 2.
+    """Plain data of an older schema_version as the current one (3); anything else unchanged.
 
-    A v1 file still loads; the next save writes it as v2. A JSON export loads as the data
-    it came from. Anything else passes unchanged.
+    Version 1 spelled a window as a day plus `date_precision`; version 3 adds fields
+    (observations, assessments, targets, Main Directions, count ranges), all optional, so
+    a version 2 file is a version 3 file with none of them. A JSON export
+    (`plain.jsonable`) loads as the data it came from. The next save writes version 3.
     """
-    if not isinstance(data, dict) or data.get("schema_version") not in (1, 2):
+    if not isinstance(data, dict) or data.get("schema_version") not in (1, 2, 3):
         return data
     version = data["schema_version"]
-    data = dict(data, schema_version=2)
+    data = dict(data, schema_version=SCHEMA_VERSION)
 
     def convert(item: Any) -> Any:
-        if isinstance(item, dict) and version == 2:
-            return _exported(item)
-        if not isinstance(item, dict) or "date_precision" not in item:
+        if not isinstance(item, dict):
             return item
-        item = dict(item)
-        precision, day = item.pop("date_precision"), item.get("date")
-        text = day.isoformat() if isinstance(day, dt.date) else day
-        if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            item["date"] = {"approximate": f"~{text}", "month": text[:7], "year": text[:4]}.get(
-                precision, text
-            )
-        else:
-            item["date_precision"] = precision  # let validation name the problem
+        if version > 1:
+            return _exported(item)
+        return _precise(item) if "date_precision" in item else item
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, list):
+            return [walk(i) for i in item]
+        if isinstance(item, dict):
+            return convert({k: walk(v) for k, v in item.items()})
         return item
 
-    def each(items: Any, inner: str | None = None) -> Any:
-        if not isinstance(items, list):
-            return items
-        out = []
-        for item in items:
-            if inner and isinstance(item, dict) and isinstance(item.get(inner), list):
-                item = dict(item, **{inner: [convert(e) for e in item[inner]]})
-            out.append(convert(item) if inner is None else item)
-        return out
-
-    for kind in ("conditions", "roadmaps", "programs"):
+    for kind in ("conditions", "roadmaps", "programs", "directions", "milestones"):
         if kind in data:
-            data[kind] = each(data[kind], "history")
-    if "milestones" in data:
-        data["milestones"] = each(data["milestones"])
+            data[kind] = walk(data[kind])
     return data
+
+
+def _precise(item: dict[str, Any]) -> dict[str, Any]:
+    """A version 1 window (a day plus `date_precision`) as its version 2 spelling."""
+    item = dict(item)
+    precision, day = item.pop("date_precision"), item.get("date")
+    text = day.isoformat() if isinstance(day, dt.date) else day
+    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        item["date"] = {"approximate": f"~{text}", "month": text[:7], "year": text[:4]}.get(
+            precision, text
+        )
+    else:
+        item["date_precision"] = precision  # let validation name the problem
+    return item
 
 
 def _records_agree(dataset: Dataset) -> Dataset:
@@ -236,6 +243,70 @@ def _document_problems(
             )
         if document.status is RoadmapStatus.BLOCKED and not open_conditions & seen:
             yield Problem((*base, "status"), "is blocked but none of its linked conditions is open")
+        yield from _statements((*base, "observations"), document.observations, dataset)
+        yield from _targets((*base, "targets"), document, sources)
+        if isinstance(document, Implemented):
+            yield from _implementation((*base, "implementation"), document, dataset)
+
+
+def _statements(base: Loc, items: Sequence[Event], dataset: Dataset) -> Iterator[Problem]:
+    """Dated, sourced statements in date order (observations, assessments)."""
+    known = {s.id for s in dataset.sources}
+    yield from _dates(base, items, dataset.as_of)
+    for j, item in enumerate(items):
+        yield from _cited((*base, j, "sources"), getattr(item, "sources", []), known)
+
+
+def _implementation(base: Loc, document: Implemented, dataset: Dataset) -> Iterator[Problem]:
+    yield from _statements(base, document.implementation, dataset)
+    begun = document.history[0].date
+    adopted = [e.date for e in document.history if e.status in ADOPTED]
+    for j, item in enumerate(document.implementation):
+        if item.date.last < begun.first:
+            yield Problem(
+                (*base, j, "date"),
+                f"{item.date.display} is before {document.label}'s first event ({begun.display})",
+            )
+        elif item.state is ImplementationState.COMPLETED and (
+            not adopted or item.date.last < adopted[0].first
+        ):
+            yield Problem(
+                (*base, j, "state"),
+                f"completed on {item.date.display}, before {document.label} was adopted",
+            )
+        if item.done is not None and item.total is not None and item.done > item.total:
+            yield Problem((*base, j, "done"), f"{item.done} done of only {item.total}")
+        if (item.done is None) != (item.total is None):
+            yield Problem((*base, j, "total"), "give done and total together, or neither")
+
+
+def _targets(base: Loc, document: Document, known: set[str]) -> Iterator[Problem]:
+    ids = Counter(t.id for t in document.targets)
+    for i, target in enumerate(document.targets):
+        if ids[target.id] > 1:
+            yield Problem((*base, i, "id"), f"duplicate target id {target.id!r}")
+    for i, target in enumerate(document.targets):
+        loc: Loc = (*base, i)
+        previous: When | None = None
+        for j, planned in enumerate(target.due):
+            yield from _cited((*loc, "due", j, "sources"), planned.sources, known)
+            if previous is not None and planned.set.last < previous.first:
+                yield Problem(
+                    (*loc, "due", j, "set"),
+                    f"planned dates out of order: set {planned.set.display}, after one set "
+                    f"{previous.display}",
+                )
+            previous = planned.set
+        outcome = target.outcome
+        if outcome is not None:
+            yield from _cited((*loc, "outcome", "sources"), outcome.sources, known)
+            first = target.due[0].set
+            if outcome.date.last < first.first:
+                yield Problem(
+                    (*loc, "outcome", "date"),
+                    f"{outcome.state} on {outcome.date.display}, before the target was set "
+                    f"({first.display})",
+                )
 
 
 def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
@@ -263,6 +334,7 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
                 f"is {condition.status} but the last history event leaves it "
                 f"{condition.history[-1].status}",
             )
+        yield from _statements((*base, "observations"), condition.observations, dataset)
 
     documents = {d.id for d in dataset.documents}
     for i, milestone in enumerate(dataset.milestones):
@@ -274,16 +346,39 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
             )
         if milestone.subject is not None and milestone.subject not in documents:
             yield Problem(
-                ("milestones", i, "subject"), f"unknown roadmap or program {milestone.subject!r}"
+                ("milestones", i, "subject"),
+                f"unknown roadmap, program or directions {milestone.subject!r}",
+            )
+        for j, member in enumerate(milestone.members):
+            if member not in documents:
+                yield Problem(
+                    ("milestones", i, "members", j),
+                    f"unknown roadmap, program or directions {member!r}",
+                )
+        if milestone.members and milestone.unit not in DOCUMENT_UNITS:
+            yield Problem(
+                ("milestones", i, "members"),
+                f"members name records, but the count is of {milestone.unit}",
             )
 
     yield from _document_problems("roadmaps", dataset.roadmaps, dataset)
     yield from _document_problems("programs", dataset.programs, dataset)
+    yield from _document_problems("directions", dataset.directions, dataset)
+    owner: dict[str, str] = {}
+    for kind in ("roadmaps", "programs", "directions"):
+        for i, document in enumerate(getattr(dataset, kind)):
+            if document.id in owner and owner[document.id] != kind:
+                other = {"roadmaps": "a roadmap", "programs": "a program"}[owner[document.id]]
+                yield Problem((kind, i, "id"), f"{document.id!r} is also {other}'s id")
+            owner.setdefault(document.id, kind)
+    program_ids = {p.id for p in dataset.programs}
+    for i, directions in enumerate(dataset.directions):
+        for j, program_id in enumerate(directions.contains):
+            if program_id not in program_ids:
+                yield Problem(("directions", i, "contains", j), f"unknown program {program_id!r}")
     roadmap_ids = {r.id for r in dataset.roadmaps}
     for i, program in enumerate(dataset.programs):
         base = ("programs", i)
-        if program.id in roadmap_ids:
-            yield Problem((*base, "id"), f"{program.id!r} is also a roadmap's id")
         for j, roadmap_id in enumerate(program.succeeds):
             if roadmap_id not in roadmap_ids:
                 yield Problem((*base, "succeeds", j), f"unknown roadmap {roadmap_id!r}")

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -363,12 +363,17 @@ def list_roadmaps(
         typer.Option(
             "--unresolved",
             "-u",
-            help="Only pending or blocked ones (and undetermined ones that may be).",
+            help="Only unresolved ones: not adopted, not known implemented, a target open or "
+            "overdue, or tied to an open demand (the reasons are listed).",
         ),
     ] = False,
     programs: Annotated[
         bool,
         typer.Option("--programs", "-p", help="The 28 union programs of 2021, not the roadmaps."),
+    ] = False,
+    directions: Annotated[
+        bool,
+        typer.Option("--directions", "-d", help="The Main Directions documents, not the roadmaps."),
     ] = False,
     sphere: Annotated[str | None, typer.Option(help="Only spheres containing this text.")] = None,
     condition: Annotated[
@@ -403,8 +408,15 @@ def list_roadmaps(
     dataset = s.load()
     if condition:
         condition = queries.find_condition(dataset, condition).id
-    documents = dataset.programs if programs else dataset.roadmaps
-    kind = "programs" if programs else "roadmaps"
+    if programs and directions:
+        raise UsageError("choose --programs or --directions, not both")
+    documents: Sequence[models.Document] = dataset.roadmaps
+    record_type: type[models.Document] = models.Roadmap
+    kind = "roadmaps"
+    if programs:
+        documents, record_type, kind = dataset.programs, models.Program, "programs"
+    elif directions:
+        documents, record_type, kind = dataset.directions, models.Directions, "Main Directions"
     rows = queries.select(
         queries.states(dataset, as_of, documents),
         statuses=[s.value for s in status or []],
@@ -423,7 +435,7 @@ def list_roadmaps(
         s.say(queries.nothing_unresolved(dataset, as_of, programs))
     title = f"{total} of {len(documents)} {kind}, {as_of or dataset.as_of}"
     s.emit(
-        views.list_view(rows, title, models.Program if programs else models.Roadmap),
+        views.list_view(rows, title, record_type, reasons=unresolved),
         json_out,
         fields,
     )
@@ -879,6 +891,236 @@ def resolve(
         s.say("no roadmap was waiting on it alone")
     if outcome.new_source:
         s.say(f"added source {outcome.new_source} for {source}")
+
+
+# ------------------------------------------- the implementation axis, notes and targets
+
+Side = models.Side
+RecordArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="RECORD",
+        help="A roadmap, program (P25) or Main Directions document (D2) by number or id.",
+        autocompletion=complete_roadmap,
+    ),
+]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who said it.", callback=_text_arg)]
+SideOpt = Annotated[Side | None, typer.Option("--side", help="Whose side said it.")]
+TargetArg = Annotated[str, typer.Argument(metavar="TARGET", help="The target's id.")]
+DueOpt = Annotated[
+    When,
+    typer.Option("--due", parser=parse_when, metavar="DATE", help="The planned date."),
+]
+
+
+def _recorded(s: Session, outcome: updates.Outcome, what: str, source: str | None) -> None:
+    labels = {r.id: r.label for r in outcome.dataset.documents}
+    labels.update({c.id: f"condition {c.id}" for c in outcome.dataset.conditions})
+    for rid in outcome.changed:
+        s.say(f"{labels[rid]}: {what}")
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
+_ASSESS_HELP = (
+    "Record how far a program or Main Directions document is implemented, and who says so."
+    "\n\nExample: "
+    "unionstate assess P19 under-way --on 2023-06-08 --by Zverev --side russia "
+    "--done 101 --total 112 --unit tasks --source uralelement-transport"
+)
+
+
+@app.command(help=_ASSESS_HELP)
+def assess(
+    ctx: typer.Context,
+    record: RecordArg,
+    state: Annotated[
+        models.ImplementationState,
+        typer.Argument(metavar="STATE", help="not-started, under-way or completed."),
+    ],
+    by: Annotated[str, typer.Option("--by", help="Who assessed it.", callback=_text_arg)],
+    side: Annotated[Side, typer.Option("--side", help="Whose side assessed it.")],
+    source: SourceOpt = None,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+    percent: Annotated[
+        float | None, typer.Option(min=0, max=100, help="Progress as a percentage.")
+    ] = None,
+    done: Annotated[int | None, typer.Option(min=0, help="Parts done (with --total).")] = None,
+    total: Annotated[int | None, typer.Option(min=0, help="Parts in all (with --done).")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="What the parts are: tasks, measures…", callback=_text_arg)
+    ] = None,
+    late: Annotated[int | None, typer.Option(min=0, help="Parts behind schedule.")] = None,
+) -> None:
+    from unionstate import updates
+
+    if (done is None) != (total is None):
+        raise UsageError("give --done and --total together")
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    progress = {"percent": percent, "done": done, "total": total, "unit": unit, "late": late}
+    outcome = _apply(
+        s,
+        lambda d: updates.assess(
+            d, record, state.value, entry, today, by=by, side=side.value, progress=progress
+        ),
+    )
+    _recorded(s, outcome, f"{state.value} on {entry.on}, according to {by} ({side.value})", source)
+
+
+@app.command("note")
+def note_command(
+    ctx: typer.Context,
+    record: Annotated[
+        str,
+        typer.Argument(
+            metavar="RECORD",
+            help="A roadmap, program, Main Directions document or condition.",
+            autocompletion=complete_roadmap,
+        ),
+    ],
+    note: Annotated[str, typer.Option("--note", help="What was said.", callback=_text_arg)],
+    source: SourceOpt = None,
+    on: OnOpt = None,
+    by: ByOpt = None,
+    side: SideOpt = None,
+) -> None:
+    """Record a statement that changes no status (an observation), and its source.
+
+    Example: unionstate note P25 --on 2025 --note "No launch date." --source reform-news-gas
+    """
+    from unionstate import updates
+
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: updates.note(d, record, entry, today, by=by, side=side.value if side else None),
+    )
+    _recorded(s, outcome, f"note on {entry.on}", source)
+
+
+target_app = typer.Typer(
+    cls=_Group,
+    help="Targets: something to achieve by a planned date (add, move its date, set met or missed).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(target_app, name="target")
+
+
+_TARGET_ADD_HELP = (
+    "Give a record a target with its planned date.\n\nExample: "
+    "unionstate target add P28 nuclear-law --title 'Nuclear-safety law unified' "
+    "--due 2023-12 --on 2021-09-10 --source trend-az-3482292"
+)
+
+
+@target_app.command("add", help=_TARGET_ADD_HELP)
+def target_add(
+    ctx: typer.Context,
+    record: RecordArg,
+    target: TargetArg,
+    title: Annotated[
+        str, typer.Option("--title", help="What is to be achieved.", callback=_text_arg)
+    ],
+    due: DueOpt,
+    source: SourceOpt = None,
+    on: Annotated[
+        When | None,
+        typer.Option("--on", parser=parse_when, metavar="DATE", help="When it was set [today]."),
+    ] = None,
+    by: ByOpt = None,
+    side: SideOpt = None,
+    note: NoteOpt = None,
+) -> None:
+    from unionstate import updates
+
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: updates.add_target(
+            d, record, target, title, due, entry, today, by=by, side=side.value if side else None
+        ),
+    )
+    _recorded(s, outcome, f"target {target} due {due}", source)
+
+
+_TARGET_MOVE_HELP = (
+    "Record that a target's planned date moved (the old dates stay in its history).\n\nExample: "
+    "unionstate target move P26 oil-market --due 2027-01-01 --on 2024-12-06 --source "
+    "https://telegraf.news/ehkonomika/"
+    "rossiya-otlozhila-perehod-na-obshhij-s-belarusju-neftyanoj-rynok-kogda-novyj-srok/"
+)
+
+
+@target_app.command("move", help=_TARGET_MOVE_HELP)
+def target_move(
+    ctx: typer.Context,
+    record: RecordArg,
+    target: TargetArg,
+    due: DueOpt,
+    source: SourceOpt = None,
+    on: Annotated[
+        When | None,
+        typer.Option("--on", parser=parse_when, metavar="DATE", help="When it moved [today]."),
+    ] = None,
+    by: ByOpt = None,
+    side: SideOpt = None,
+    note: NoteOpt = None,
+) -> None:
+    from unionstate import updates
+
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: updates.move_target(
+            d, record, target, due, entry, today, by=by, side=side.value if side else None
+        ),
+    )
+    _recorded(s, outcome, f"target {target} now due {due}", source)
+
+
+class Settled(str, Enum):
+    """How a target ended."""
+
+    MET = "met"
+    MISSED = "missed"
+
+
+_TARGET_SET_HELP = (
+    "Record that a target was met or missed.\n\nExample: "
+    "unionstate target set P27 electricity-market-opens missed --on 2023-12-29 "
+    "--source tass-1728047"
+)
+
+
+@target_app.command("set", help=_TARGET_SET_HELP)
+def target_set(
+    ctx: typer.Context,
+    record: RecordArg,
+    target: TargetArg,
+    state: Annotated[Settled, typer.Argument(metavar="met|missed", help="How it ended.")],
+    source: SourceOpt = None,
+    on: OnOpt = None,
+    note: NoteOpt = None,
+) -> None:
+    from unionstate import updates
+
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s, lambda d: updates.settle_target(d, record, target, state.value, entry, today)
+    )
+    _recorded(s, outcome, f"target {target} {state.value} on {entry.on}", source)
 
 
 @app.command()

@@ -238,7 +238,11 @@ def _merge_record(
         if clean:
             continue
         if is_record_list(value) and is_record_list(their):
-            merged[key] = _merge_history([] if was is _ABSENT else was, value, their)
+            before = [] if was is _ABSENT else was
+            if all(hasattr(item, "id") for item in [*value, *their]):  # targets: by id
+                merged[key] = _merge_list(key, before, value, their, found)
+            else:  # dated entries (events, assessments, observations)
+                merged[key] = _merge_history(before, value, their)
         elif isinstance(value, list) and isinstance(their, list):
             merged[key] = _merge_set([] if was is _ABSENT else was, value, their)
         elif key != "status":  # a status is re-derived from the history below

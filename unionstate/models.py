@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from unionstate.text import LINE_SEPARATORS, unsafe_characters
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SCHEMA_NAME = "roadmaps.schema.json"  # kept beside the data file; editors read the header
 HEADER = (
     f"# yaml-language-server: $schema={SCHEMA_NAME}\n"
@@ -67,7 +67,31 @@ class DatePrecision(str, Enum):
         return self.value
 
 
+class ImplementationState(str, Enum):
+    """How far a program or Main Directions document is carried out, as someone assessed it."""
+
+    NOT_STARTED = "not-started"
+    UNDER_WAY = "under-way"
+    COMPLETED = "completed"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 UNRESOLVED = frozenset({RoadmapStatus.PENDING, RoadmapStatus.BLOCKED})
+
+
+class Side(str, Enum):
+    """Who said it: one government, both together, or someone else (an analyst, a reporter)."""
+
+    RUSSIA = "russia"
+    BELARUS = "belarus"
+    JOINT = "joint"
+    THIRD_PARTY = "third-party"
+
+    def __str__(self) -> str:
+        return self.value
+
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _URL = re.compile(r"^https?://[^\s/]+")
@@ -317,6 +341,76 @@ class When:
         }
 
 
+_AMOUNT = re.compile(r"^(?P<lo>\d{1,9})?\.\.(?P<hi>\d{1,9})?$")
+AMOUNT_FORMS = "a whole number N, N..M (between), N.. (at least) or ..M (at most)"
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A count as officials gave it: exact (7) or a range ("6..7", "20.." at least, "..7").
+
+    `lo` is the least it may be, `hi` the most (None: no upper bound).
+    """
+
+    text: str
+    lo: int = field(compare=False)
+    hi: int | None = field(compare=False)
+
+    @classmethod
+    def parse(cls, value: object) -> Amount:
+        """A count from a whole number or a range's spelling (ValueError if malformed)."""
+        if isinstance(value, Amount):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return cls(str(value), value, value)
+        match = _AMOUNT.match(value) if isinstance(value, str) else None
+        if not match or value == "..":
+            raise ValueError(f"expected {AMOUNT_FORMS}; got {value!r}")
+        lo, hi = int(match["lo"] or 0), (int(match["hi"]) if match["hi"] else None)
+        if hi is not None and lo > hi:
+            raise ValueError(f"{value!r} ends below where it begins")
+        return cls(str(value), lo, hi)
+
+    @property
+    def exact(self) -> bool:
+        """Whether it is one number."""
+        return self.lo == self.hi and self.text.isdigit()
+
+    def allows(self, low: int, high: int) -> bool:
+        """Whether some count between `low` and `high` (both included) lies in this range."""
+        return high >= self.lo and (self.hi is None or low <= self.hi)
+
+    @property
+    def display(self) -> str:
+        """As a reader sees it: 7, 6–7, ≥20, ≤7."""
+        if self.exact:
+            return self.text
+        if self.hi is None:
+            return f"≥{self.lo}"
+        if self.text.startswith(".."):
+            return f"≤{self.hi}"
+        return f"{self.lo}–{self.hi}"
+
+    def __str__(self) -> str:
+        return self.display
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_plain_validator_function(cls.parse)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Callable[[Any], Any]) -> Any:
+        return {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": _AMOUNT.pattern},
+            ],
+            "description": f"A count: {AMOUNT_FORMS}.",
+        }
+
+
 # ------------------------------------------------------------------------- records
 
 # Field metadata that tells the views where a field is shown (the default: everywhere).
@@ -361,7 +455,76 @@ class RoadmapEvent(Event):
 
     status: RoadmapStatus
     note: Text
+    # Signed past the rules (`sign --force`): which rule was overridden; the note says why.
+    override: Line | None = None
     sources: list[Slug] = field(default_factory=list)
+
+
+@dataclass(kw_only=True, slots=True)
+class Observation(Event):
+    """A dated statement that changes no status ("the gas market is still not created")."""
+
+    note: Text
+    by: Line | None = None  # who said it, where the source names someone
+    side: Side | None = None
+    sources: list[Slug] = field(default_factory=list)
+
+
+@dataclass(kw_only=True, slots=True)
+class Assessment(Event):
+    """How far a program or Main Directions document is implemented, according to whom.
+
+    A figure of progress is a `percent`, or `done` of `total` in a `unit` (tasks,
+    measures); `late` counts the parts behind schedule, where the assessor says so.
+    """
+
+    state: ImplementationState
+    assessor: Line
+    side: Side
+    percent: Percent | None = None
+    done: Count | None = None
+    total: Count | None = None
+    unit: Line | None = None
+    late: Count | None = None
+    note: Text = ""
+    sources: Annotated[list[Slug], _AT_LEAST_ONE]
+
+
+@dataclass(kw_only=True, slots=True)
+class PlannedDate(Record):
+    """One planned date of a target: the date, when it was set (or last confirmed), by whom."""
+
+    date: When
+    set: When
+    by: Line | None = None
+    side: Side | None = None
+    note: Text = ""
+    sources: Annotated[list[Slug], _AT_LEAST_ONE]
+
+
+@dataclass(kw_only=True, slots=True)
+class Outcome(Record):
+    """How a target ended: met (on its date) or missed."""
+
+    state: Literal["met", "missed"]
+    date: When
+    note: Text = ""
+    sources: Annotated[list[Slug], _AT_LEAST_ONE]
+
+
+@dataclass(kw_only=True, slots=True)
+class Target(Record):
+    """Something to be achieved by a planned date; a moved deadline is a second `due` entry.
+
+    Without an `outcome` it is open, and overdue once its latest planned date has passed.
+    A deadline is never an event that happened.
+    """
+
+    id: Slug
+    title: Line
+    due: Annotated[list[PlannedDate], _AT_LEAST_ONE]
+    outcome: Outcome | None = None
+    note: Text = ""
 
 
 @dataclass(kw_only=True, slots=True)
@@ -381,12 +544,15 @@ class Condition(Record):
     title: Line
     description: Text
     status: ConditionStatus
+    # A demand can be met; a red line (sovereignty) is a standing limit, not a demand.
+    kind: Literal["demand", "red-line"] = "demand"
     history: Annotated[list[ConditionEvent], _AT_LEAST_ONE]
+    observations: list[Observation] = field(default_factory=list)
     sources: list[Slug] = field(default_factory=list)
 
 
-Unit = Literal["roadmaps", "programs", "directions", "percent", "tasks", "activities"]
-DOCUMENT_UNITS = ("roadmaps", "programs")  # counts the dataset can check against its records
+Unit = Literal["roadmaps", "programs", "directions", "percent", "tasks", "activities", "measures"]
+DOCUMENT_UNITS = ("roadmaps", "programs", "directions")  # counts of records the dataset holds
 
 
 @dataclass(kw_only=True, slots=True)
@@ -394,19 +560,22 @@ class Milestone(Record):
     """A dated figure that officials reported, in their own wording.
 
     A count of documents agreed (`agreed`/`open` of `total`), or progress in implementing
-    them (`done` of `total`, or `percent`), in the `unit` the officials counted.
+    them (`done` of `total` fully implemented, or `percent`), in the `unit` the officials
+    counted. A count may be a range (`Amount`) and may be over a named subset (`members`).
     """
 
     date: When
     reported: Line  # the wording as reported: "28.5 of 30", "6–7 open", "~70%"
     speaker: Line | None = None
-    agreed: Count | None = None
-    open: Count | None = None
-    done: Count | None = None
+    side: Side | None = None
+    agreed: Amount | None = None
+    open: Amount | None = None
+    done: Amount | None = None
     total: Count | None = None
     percent: Percent | None = None
     unit: Unit = "roadmaps"
-    subject: Slug | None = None  # the roadmap or program the figure is about, if only one
+    subject: Slug | None = None  # the record the figure is about, if only one
+    members: list[Slug] = field(default_factory=list)  # the records counted, if named
     note: Text = ""
     sources: list[Slug] = field(default_factory=list)
 
@@ -427,6 +596,8 @@ class Document(Record):
     linked_conditions: list[Slug] = field(default_factory=list)
     history: Annotated[list[RoadmapEvent], _AT_LEAST_ONE]
     notes: Text = field(default="", metadata=DETAIL)
+    observations: list[Observation] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
 
     @property
     def last_event(self) -> RoadmapEvent:
@@ -447,7 +618,14 @@ class Roadmap(Document):
 
 
 @dataclass(kw_only=True, slots=True)
-class Program(Document):
+class Implemented(Document):
+    """A document that is carried out after it is adopted: it has an implementation axis."""
+
+    implementation: list[Assessment] = field(default_factory=list)
+
+
+@dataclass(kw_only=True, slots=True)
+class Program(Implemented):
     """One of the 28 union programs of 2021, into which the roadmaps were reformatted."""
 
     KIND: ClassVar[str] = "program"
@@ -455,6 +633,17 @@ class Program(Document):
 
     succeeds: list[Slug] = field(default_factory=list)  # roadmap ids it continues
     succession: Literal["reported", "hypothesis"] | None = None  # how that is known
+
+
+@dataclass(kw_only=True, slots=True)
+class Directions(Implemented):
+    """A Main Directions document (2021–2023, 2024–2026, 2027–2029): the programme of
+    integration that contains the union programs and sectoral measures of its years."""
+
+    KIND: ClassVar[str] = "directions"
+    PREFIX: ClassVar[str] = "D"
+
+    contains: list[Slug] = field(default_factory=list)  # the programs it takes in
 
 
 @dataclass(kw_only=True, slots=True)
@@ -471,7 +660,7 @@ class OpenQuestion(Record):
 class Dataset(Record):
     """The whole data file: metadata, sources, conditions, milestones, roadmaps, programs."""
 
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     title: Line
     as_of: Day
     description: Text
@@ -481,12 +670,19 @@ class Dataset(Record):
     milestones: list[Milestone]
     roadmaps: list[Roadmap]
     programs: list[Program] = field(default_factory=list)
+    directions: list[Directions] = field(default_factory=list)
     open_questions: list[OpenQuestion] = field(default_factory=list)
 
     @property
     def documents(self) -> list[Document]:
-        """Roadmaps, then programs."""
-        return [*self.roadmaps, *self.programs]
+        """Roadmaps, then programs, then Main Directions."""
+        return [*self.roadmaps, *self.programs, *self.directions]
+
+    def kind_of(self, document: Document) -> list[Any]:
+        """The list of the dataset that holds records of `document`'s kind."""
+        if isinstance(document, Directions):
+            return self.directions
+        return self.programs if isinstance(document, Program) else self.roadmaps
 
     def roadmap_by_id(self, roadmap_id: str) -> Roadmap:
         """The roadmap with this id (KeyError if there is none)."""
@@ -506,8 +702,22 @@ class Dataset(Record):
 def _histories(dataset: Dataset) -> Iterator[Sequence[Event]]:
     for condition in dataset.conditions:
         yield condition.history
+        yield condition.observations
     for document in dataset.documents:
         yield document.history
+        yield document.observations
+        if isinstance(document, Implemented):
+            yield document.implementation
+
+
+def _standalone(dataset: Dataset) -> Iterator[Any]:
+    """Dated records that stand alone (a window not placed after a predecessor)."""
+    yield from dataset.milestones
+    for document in dataset.documents:
+        for target in document.targets:
+            yield from target.due
+            if target.outcome is not None:
+                yield target.outcome
 
 
 def place_dates(dataset: Dataset) -> Dataset:
@@ -518,6 +728,8 @@ def place_dates(dataset: Dataset) -> Dataset:
         for event in history:
             event.date = event.date.resolved(after, as_of)
             after = event.date.earliest
-    for milestone in dataset.milestones:
-        milestone.date = milestone.date.resolved(None, as_of)
+    for item in _standalone(dataset):
+        item.date = item.date.resolved(None, as_of)
+        if isinstance(item, PlannedDate):
+            item.set = item.set.resolved(None, as_of)
     return dataset

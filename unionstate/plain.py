@@ -15,7 +15,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
-from unionstate.models import Dataset, DatePrecision, Record, When, place_dates
+from unionstate.models import Amount, Dataset, DatePrecision, Record, When, place_dates
 
 
 def field_names(record: type[Record]) -> list[str]:
@@ -97,6 +97,8 @@ def jsonable(value: Any) -> Any:
         return [jsonable(item) for item in value]
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, Amount):
+        return value.lo if value.exact else value.text
     if isinstance(value, When):
         return value.text
     if isinstance(value, dt.date):
@@ -117,6 +119,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, When):
         # A plain day as a date, which YAML writes unquoted; every other spelling as text.
         return value.lo if value.precision is DatePrecision.DAY else value.text
+    if isinstance(value, Amount):
+        return value.lo if value.exact else value.text  # 7, or "6..7"
     return value  # dates stay dates: the writer spells them, the cache's JSON too
 
 
@@ -136,7 +140,8 @@ def to_plain(dataset: Dataset) -> dict[str, Any]:
     """The canonical plain mapping of a dataset: what is written to disk (dates as dates).
 
     Every field of every record, in declaration order; `trusted` turns it back into the
-    same dataset. Both are derived from the record classes, so a new field needs nothing here.
+    same dataset. Both are derived from the record
+    classes, so a new field needs nothing here.
     """
     plain: dict[str, Any] = _plain(dataset)
     return plain
@@ -163,8 +168,8 @@ def _converter(kind: Any) -> Callable[[Any], Any] | None:
             return _builder(kind)
         if issubclass(kind, Enum):
             return kind
-        if kind is When:
-            return When.parse
+        if kind in (When, Amount):
+            return kind.parse
         if kind is dt.date:
             return lambda value: (
                 value if isinstance(value, dt.date) else dt.date.fromisoformat(value)

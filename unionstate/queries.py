@@ -12,15 +12,23 @@ from unionstate.errors import Refused
 from unionstate.models import (
     DOCUMENT_UNITS,
     UNRESOLVED,
+    Amount,
+    Assessment,
     Condition,
     ConditionStatus,
     Dataset,
+    Directions,
     Document,
     Event,
+    ImplementationState,
+    Implemented,
     Milestone,
+    Observation,
     OpenQuestion,
+    PlannedDate,
     Program,
     RoadmapStatus,
+    Target,
     When,
     month_end,
 )
@@ -53,12 +61,17 @@ def find_roadmap(dataset: Dataset, name: str) -> Document:
             if roadmap.number == number:
                 return roadmap
         raise Refused(f"unknown roadmap {name!r}: numbers run from 1 to {len(dataset.roadmaps)}")
-    if key[:1] in "Pp" and key[1:].isdigit():
-        for program in dataset.programs:
-            if program.number == int(key[1:]):
-                return program
-        known = f"P1 to P{len(dataset.programs)}" if dataset.programs else "none recorded"
-        raise Refused(f"unknown program {name!r}: program numbers run {known}")
+    for kind in (Program, Directions):
+        if key[:1] in (kind.PREFIX, kind.PREFIX.lower()) and key[1:].isascii():
+            if not key[1:].isdigit() or len(key) > 18:
+                continue
+            records = dataset.programs if kind is Program else dataset.directions
+            for record in records:
+                if record.number == int(key[1:]):
+                    return record
+            p = kind.PREFIX
+            known = f"{p}1 to {p}{len(records)}" if records else "none recorded"
+            raise Refused(f"unknown {kind.KIND} {name!r}: {kind.KIND} numbers run {known}")
     lowered = key.lower()
     documents = dataset.documents
     for document in documents:
@@ -117,15 +130,152 @@ def possible_statuses(history: Sequence[Event], when: dt.date) -> tuple[str, ...
     return tuple(out)
 
 
+# ----------------------------------------------------------- the implementation axis
+
+DISPUTED = "disputed"  # assessors who spoke at overlapping times disagree
+# Every implementation state a view can show, in the order views list them.
+IMPLEMENTATION_STATES = (*(s.value for s in ImplementationState), UNDETERMINED, DISPUTED)
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """How far a program or Main Directions document was implemented on a date.
+
+    `state` is one of IMPLEMENTATION_STATES: the latest assessment made by then, unless
+    no assessment was (undetermined: never "not started") or assessments by different
+    assessors whose dates overlap the latest one's disagree (disputed: `assessments`
+    holds them all, never an average or the last word).
+    """
+
+    state: str
+    assessments: tuple[Assessment, ...] = ()  # the latest, or every one in the dispute
+
+    @property
+    def latest(self) -> Assessment | None:
+        """The newest assessment that counts on that date."""
+        return self.assessments[-1] if self.assessments else None
+
+
+def implementation_on(document: Document, day: dt.date) -> Implementation | None:
+    """`document`'s implementation on `day`; None for a roadmap (its programs carry it on)."""
+    if not isinstance(document, Implemented):
+        return None
+    known = [a for a in document.implementation if a.date.happened_by(day)]
+    if not known:
+        return Implementation(UNDETERMINED)
+    latest = known[-1]
+    around = [
+        a for a in known if a.date.last >= latest.date.first and a.date.first <= latest.date.last
+    ]
+    states = {a.state for a in around}
+    if len(states) > 1 and len({a.assessor for a in around}) > 1:
+        return Implementation(DISPUTED, tuple(around))
+    return Implementation(latest.state.value, (latest,))
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """A target on a date: its latest planned date by then and whether it is met."""
+
+    target: Target
+    state: str  # "open", "overdue", "met" or "missed"
+    due: PlannedDate  # the latest planned date set by then
+
+    @property
+    def moved(self) -> bool:
+        """Whether the planned date was moved (more than one set by then)."""
+        return self.target.due.index(self.due) > 0
+
+
+TARGET_STATES = ("open", "overdue", "met", "missed")
+
+
+def targets_on(document: Document, day: dt.date) -> list[TargetState]:
+    """The targets of `document` set by `day`, each with its state then.
+
+    A target is overdue when its latest planned date has passed with no outcome recorded;
+    an outcome dated after `day` is not known on `day`.
+    """
+    out = []
+    for target in document.targets:
+        set_by = [d for d in target.due if d.set.happened_by(day)]
+        if not set_by:
+            continue
+        due = set_by[-1]
+        outcome = target.outcome
+        state: str
+        if outcome is not None and outcome.date.happened_by(day):
+            state = outcome.state
+        elif due.date.last < day:
+            state = "overdue"
+        else:
+            state = "open"
+        out.append(TargetState(target, state, due))
+    return out
+
+
+# Why a record is unresolved on a date: stable codes (`--json`), in this order, and words.
+REASONS = {
+    "not-adopted": "not adopted",
+    "adoption-undetermined": "adoption undetermined",
+    "not-implemented": "not implemented",
+    "implementation-undetermined": "implementation undetermined",
+    "implementation-disputed": "implementation disputed",
+    "target-open": "target open",
+    "target-overdue": "target overdue",
+    "open-condition": "open condition",
+}
+
+
+def unresolved_because(
+    possible: Sequence[str],
+    implementation: Implementation | None,
+    targets: Sequence[TargetState],
+    open_conditions: Sequence[str],
+) -> tuple[str, ...]:
+    """The REASONS codes that hold for a record: empty when it is resolved.
+
+    Not adopted: pending or blocked (undetermined: may be). Implementation not known
+    completed. A target open or overdue. Tied to an open demand. A record set aside is
+    off the table: nothing about it is unresolved.
+    """
+    if tuple(possible) == (RoadmapStatus.SET_ASIDE.value,):
+        return ()
+    reasons: list[str] = []
+    unresolved = {s.value for s in UNRESOLVED}
+    if len(possible) == 1 and possible[0] in unresolved:
+        reasons.append("not-adopted")
+    elif len(possible) > 1 and unresolved & set(possible):
+        reasons.append("adoption-undetermined")
+    if implementation is not None:
+        state = implementation.state
+        if state == UNDETERMINED:
+            reasons.append("implementation-undetermined")
+        elif state == DISPUTED:
+            reasons.append("implementation-disputed")
+        elif state != ImplementationState.COMPLETED.value:
+            reasons.append("not-implemented")
+    states = {t.state for t in targets}
+    reasons += [f"target-{s}" for s in ("open", "overdue") if s in states]
+    if open_conditions:
+        reasons.append("open-condition")
+    return tuple(reasons)
+
+
 @dataclass(frozen=True)
 class RoadmapState:
-    """A roadmap (or program) as it stood on a date: status, open conditions, last event."""
+    """A roadmap, program or Main Directions document as it stood on a date: both axes,
+    its targets, its open conditions, why it is unresolved, its last event."""
 
     roadmap: Document
     status: RoadmapStatus | None  # None: undetermined on that date
     possible: tuple[str, ...]  # the statuses it may have had ("unlisted": not yet drawn up)
-    open_conditions: tuple[str, ...]
+    open_conditions: tuple[str, ...]  # linked demands open on that date
     last_event: When  # the newest event that surely happened (else the first possible one)
+    implementation: Implementation | None = None  # None: a roadmap (no implementation axis)
+    targets: tuple[TargetState, ...] = ()
+    unresolved_because: tuple[str, ...] = ()  # REASONS codes; empty: resolved
+    successors: tuple[str, ...] = ()  # a roadmap's programs, as P-numbers
 
     @property
     def label(self) -> str:
@@ -148,7 +298,7 @@ def states(
 ) -> list[RoadmapState]:
     """Every roadmap's state on `when` (default: the dataset's current state).
 
-    `documents` are the roadmaps by default; pass `dataset.programs` for the programs. A
+    `documents` are the roadmaps by default; pass `dataset.programs` (or `.directions`). A
     past state is rebuilt from the histories: a record none of whose events can have
     happened by then is left out, and one whose status the record does not settle is
     undetermined. Links to conditions are today's (links carry no dates).
@@ -156,8 +306,14 @@ def states(
     open_ids = {
         c.id
         for c in dataset.conditions
-        if condition_standing(c, when) == ConditionStatus.OPEN.value
+        if c.kind == "demand" and condition_standing(c, when) == ConditionStatus.OPEN.value
     }
+    day = when or dataset.as_of
+    continued: dict[str, list[str]] = {}
+    for program in dataset.programs:
+        if when is None or program.history[0].date.happened_by(when):
+            for rid in program.succeeds:
+                continued.setdefault(rid, []).append(f"P{program.number}")
     result = []
     for document in dataset.roadmaps if documents is None else documents:
         history = document.history
@@ -171,21 +327,32 @@ def states(
             sure = [e for e in history if e.date.happened_by(when)]
             last = (sure[-1] if sure else history[0]).date
         status = RoadmapStatus(possible[0]) if len(possible) == 1 else None
+        implementation = implementation_on(document, day)
+        targets = tuple(targets_on(document, day))
+        open_conditions = tuple(c for c in document.linked_conditions if c in open_ids)
         result.append(
             RoadmapState(
                 roadmap=document,
                 status=status,
                 possible=possible,
-                open_conditions=tuple(c for c in document.linked_conditions if c in open_ids),
+                open_conditions=open_conditions,
                 last_event=last,
+                implementation=implementation,
+                targets=targets,
+                unresolved_because=unresolved_because(
+                    possible, implementation, targets, open_conditions
+                ),
+                successors=tuple(continued.get(document.id, ()))
+                if document.KIND == "roadmap"
+                else (),
             )
         )
     return result
 
 
 def state_of(dataset: Dataset, document: Document, when: dt.date | None = None) -> RoadmapState:
-    """One roadmap's or program's state on `when` (Refused if not yet drawn up by then)."""
-    kind = dataset.programs if isinstance(document, Program) else dataset.roadmaps
+    """One record's state on `when` (Refused if not yet drawn up by then)."""
+    kind = dataset.kind_of(document)
     for row in states(dataset, when, [document] if document in kind else []):
         return row
     raise Refused(f"{document.label} was not yet drawn up on {when}")
@@ -202,11 +369,9 @@ def select(
 ) -> list[RoadmapState]:
     """Filter states: any of `statuses`, unresolved only, sphere, linked condition, text.
 
-    Unresolved means pending or blocked; an undetermined row counts when one of the
-    statuses it may have had is unresolved. Set-aside roadmaps are not unresolved.
+    Unresolved: any of `RoadmapState.unresolved_because` holds (see `unresolved_because`).
     """
     wanted = {str(s) for s in statuses}  # a RoadmapStatus prints as its value
-    unresolved_values = {s.value for s in UNRESOLVED}
     needle = search.casefold() if search else None
     sphere_key = sphere.casefold() if sphere else None
     out = []
@@ -214,7 +379,7 @@ def select(
         roadmap = row.roadmap
         if wanted and row.label not in wanted:
             continue
-        if unresolved and not unresolved_values & set(row.possible):
+        if unresolved and not row.unresolved_because:
             continue
         if sphere_key and sphere_key not in roadmap.sphere.casefold():
             continue
@@ -255,34 +420,54 @@ def nothing_unresolved(dataset: Dataset, when: dt.date | None, programs: bool) -
 
 @dataclass(frozen=True)
 class ConditionReport:
-    """A condition, its status, the roadmaps linked to it and those it holds up."""
+    """A condition, its status, the records linked to it and those it holds up."""
 
     condition: Condition
     status: str  # open, resolved or undetermined on that date
-    roadmaps: tuple[str, ...]  # linked (all of them, whatever their status)
-    blocks: tuple[str, ...]  # held up: linked roadmaps blocked on that date, while it is open
+    roadmaps: tuple[str, ...]  # linked roadmaps (all of them, whatever their status)
+    programs: tuple[str, ...]  # linked programs and Main Directions documents
+    blocks: tuple[str, ...]  # held up: linked records it keeps unresolved on that date
+    because: dict[str, tuple[str, ...]] = field(default_factory=dict)  # held id -> REASONS
+
+    @property
+    def demand(self) -> bool:
+        """A negotiable demand (not a standing red line such as sovereignty)."""
+        return self.condition.kind == "demand"
 
 
 def condition_reports(dataset: Dataset, when: dt.date | None = None) -> list[ConditionReport]:
-    """Conditions ranked by how many roadmaps each holds up (most first).
+    """Conditions ranked by how many records each holds up (most first).
 
-    A condition holds up only the linked roadmaps that are blocked on that date; the others
-    are merely linked to it.
+    An open demand holds up every linked record that is unresolved on that date (with the
+    reasons why it is); a red line or a resolved condition holds up nothing.
     """
-    rows = states(dataset, when)
+    rows = [
+        *states(dataset, when),
+        *states(dataset, when, dataset.programs),
+        *states(dataset, when, dataset.directions),
+    ]
     reports = []
     for condition in dataset.conditions:
         status = condition_standing(condition, when)
         if status is None:
             continue
-        linked = tuple(r.roadmap.id for r in rows if condition.id in r.roadmap.linked_conditions)
-        blocks = tuple(
-            r.roadmap.id
-            for r in rows
-            if condition.id in r.open_conditions and r.status is RoadmapStatus.BLOCKED
+        linked = [r for r in rows if condition.id in r.roadmap.linked_conditions]
+        held = {
+            r.roadmap.id: r.unresolved_because
+            for r in linked
+            if condition.id in r.open_conditions and r.unresolved_because
+        }
+        reports.append(
+            ConditionReport(
+                condition,
+                status,
+                tuple(r.roadmap.id for r in linked if r.roadmap.KIND == "roadmap"),
+                tuple(r.roadmap.id for r in linked if r.roadmap.KIND != "roadmap"),
+                tuple(held),
+                held,
+            )
         )
-        reports.append(ConditionReport(condition, status, linked, blocks))
-    reports.sort(key=lambda rep: (-len(rep.blocks), rep.status == "resolved"))
+    reports.sort(key=lambda rep: (-len(rep.blocks), rep.status == "resolved", not rep.demand))
     return reports
 
 
@@ -291,14 +476,34 @@ def condition_reports(dataset: Dataset, when: dt.date | None = None) -> list[Con
 
 @dataclass(frozen=True)
 class TimelineEvent:
-    """One event of the merged timeline of roadmaps, programs, conditions and milestones."""
+    """One event of the merged timeline of every record and milestone: a status change, an
+    assessment (`status` its implementation state), or an observation (`status` None)."""
 
     date: When
-    kind: str  # "roadmap", "program", "condition" or "milestone"
-    subject: str  # roadmap, program or condition id, or the milestone's reported wording
+    kind: str  # "roadmap", "program", "directions", "condition" or "milestone"
+    subject: str  # the record's id, or the milestone's reported wording
     status: str | None
     note: str
     sources: tuple[str, ...]
+
+
+def assessed(assessment: Assessment) -> str:
+    """Who assessed it and the figure: "Lukashenko (belarus): 125 of 310 measures, 14 late"."""
+    a = assessment
+    figure = ""
+    if a.done is not None and a.total is not None:
+        figure = f"{a.done} of {a.total}" + (f" {a.unit}" if a.unit else "")
+    if a.percent is not None:
+        figure = f"{figure}, {a.percent:g}%" if figure else f"{a.percent:g}%"
+    if a.late is not None:
+        figure += f", {a.late} late"
+    return f"{a.assessor} ({a.side})" + (f": {figure}" if figure else "")
+
+
+def _observed(kind: str, subject: str, observation: Observation) -> TimelineEvent:
+    o = observation
+    who = f"{o.by}: " if o.by and not o.note.startswith(o.by) else ""
+    return TimelineEvent(o.date, kind, subject, None, who + o.note, tuple(o.sources))
 
 
 def timeline(
@@ -315,9 +520,17 @@ def timeline(
     events: list[TimelineEvent] = []
     for r in [roadmap] if roadmap else dataset.documents:
         for e in r.history:
+            note = f"{e.note} (Signed although {e.override}.)" if e.override else e.note
             events.append(
-                TimelineEvent(e.date, r.KIND, r.id, e.status.value, e.note, tuple(e.sources))
+                TimelineEvent(e.date, r.KIND, r.id, e.status.value, note, tuple(e.sources))
             )
+        events += [_observed(r.KIND, r.id, o) for o in r.observations]
+        if isinstance(r, Implemented):
+            for a in r.implementation:
+                note = f"{assessed(a)}. {a.note}".rstrip(". ") + "."
+                events.append(
+                    TimelineEvent(a.date, r.KIND, r.id, a.state.value, note, tuple(a.sources))
+                )
     if roadmap is None:
         for c in dataset.conditions:
             for ce in c.history:
@@ -326,12 +539,13 @@ def timeline(
                         ce.date, "condition", c.id, ce.status.value, ce.note, tuple(ce.sources)
                     )
                 )
+            events += [_observed("condition", c.id, o) for o in c.observations]
         for m in dataset.milestones:
             note = m.note or (f"{m.speaker}" if m.speaker else "")
             events.append(
                 TimelineEvent(m.date, "milestone", m.reported, None, note, tuple(m.sources))
             )
-    kind_order = {"milestone": 0, "condition": 1, "roadmap": 2, "program": 3}
+    kind_order = {"milestone": 0, "condition": 1, "roadmap": 2, "program": 3, "directions": 4}
     events = [
         e
         for e in events
@@ -349,22 +563,25 @@ def timeline(
 class MilestoneComparison:
     """A figure officials reported, beside what the dataset says on that date.
 
-    Only counts of agreed or open roadmaps (or programs) can be checked: the dataset's
-    known agreed count and that count plus its undetermined records bound the agreed
-    count a reader may expect, and likewise for the open count.
+    Counts of records can be checked: of agreed or open roadmaps, programs or Main
+    Directions against their adoption (`axis` "adoption"), and of programs "fully
+    implemented" (`done`) against their implementation ("implementation"). The known
+    count and that count plus the records that could go either way bound what a reader
+    may expect; agreed and open are checked jointly, since one record cannot be both.
     """
 
     milestone: Milestone
-    comparable: bool  # a count of agreed/open documents of a kind the dataset records
-    listed: int = 0  # records of that kind listed by then (undetermined ones included)
-    known_agreed: int = 0  # surely agreed or signed
+    comparable: bool  # a count of records of a kind the dataset holds
+    axis: str = ""  # "adoption" or "implementation"
+    listed: int = 0  # records counted: of that kind by then, or the named members
+    known_agreed: int = 0  # surely agreed or signed (implementation: surely completed)
     known_open: int = 0  # surely pending or blocked (and set aside, when officials counted it)
-    undetermined: int = 0
+    undetermined: int = 0  # could go either way
     consistent: bool | None = None  # None: not comparable
 
     @property
     def agreed_range(self) -> tuple[int, int]:
-        """The agreed counts the dataset allows on that date."""
+        """The agreed (or completed) counts the dataset allows on that date."""
         return self.known_agreed, self.known_agreed + self.undetermined
 
     @property
@@ -373,27 +590,65 @@ class MilestoneComparison:
         return self.known_open, self.known_open + self.undetermined
 
 
+def _kind_rows(dataset: Dataset, m: Milestone) -> list[RoadmapState]:
+    """The records a count is over, as they stood on its last day."""
+    if m.members:
+        named = [d for d in dataset.documents if d.id in m.members]
+        return [row for d in named for row in states(dataset, m.date.last, [d])]
+    documents: Sequence[Document] = dataset.directions
+    if m.unit in ("roadmaps", "programs"):
+        documents = dataset.roadmaps if m.unit == "roadmaps" else dataset.programs
+    return states(dataset, m.date.last, documents)
+
+
+def _reachable(choices: Iterable[set[str]]) -> set[tuple[int, int]]:
+    """Every (agreed, open) pair of counts that records with these possible classes
+    ("agreed", "open", "neither") can make together."""
+    reachable = {(0, 0)}
+    for classes in choices:
+        reachable = {
+            (a + (c == "agreed"), o + (c == "open")) for a, o in reachable for c in classes
+        }
+    return reachable
+
+
+def _allows(amount: Amount | None, count: int) -> bool:
+    return amount is None or amount.allows(count, count)
+
+
 def compare_milestone(dataset: Dataset, milestone: Milestone) -> MilestoneComparison:
     """Whether the dataset on a milestone's date allows the counts officials reported."""
     m = milestone
-    if m.unit not in DOCUMENT_UNITS or (m.agreed is None and m.open is None):
+    if m.unit not in DOCUMENT_UNITS or (m.agreed is None and m.open is None and m.done is None):
         return MilestoneComparison(m, comparable=False)
-    documents = dataset.roadmaps if m.unit == "roadmaps" else dataset.programs
-    rows = states(dataset, m.date.last, documents)
+    rows = _kind_rows(dataset, m)
     if not rows:
         return MilestoneComparison(m, comparable=False)
-    counts = _count(rows)
-    set_aside = counts[RoadmapStatus.SET_ASIDE.value]
+    if m.agreed is None and m.open is None:
+        return _compare_done(m, rows)
     counted_set_aside = m.total is None or m.total >= len(rows)
-    known_agreed = counts["agreed"] + counts["signed"]
-    known_open = counts["pending"] + counts["blocked"] + (set_aside if counted_set_aside else 0)
-    undetermined = counts[UNDETERMINED]
-    consistent = (m.agreed is None or known_agreed <= m.agreed <= known_agreed + undetermined) and (
-        m.open is None or known_open <= m.open <= known_open + undetermined
-    )
+    word = {"agreed": "agreed", "signed": "agreed", "pending": "open", "blocked": "open"}
+    word[RoadmapStatus.SET_ASIDE.value] = "open" if counted_set_aside else "neither"
+    choices = [{word.get(status, "neither") for status in row.possible} for row in rows]
+    known_agreed = sum(c == {"agreed"} for c in choices)
+    known_open = sum(c == {"open"} for c in choices)
+    pairs = _reachable(choices)
+    consistent = any(_allows(m.agreed, a) and _allows(m.open, o) for a, o in pairs)
+    undetermined = sum(len(c) > 1 for c in choices)
     return MilestoneComparison(
-        m, True, len(rows), known_agreed, known_open, undetermined, consistent
+        m, True, "adoption", len(rows), known_agreed, known_open, undetermined, consistent
     )
+
+
+def _compare_done(m: Milestone, rows: Sequence[RoadmapState]) -> MilestoneComparison:
+    """A count of records fully implemented, against their implementation states."""
+    if m.done is None or any(r.implementation is None for r in rows):
+        return MilestoneComparison(m, comparable=False)
+    states = [r.implementation.state for r in rows if r.implementation is not None]
+    known = states.count(ImplementationState.COMPLETED.value)
+    either = sum(s in (UNDETERMINED, DISPUTED) for s in states)
+    consistent = m.done.allows(known, known + either)
+    return MilestoneComparison(m, True, "implementation", len(rows), known, 0, either, consistent)
 
 
 @dataclass(frozen=True)
@@ -411,6 +666,20 @@ class Summary:
     programs_by_status: dict[str, int] = field(default_factory=dict)
     implementation: Milestone | None = None  # the latest reported implementation figure
     open_questions: list[OpenQuestion] = field(default_factory=list)
+    # what is still open: every unresolved record (roadmaps, programs, Main Directions)
+    open: list[RoadmapState] = field(default_factory=list)
+    programs_implementation: dict[str, int] = field(default_factory=dict)  # by state
+    directions: list[RoadmapState] = field(default_factory=list)
+
+    @property
+    def disputes(self) -> list[RoadmapState]:
+        """The records whose implementation is disputed on that date."""
+        return [r for r in self.open if "implementation-disputed" in r.unresolved_because]
+
+    @property
+    def open_demands(self) -> list[ConditionReport]:
+        """The conditions still open that are demands (a red line is not counted)."""
+        return [c for c in self.conditions if c.status == "open" and c.demand]
 
 
 def _count(rows: Iterable[RoadmapState]) -> dict[str, int]:
@@ -418,7 +687,7 @@ def _count(rows: Iterable[RoadmapState]) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in STATUSES}
 
 
-IMPLEMENTATION_UNITS = ("percent", "tasks", "activities")
+IMPLEMENTATION_UNITS = ("percent", "tasks", "activities", "measures")
 
 
 def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) -> Summary:
@@ -432,7 +701,9 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
     news = [e for e in timeline(dataset, until=as_of) if e.kind != "milestone"][-latest:]
     reported = [m for m in dataset.milestones if m.date.first <= as_of]
     programs = states(dataset, when, dataset.programs)
+    directions = states(dataset, when, dataset.directions)
     figures = [m for m in reported if m.unit in IMPLEMENTATION_UNITS and m.date.last <= as_of]
+    implemented = Counter(r.implementation.state for r in programs if r.implementation)
     return Summary(
         as_of=as_of,
         total=len(rows),
@@ -445,6 +716,9 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
         programs_by_status=_count(programs),
         implementation=figures[-1] if figures else None,
         open_questions=list(dataset.open_questions),
+        open=[r for r in [*rows, *programs, *directions] if r.unresolved_because],
+        programs_implementation={s: implemented.get(s, 0) for s in IMPLEMENTATION_STATES},
+        directions=directions,
     )
 
 

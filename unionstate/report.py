@@ -873,8 +873,8 @@ def figure_share(milestone: Milestone) -> float | None:
     m = milestone
     if m.percent is not None:
         return float(m.percent)
-    if m.done is not None and m.total:
-        return min(100.0, 100.0 * m.done / m.total)
+    if m.done is not None and m.done.exact and m.total:
+        return min(100.0, 100.0 * m.done.lo / m.total)
     return None
 
 

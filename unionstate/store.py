@@ -187,8 +187,8 @@ def update(
     """Read, change and write the data file under its lock; all or nothing.
 
     `change` gets the freshly read dataset and returns its result, whose `dataset` is the
-    new state (it may raise to refuse); `update` returns that result. When the new state
-    serialises to the same bytes, the file is not rewritten. `written` is called, under
+    new state (it may raise to refuse); `update` returns that result. When it is the same
+    dataset, or serialises to the same bytes, the file is not rewritten. `written` is called, under
     the lock, once the new bytes are in place.
     """
     try:
@@ -202,6 +202,8 @@ def update(
             # No cache entry for bytes about to be replaced; the new ones get one below.
             before = _load_cached(path, raw, status, remember=False)
             result = change(before)
+            if result.dataset is before:  # no change: an older schema is not rewritten either
+                return result
             data = dumps(result.dataset)
         new = files.digest(data)
         if new == content:

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from unionstate.models import ConditionStatus, Dataset, Program, RoadmapStatus
 from unionstate.queries import (
+    REASONS,
     STATUSES,
     UNDETERMINED,
     ConditionReport,
@@ -26,7 +27,9 @@ from unionstate.queries import (
     RoadmapState,
     Summary,
     TimelineEvent,
+    assessed,
     successors,
+    timeline,
 )
 from unionstate.text import LOOKS, clean
 from unionstate.views import LAID_OUT, View, other_fields
@@ -140,15 +143,16 @@ LIST_TABLE = (
     Column("title", wrap=True, drop=3),
     Column("sphere", wrap=True, drop=5),
     Column("status"),
+    Column(REASONS_HEADER := "unresolved because", wrap=True, drop=1),
     Column("open conditions", wrap=True, drop=4),
     Column("last event", drop=2),
 )
 
 
 def roadmap_table(
-    rows: Sequence[RoadmapState], title: str | None = None, width: int = 100
+    rows: Sequence[RoadmapState], title: str | None = None, width: int = 100, reasons: bool = False
 ) -> RenderableType:
-    """The `list` table, fitted to `width` columns."""
+    """The `list` table, fitted to `width` columns; with `reasons`, why each is unresolved."""
     cells = [
         [
             Text(f"{row.roadmap.PREFIX}{row.roadmap.number}"),
@@ -156,11 +160,17 @@ def roadmap_table(
             text(row.roadmap.title),
             text(row.roadmap.sphere),
             status_text(row.label),
+            text(", ".join(REASONS[code] for code in row.unresolved_because)),
             text(", ".join(row.open_conditions)),
             Text(row.last_event.display),
         ]
         for row in rows
     ]
+    if not reasons:
+        columns = [c for c in LIST_TABLE if c.header != REASONS_HEADER]
+        return fitted(
+            columns, [[c for i, c in enumerate(r) if i != 5] for r in cells], width, title
+        )
     return fitted(LIST_TABLE, cells, width, title)
 
 
@@ -197,6 +207,23 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
         if later:
             names = ", ".join(f"P{p.number} {p.id} ({p.succession})" for p in later)
             facts.add_row("successors", text(names))
+    if row.unresolved_because:
+        facts.add_row("unresolved", _reasons(row))
+    standing = row.implementation
+    if standing is not None:
+        line = status_text(standing.state)
+        for a in standing.assessments:
+            line += text(f"\n{a.state}: {assessed(a)}, {a.date.display}")
+        facts.add_row("implementation", line)
+    if row.targets:
+        lines = Text()
+        for i, t in enumerate(row.targets):
+            planned = " → ".join(
+                d.date.display for d in t.target.due[: t.target.due.index(t.due) + 1]
+            )
+            lines += Text("\n" if i else "") + text(f"{t.target.title}: due {planned} ")
+            lines += status_text(t.state)
+        facts.add_row("targets", lines)
     if r.notes:
         facts.add_row("notes", text(r.notes))
     for name, value in other_fields(r, LAID_OUT):
@@ -208,7 +235,7 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
     history.add_column("what happened", ratio=3, overflow="fold")
     history.add_column("sources", ratio=1, overflow="fold")
     cited_order: list[str] = []  # footnotes, numbered in order of first citation
-    for event in r.history:
+    for event in timeline(dataset, r):  # status changes, assessments and observations
         marks = []
         for sid in event.sources:
             if sid not in cited_order:
@@ -216,7 +243,7 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
             marks.append(f"[{cited_order.index(sid) + 1}] {sources[sid].publisher}")
         history.add_row(
             event.date.display,
-            status_text(event.status.value),
+            status_text(event.status) if event.status else Text("note", style="dim"),
             text(event.note),
             text("\n".join(marks)) if marks else Text("no source recorded", style="dim"),
         )
@@ -297,33 +324,106 @@ def _counts_line(counts: dict[str, int]) -> Text:
 
 
 def _one_line(line: Text, width: int) -> Text:
-    line.truncate(width, overflow="ellipsis")
+    """`line` cut to `width` at a word (never inside an id), with "…" where it was cut."""
+    if line.cell_len <= width:
+        return line
+    cut = line[: width - 1]
+    space = cut.plain.rfind(" ")
+    if space > width // 2:
+        cut = cut[:space]
+    cut.rstrip()
+    return cut + Text("…")
+
+
+def _name(row: RoadmapState) -> str:
+    return f"{row.roadmap.PREFIX}{row.roadmap.number}"
+
+
+def _reasons(row: RoadmapState) -> Text:
+    out = Text(", ").join(Text(REASONS[code]) for code in row.unresolved_because)
+    if row.open_conditions:
+        out += text(f" ({', '.join(row.open_conditions)})")
+    overdue = [t.target.title for t in row.targets if t.state == "overdue"]
+    if overdue:
+        out += Text("; overdue: ") + text("; ".join(overdue))
+    if row.successors:
+        out += Text(f"; continued by {', '.join(row.successors)}", style="dim")
+    return out
+
+
+def still_open(summary: Summary, room: int = 8) -> list[Text]:
+    """ "What is still open", one line per record with more than a silent record against it
+    (at most `room`), then one line per group of the others with the same reasons."""
+    lines = [Text(f"What is still open on {summary.as_of}, {len(summary.open)} records:", "bold")]
+    if not summary.open:
+        return [Text(f"Nothing is unresolved on {summary.as_of}.", style="bold")]
+    quiet = {("implementation-undetermined",), ("adoption-undetermined",)}
+    order = {"directions": 0, "program": 1, "roadmap": 2}
+    ranked = sorted(summary.open, key=lambda r: order.get(r.roadmap.KIND, 3))
+    loud = [r for r in ranked if r.unresolved_because not in quiet]
+    groups: dict[tuple[str, ...], list[RoadmapState]] = {}
+    for row in loud[room:] + [r for r in ranked if r.unresolved_because in quiet]:
+        groups.setdefault(row.unresolved_because, []).append(row)
+    for row in loud[:room]:
+        lines.append(
+            Text("  ")
+            + text(_name(row))
+            + Text(" ")
+            + text(row.roadmap.id)
+            + Text(": ")
+            + _reasons(row)
+        )
+    for reasons, rows in groups.items():
+        words = ", ".join(REASONS[code] for code in reasons)
+        names = ", ".join(_name(r) for r in rows)
+        lines.append(Text(f"  {len(rows)} more: {words}: ") + text(names))
+    return lines
+
+
+def directions_line(row: RoadmapState) -> Text:
+    """A Main Directions document on one line: its adoption, its latest progress figure."""
+    r = row.roadmap
+    line = text(f"  {r.title}: ") + status_text(row.label)
+    standing = row.implementation
+    if standing is not None:
+        line += Text(", ") + status_text(standing.state)
+        latest = standing.latest
+        if latest is not None and standing.state != "disputed":
+            line += text(f" — {assessed(latest)}, {latest.date.display}")
     return line
 
 
 def summary_brief(summary: Summary, width: int = 80) -> RenderableType:
-    """The summary on one 80×24 screen: headline, statuses of roadmaps and programs, the
-    latest implementation figure, open conditions, the latest events one line each."""
+    """The summary on one 80×24 screen: what is still open and why, the Main Directions'
+    progress, the disputes and the open demands; then the statuses on both axes, the
+    latest events and the checks of the officials' counts."""
     lines: list[Text] = [
         Text(f"Russia–Belarus Union State integration, as of {summary.as_of}", style="bold")
     ]
+    lines += still_open(summary, room=6)
+    if summary.directions:
+        lines.append(Text("Main Directions:", style="bold"))
+        lines += [directions_line(row) for row in summary.directions]
+    for row in summary.disputes:
+        assessments = row.implementation.assessments if row.implementation else ()
+        said = "; ".join(f"{assessed(a)}: {a.state}" for a in assessments)
+        lines.append(Text("Disputed: ", style="bold") + text(f"{_name(row)} — {said}"))
+    demands = summary.open_demands
+    lines.append(Text(f"Open demands, {len(demands)}:", style="bold"))
+    for report in demands[:3]:
+        held = f" (holds up {', '.join(report.blocks)})" if report.blocks else ""
+        lines.append(Text("  ") + text(report.condition.id + held))
     lines.append(Text(f"Roadmaps (2019), {summary.total}: ") + _counts_line(summary.by_status))
     if summary.programs_total:
         programs = Text(f"Union programs (2021), {summary.programs_total}: ")
         lines.append(programs + _counts_line(summary.programs_by_status))
+        lines.append(Text("  implemented: ") + _counts_line(summary.programs_implementation))
     if summary.implementation is not None:
         m = summary.implementation
         who = f", {m.speaker}" if m.speaker else ""
-        lines.append(Text("Implementation: ") + text(f"{m.reported} ({m.date.display}{who})"))
-    open_now = [r for r in summary.conditions if r.status == ConditionStatus.OPEN.value]
-    lines.append(Text(f"Open conditions, {len(open_now)}:", style="bold"))
-    for report in open_now[:4]:
-        line = Text("  ") + text(report.condition.id)
-        if report.blocks:
-            line += Text(" (holds up ") + text(", ".join(report.blocks)) + Text(")")
-        lines.append(line + Text(" — ") + text(report.condition.title))
+        lines.append(Text("Latest figure: ") + text(f"{m.reported} ({m.date.display}{who})"))
     lines.append(Text("Latest events:", style="bold"))
-    for event in summary.latest[:5]:
+    for event in summary.latest[:2]:
         line = Text(f"  {event.date.display}  ") + text(event.subject) + Text("  ")
         if event.status:
             line += status_text(event.status) + Text("  ")
@@ -480,8 +580,8 @@ def render(view: View, width: int) -> RenderableType:
     """The renderable of a view for a terminal `width` columns wide, by its kind."""
     kind, data = view.kind, view.data
     if kind == "list":
-        rows, title = data
-        return roadmap_table(rows, title, width)
+        rows, title, reasons = data
+        return roadmap_table(rows, title, width, reasons)
     if kind == "show":
         return roadmap_panel(*data)
     if kind == "conditions":

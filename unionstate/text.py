@@ -62,6 +62,14 @@ LOOKS: dict[str, Look] = {
     "undetermined": Look("undetermined", "magenta", "35", ""),
     "open": Look("open", "red", "31", ""),
     "resolved": Look("resolved", "green", "32", ""),
+    # the implementation axis, and targets
+    "not-started": Look("not started", "yellow", "33", "#d97706"),
+    "under-way": Look("under way", "cyan", "36", "#2563eb"),
+    "completed": Look("completed", "bold green", "1;32", "#15803d"),
+    "disputed": Look("disputed", "bold magenta", "1;35", "#a21caf"),
+    "overdue": Look("overdue", "bold red", "1;31", "#dc2626"),
+    "met": Look("met", "green", "32", "#15803d"),
+    "missed": Look("missed", "red", "31", "#dc2626"),
 }
 
 

@@ -14,7 +14,16 @@ from urllib.parse import urlsplit
 
 from unionstate.checks import CrossRecordError, Invalid, validate
 from unionstate.errors import Refused, UsageError
-from unionstate.models import ConditionStatus, Dataset, Document, Record, RoadmapStatus, When
+from unionstate.models import (
+    ConditionStatus,
+    Dataset,
+    Document,
+    Implemented,
+    Record,
+    RoadmapStatus,
+    Target,
+    When,
+)
 from unionstate.plain import fields_of
 from unionstate.queries import _did_you_mean, find_condition, find_roadmap, open_conditions_of
 
@@ -78,7 +87,10 @@ def _revalidate(data: dict[str, Any]) -> Dataset:
                 problems += [f"{'.'.join(map(str, p.loc))}: {p.message}" for p in cross.problems]
             else:
                 problems.append(f"{'.'.join(map(str, error['loc']))}: {error['msg']}")
-        raise Refused("the change would make the data invalid:\n" + "\n".join(problems)) from None
+        glue = ": " if len(problems) == 1 else ":\n"
+        raise Refused(
+            "the change would make the data invalid" + glue + "\n".join(problems)
+        ) from None
 
 
 def _editable(record: Record) -> dict[str, Any]:
@@ -144,6 +156,15 @@ def _label(roadmap: Document) -> str:
     return roadmap.label
 
 
+def _index(dataset: Dataset) -> dict[str, tuple[str, int]]:
+    """Where each document sits in the dataset: (its list's name, its position)."""
+    return {
+        d.id: (kind, i)
+        for kind in ("roadmaps", "programs", "directions")
+        for i, d in enumerate(getattr(dataset, kind))
+    }
+
+
 def transition(
     dataset: Dataset,
     action: str,
@@ -173,14 +194,19 @@ def transition(
 
     data = _editable(dataset)
     sources, new_source = _source_id(data, entry.source)
-    index = {r.id: ("roadmaps", i) for i, r in enumerate(dataset.roadmaps)}
-    index.update({p.id: ("programs", i) for i, p in enumerate(dataset.programs)})
+    index = _index(dataset)
     outcome = Outcome(dataset=dataset, new_source=new_source)
     refusals: list[str] = []
     for roadmap in roadmaps:
         status = roadmap.status
         open_ids = open_conditions_of(dataset, roadmap)
         if status is target and (action != "block" or condition in roadmap.linked_conditions):
+            if entry.note or entry.source:  # never report a note or source that is not written
+                refusals.append(
+                    f"{_label(roadmap)} is already {status}, so nothing would record the note "
+                    f"or source: for a statement that changes no status, run "
+                    f"`unionstate note {roadmap.id} --on DATE --note TEXT --source URL`"
+                )
             outcome.unchanged.append(roadmap.id)
             continue
         why: list[str] = []
@@ -204,20 +230,20 @@ def transition(
             refusals.extend(why)
             continue
         note = entry.note or _DEFAULT_NOTES.get(action) or f"Blocked by condition {condition}."
-        if override:
-            note += f" [signed with --force although {override}]"
         kind, position = index[roadmap.id]
         record = _replace(data[kind], position)
         if action == "block" and condition not in record["linked_conditions"]:
             record["linked_conditions"].append(condition)
         record["status"] = target
-        record["history"].append(
-            {"date": entry.on, "status": target, "note": note, "sources": list(sources)}
-        )
+        event = {"date": entry.on, "status": target, "note": note, "sources": list(sources)}
+        if override:
+            event["override"] = override.replace(" is tied to ", " was tied to ")
+        record["history"].append(event)
         outcome.changed.append(roadmap.id)
     if refusals:
         raise Refused("\n".join(refusals))
     if not outcome.changed:
+        outcome.new_source = None  # nothing is written, the new source neither
         return outcome
     data["as_of"] = _as_of(data["as_of"], entry.on, today)
     outcome.dataset = _revalidate(data)
@@ -250,6 +276,12 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
     """Mark a condition resolved; blocked roadmaps with no other open condition become pending."""
     condition = find_condition(dataset, name)
     if condition.status is ConditionStatus.RESOLVED:
+        if entry.note or entry.source:
+            raise Refused(
+                f"condition {condition.id} is already resolved, so nothing would record the "
+                f"note or source: for a statement that changes no status, run "
+                f"`unionstate note {condition.id} --on DATE --note TEXT --source URL`"
+            )
         return Outcome(dataset=dataset, unchanged=[condition.id])
     bad = _check_date(entry, today, condition.history[-1].date, f"condition {condition.id}")
     if bad:
@@ -301,6 +333,205 @@ def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date)
     return outcome
 
 
+# ------------------------------------------------- the implementation axis, notes, targets
+
+
+def _needs_source(entry: Entry, what: str) -> None:
+    if not entry.source:
+        raise UsageError(f"{what} needs --source (a source id or an http(s) URL)")
+
+
+def _dated(items: list[Any], item: dict[str, Any]) -> list[Any]:
+    """`items` (records or dicts with a `date` window) with `item` placed in date order."""
+    at = len(items)
+    while at and _first(items[at - 1]) > item["date"].first:
+        at -= 1
+    return [*items[:at], item, *items[at:]]
+
+
+def _first(item: Any) -> dt.date:
+    when = item["date"] if isinstance(item, dict) else item.date
+    return When.parse(when).first
+
+
+def _in_time(entry: Entry, today: dt.date) -> None:
+    start = entry.on.lo or entry.on.earliest
+    if start is not None and start > today:
+        raise Refused(f"{entry.on.display} is in the future (today is {today})")
+
+
+def _record(data: dict[str, Any], dataset: Dataset, name: str) -> tuple[Any, dict[str, Any]]:
+    """The named document or condition, and an editable copy of it placed in `data`."""
+    try:
+        found: Any = find_roadmap(dataset, name)
+    except Refused:
+        if name.strip().lower() not in {c.id for c in dataset.conditions}:
+            raise
+        found = find_condition(dataset, name)
+    kind = "conditions" if found in dataset.conditions else _index(dataset)[found.id][0]
+    records = data[kind]
+    return found, _replace(records, getattr(dataset, kind).index(found))
+
+
+def note(
+    dataset: Dataset,
+    name: str,
+    entry: Entry,
+    today: dt.date,
+    *,
+    by: str | None = None,
+    side: str | None = None,
+) -> Outcome:
+    """Record an observation on a roadmap, program, Main Directions or condition: a dated,
+    sourced statement that changes no status."""
+    if not entry.note:
+        raise UsageError("note needs --note: what was said")
+    _needs_source(entry, "a note")
+    _in_time(entry, today)
+    data = _editable(dataset)
+    sources, new_source = _source_id(data, entry.source)
+    found, record = _record(data, dataset, name)
+    item = {"date": entry.on, "note": entry.note, "by": by, "side": side, "sources": sources}
+    record["observations"] = _dated(record["observations"], item)
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
+    return Outcome(_revalidate(data), changed=[found.id], new_source=new_source)
+
+
+def assess(
+    dataset: Dataset,
+    name: str,
+    state: str,
+    entry: Entry,
+    today: dt.date,
+    *,
+    by: str,
+    side: str,
+    progress: dict[str, Any] | None = None,
+) -> Outcome:
+    """Record an assessment of how far a program or Main Directions document is implemented
+    (`progress`: percent, or done and total with a unit, and late)."""
+    _needs_source(entry, "an assessment")
+    _in_time(entry, today)
+    found = find_roadmap(dataset, name)
+    if not isinstance(found, Implemented):
+        programs = ", ".join(p.id for p in dataset.programs if found.id in p.succeeds)
+        later = f" (its programs: {programs})" if programs else ""
+        raise Refused(
+            f"{found.label} has no implementation of its own: assess a program or a "
+            f"Main Directions document{later}"
+        )
+    data = _editable(dataset)
+    sources, new_source = _source_id(data, entry.source)
+    _, record = _record(data, dataset, found.id)
+    item = {
+        "date": entry.on,
+        "state": state,
+        "assessor": by,
+        "side": side,
+        **{k: v for k, v in (progress or {}).items() if v is not None},
+        "note": entry.note or "",
+        "sources": sources,
+    }
+    record["implementation"] = _dated(record["implementation"], item)
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
+    return Outcome(_revalidate(data), changed=[found.id], new_source=new_source)
+
+
+def _target(dataset: Dataset, found: Document, target_id: str) -> int:
+    ids = [t.id for t in found.targets]
+    if target_id in ids:
+        return ids.index(target_id)
+    known = ", ".join(ids) if ids else "none yet: `unionstate target add` makes one"
+    raise UsageError(f"unknown target {target_id!r} of {found.label}; its targets: {known}")
+
+
+def add_target(
+    dataset: Dataset,
+    name: str,
+    target_id: str,
+    title: str,
+    due: When,
+    entry: Entry,
+    today: dt.date,
+    *,
+    by: str | None = None,
+    side: str | None = None,
+) -> Outcome:
+    """Give a record a target: `title`, due by `due`, set on `entry.on` by `by`."""
+    _needs_source(entry, "a target")
+    _in_time(entry, today)
+    found = find_roadmap(dataset, name)
+    if target_id in {t.id for t in found.targets}:
+        raise Refused(f"{found.label} already has a target {target_id!r}: use `target move`")
+    data = _editable(dataset)
+    sources, new_source = _source_id(data, entry.source)
+    _, record = _record(data, dataset, found.id)
+    planned = {"date": due, "set": entry.on, "by": by, "side": side, "sources": sources}
+    if entry.note:
+        planned["note"] = entry.note
+    record["targets"] = [
+        *record["targets"],
+        {"id": target_id, "title": title, "due": [planned]},
+    ]
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
+    return Outcome(_revalidate(data), changed=[found.id], new_source=new_source)
+
+
+def move_target(
+    dataset: Dataset,
+    name: str,
+    target_id: str,
+    due: When,
+    entry: Entry,
+    today: dt.date,
+    *,
+    by: str | None = None,
+    side: str | None = None,
+) -> Outcome:
+    """Record that a target's planned date moved to `due` (on `entry.on`, by `by`)."""
+    _needs_source(entry, "a moved target")
+    _in_time(entry, today)
+    found = find_roadmap(dataset, name)
+    index = _target(dataset, found, target_id)
+    data = _editable(dataset)
+    sources, new_source = _source_id(data, entry.source)
+    _, record = _record(data, dataset, found.id)
+    target = fields_of(record["targets"][index])
+    planned = {"date": due, "set": entry.on, "by": by, "side": side, "sources": sources}
+    if entry.note:
+        planned["note"] = entry.note
+    target["due"] = [*target["due"], planned]
+    record["targets"][index] = target
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
+    return Outcome(_revalidate(data), changed=[found.id], new_source=new_source)
+
+
+def settle_target(
+    dataset: Dataset, name: str, target_id: str, state: str, entry: Entry, today: dt.date
+) -> Outcome:
+    """Record a target's outcome: met (on `entry.on`) or missed."""
+    _needs_source(entry, "a target's outcome")
+    _in_time(entry, today)
+    found = find_roadmap(dataset, name)
+    index = _target(dataset, found, target_id)
+    settled = found.targets[index].outcome
+    if settled is not None:
+        raise Refused(f"target {target_id!r} of {found.label} is already {settled.state}")
+    data = _editable(dataset)
+    sources, new_source = _source_id(data, entry.source)
+    _, record = _record(data, dataset, found.id)
+    target = fields_of(record["targets"][index])
+    target["outcome"] = {
+        "state": state,
+        "date": entry.on,
+        "note": entry.note or "",
+        "sources": sources,
+    }
+    record["targets"][index] = target
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
+    return Outcome(_revalidate(data), changed=[found.id], new_source=new_source)
+
+
 def rewind(dataset: Dataset, when: dt.date) -> Dataset:
     """The record as it stood on `when`: what surely happened by then, and nothing later.
 
@@ -318,27 +549,43 @@ def rewind(dataset: Dataset, when: dt.date) -> Dataset:
         history = kept(condition.history)
         if history:
             conditions.append(
-                {**fields_of(condition), "history": history, "status": history[-1].status}
+                {
+                    **fields_of(condition),
+                    "history": history,
+                    "status": history[-1].status,
+                    "observations": kept(condition.observations),
+                }
             )
     raised = {c["id"] for c in conditions}
+
+    def target(item: Target) -> dict[str, Any] | None:
+        due = [d for d in item.due if d.set.last <= when]
+        if not due:
+            return None
+        outcome = item.outcome if item.outcome and item.outcome.date.last <= when else None
+        return {**fields_of(item), "due": due, "outcome": outcome}
 
     def documents(records: Sequence[Document]) -> list[dict[str, Any]]:
         out = []
         for record in records:
             history = kept(record.history)
-            if history:
-                links = [c for c in record.linked_conditions if c in raised]
-                out.append(
-                    {
-                        **fields_of(record),
-                        "history": history,
-                        "status": history[-1].status,
-                        "linked_conditions": links,
-                    }
-                )
+            if not history:
+                continue
+            plain = {
+                **fields_of(record),
+                "history": history,
+                "status": history[-1].status,
+                "linked_conditions": [c for c in record.linked_conditions if c in raised],
+                "observations": kept(record.observations),
+                "targets": [t for t in map(target, record.targets) if t is not None],
+            }
+            if "implementation" in plain:
+                plain["implementation"] = kept(plain["implementation"])
+            out.append(plain)
         return out
 
     roadmaps, programs = documents(dataset.roadmaps), documents(dataset.programs)
+    directions = documents(dataset.directions)
     if not roadmaps:
         raise Refused(f"nothing in the record had happened by {when}")
     listed = {r["id"] for r in roadmaps}
@@ -346,12 +593,27 @@ def rewind(dataset: Dataset, when: dt.date) -> Dataset:
         program["succeeds"] = [r for r in program["succeeds"] if r in listed]
         if not program["succeeds"]:
             program["succession"] = None
-    milestones = [m for m in dataset.milestones if m.date.last <= when]
+    drawn = {p["id"] for p in programs}
+    for document in directions:
+        document["contains"] = [p for p in document["contains"] if p in drawn]
+    kept_ids = {d["id"] for d in [*roadmaps, *programs, *directions]}
+    milestones = [
+        m
+        for m in dataset.milestones
+        if m.date.last <= when
+        and (m.subject is None or m.subject in kept_ids)
+        and all(member in kept_ids for member in m.members)
+    ]
     cited: set[str] = set()
-    for record in [*conditions, *roadmaps, *programs]:
+    for record in [*conditions, *roadmaps, *programs, *directions]:
         cited.update(record.get("sources", []))
-        for event in record["history"]:
-            cited.update(event.sources)
+        for name in ("history", "observations", "implementation"):
+            for event in record.get(name, []):
+                cited.update(event.sources)
+        for item in record.get("targets", []):
+            for part in [*item["due"], item["outcome"]]:
+                if part is not None:
+                    cited.update(part.sources)
     for milestone in milestones:
         cited.update(milestone.sources)
     data = {
@@ -362,6 +624,7 @@ def rewind(dataset: Dataset, when: dt.date) -> Dataset:
         "milestones": milestones,
         "roadmaps": roadmaps,
         "programs": programs,
+        "directions": directions,
         "open_questions": [],
     }
     return _revalidate(data)

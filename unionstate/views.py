@@ -20,7 +20,17 @@ from typing import Any
 
 from unionstate.checks import json_schema
 from unionstate.errors import UsageError
-from unionstate.models import Condition, Dataset, Document, Program, Record, Roadmap, Source, When
+from unionstate.models import (
+    Condition,
+    Dataset,
+    Document,
+    Implemented,
+    Program,
+    Record,
+    Roadmap,
+    Source,
+    When,
+)
 from unionstate.plain import (
     field_names,
     jsonable,
@@ -33,6 +43,7 @@ from unionstate.queries import (
     STATUSES,
     UNDETERMINED,
     ConditionReport,
+    Implementation,
     MilestoneComparison,
     MonthProgress,
     RoadmapState,
@@ -101,7 +112,13 @@ def to_json(document: Any) -> str:
 
 # --------------------------------------------------------- records, from their fields
 
-DERIVED_ROW = ("possible_statuses", "open_conditions", "last_event_date")
+DERIVED_ROW = (
+    "possible_statuses",
+    "implementation",
+    "open_conditions",
+    "unresolved_because",
+    "last_event_date",
+)
 
 
 def _object(record: Record, names: Iterable[str], derived: dict[str, Any]) -> dict[str, Any]:
@@ -131,19 +148,38 @@ def record_object(record: Record, **derived: Any) -> dict[str, Any]:
 def document_fields(kind: type[Document]) -> list[str]:
     """What --fields may pick from `list` rows of roadmaps or programs (`kind`): the row
     fields of that record type, then the derived."""
-    return [*row_fields(kind), *DERIVED_ROW]
+    derived = [d for d in DERIVED_ROW if d != "implementation" or issubclass(kind, Implemented)]
+    return [*row_fields(kind), *derived]
 
 
-def roadmap_row(row: RoadmapState) -> dict[str, Any]:
-    """The JSON object of a roadmap (or program) in `list` output: its row fields, its
-    status on that date (with `possible_statuses` where it is undetermined), its open
-    conditions and the date of its last event."""
+def implementation_object(standing: Implementation) -> dict[str, Any]:
+    """A record's implementation on a date: its state and the assessments behind it (the
+    latest, or all those in dispute)."""
+    return {
+        "state": standing.state,
+        "assessments": [jsonable(a) for a in standing.assessments],
+    }
+
+
+def _derived(row: RoadmapState) -> dict[str, Any]:
+    """What a row's state adds to the record: the DERIVED_ROW keys."""
     derived: dict[str, Any] = {"status": row.label}
     if row.status is None:
         derived["possible_statuses"] = list(row.possible)
+    if row.implementation is not None:
+        derived["implementation"] = row.implementation.state
     derived["open_conditions"] = list(row.open_conditions)
+    derived["unresolved_because"] = list(row.unresolved_because)
     derived["last_event_date"] = row.last_event.text
-    return row_object(row.roadmap, **derived)
+    return derived
+
+
+def roadmap_row(row: RoadmapState) -> dict[str, Any]:
+    """The JSON object of a record in `list` output: its row fields, its status on that date
+    (with `possible_statuses` where it is undetermined), its implementation state (programs
+    and Main Directions), its open conditions, why it is unresolved (REASONS codes) and the
+    date of its last event."""
+    return row_object(row.roadmap, **_derived(row))
 
 
 def source_object(source: Source) -> dict[str, Any]:
@@ -173,15 +209,19 @@ def roadmap_detail(dataset: Dataset, row: RoadmapState) -> dict[str, Any]:
     conditions = {c.id: c for c in dataset.conditions}
     record = row.roadmap
     detail = {k: _cited(v, sources) for k, v in record_object(record, status=row.label).items()}
-    if row.status is None:
-        detail["possible_statuses"] = list(row.possible)
-    detail["open_conditions"] = list(row.open_conditions)
-    detail["last_event_date"] = row.last_event.text
+    derived = _derived(row)
+    if row.implementation is not None:  # the field is the history; its state on the date:
+        detail["implementation_state"] = implementation_object(row.implementation)
+        del derived["implementation"]
+    detail.update(derived)
+    detail["target_states"] = [
+        {"id": t.target.id, "state": t.state, **when_object(t.due.date, "due")} for t in row.targets
+    ]
     detail["conditions"] = [
         {"id": c, "title": conditions[c].title, "status": conditions[c].status.value}
         for c in record.linked_conditions
     ]
-    if not isinstance(record, Program):
+    if not isinstance(record, Implemented):
         detail["successors"] = [
             {"number": p.number, "id": p.id, "title": p.title, "succession": p.succession}
             for p in successors(dataset, record)
@@ -196,7 +236,9 @@ def condition_object(report: ConditionReport) -> dict[str, Any]:
         report.condition,
         status=report.status,
         roadmaps=list(report.roadmaps),
+        programs=list(report.programs),
         blocks=list(report.blocks),
+        blocks_because={k: list(v) for k, v in report.because.items()},
     )
 
 
@@ -290,7 +332,10 @@ def summary_object(summary: Summary) -> dict[str, Any]:
         "programs": {
             "total": summary.programs_total,
             "by_status": dict(summary.programs_by_status),
+            "implementation": dict(summary.programs_implementation),
         },
+        "directions": [roadmap_row(r) for r in summary.directions],
+        "open": [open_object(r) for r in summary.open],
         "implementation": (
             milestone_object(MilestoneComparison(summary.implementation, comparable=False))
             if summary.implementation
@@ -303,6 +348,22 @@ def summary_object(summary: Summary) -> dict[str, Any]:
     }
 
 
+def open_object(row: RoadmapState) -> dict[str, Any]:
+    """An unresolved record in `summary`'s "what is still open": who, why, how far."""
+    r = row.roadmap
+    out: dict[str, Any] = {"kind": r.KIND, "number": r.number, "id": r.id, "title": r.title}
+    out.update(_derived(row))
+    latest = row.implementation.latest if row.implementation else None
+    out["latest_assessment"] = jsonable(latest) if latest else None
+    out["targets"] = [
+        {"id": t.target.id, "title": t.target.title, "state": t.state}
+        | when_object(t.due.date, "due")
+        for t in row.targets
+        if t.state in ("open", "overdue")
+    ]
+    return out
+
+
 def dataset_object(dataset: Dataset) -> dict[str, Any]:
     """The whole dataset as JSON (export --format json)."""
     document: dict[str, Any] = jsonable(dataset)
@@ -311,7 +372,16 @@ def dataset_object(dataset: Dataset) -> dict[str, Any]:
 
 # ------------------------------------------------------------ tab-separated
 
-LIST_COLUMNS = ("number", "id", "title", "sphere", "status", "open_conditions", "last_event")
+LIST_COLUMNS = (
+    "number",
+    "id",
+    "title",
+    "sphere",
+    "status",
+    "open_conditions",
+    "last_event",
+    "unresolved_because",
+)
 
 
 def list_cells(row: RoadmapState) -> list[str]:
@@ -325,6 +395,7 @@ def list_cells(row: RoadmapState) -> list[str]:
         row.label,
         ",".join(row.open_conditions),
         row.last_event.text,
+        ",".join(row.unresolved_because),
     ]
 
 
@@ -596,15 +667,19 @@ def schema_json() -> str:
 # ------------------------------------------------------ each command's view, one shape
 
 
-def list_view(rows: Sequence[RoadmapState], title: str, kind: type[Document]) -> View:
-    """`list`: one row per roadmap or program (`kind`, the record type listed)."""
+def list_view(
+    rows: Sequence[RoadmapState], title: str, kind: type[Document], reasons: bool = False
+) -> View:
+    """`list`: one row per roadmap, program or Main Directions (`kind`, the record type
+    listed); with `reasons` (`--unresolved`), a last column says why each is unresolved."""
+    width = len(LIST_COLUMNS) - (0 if reasons else 1)
     return View(
         [roadmap_row(r) for r in rows],
-        LIST_COLUMNS,
-        [list_cells(r) for r in rows],
+        LIST_COLUMNS[:width],
+        [list_cells(r)[:width] for r in rows],
         status_column=4,
         kind="list",
-        data=(rows, title),
+        data=(rows, title, reasons),
         fields=document_fields(kind),
     )
 
