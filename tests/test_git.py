@@ -166,12 +166,17 @@ def test_a_real_conflict_stops_with_one_semantic_line_and_keeps_a_valid_file(
     assert repo.git("status", "--porcelain").stdout == "UU data/roadmaps.yaml\n"
     text = repo.data.read_text(encoding="utf-8")
     assert "<<<<<<<" not in text
-    (recorded,) = [line for line in text.splitlines() if line.startswith("# conflict: ")]
-    conflict = json.loads(recorded.removeprefix("# conflict: "))
+    recorded = [line for line in text.splitlines() if line.startswith("# conflict: ")]
+    conflict, lost = (json.loads(line.removeprefix("# conflict: ")) for line in recorded)
+    assert (lost["kind"], lost["theirs"]["status"]) == ("lost", "blocked")
     assert conflict["record"] == "roadmap 8 (customs)"
     assert conflict["field"] == "status"
     assert (conflict["ours"]["status"], conflict["theirs"]["status"]) == ("agreed", "blocked")
     assert store.load(repo.data).roadmap_by_id("customs").status is RoadmapStatus.AGREED
+    assert (  # what settling it means: theirs' event, named
+        "unionstate: theirs' change is not in the file: roadmap 8 (customs): blocked on "
+        "2021-06-12" in merged.stderr
+    )
     # Settled with the normal CLI; the next write drops the record of the conflict.
     repo.us("block", "customs", "-c", "gas-price", "--on", "2021-06-12")
     assert "# conflict" not in repo.data.read_text(encoding="utf-8")
@@ -181,7 +186,8 @@ def test_a_real_conflict_stops_with_one_semantic_line_and_keeps_a_valid_file(
 
 
 def test_a_merge_that_breaks_a_rule_between_records_is_a_conflict(repo: Repo) -> None:
-    """One side resolves a condition, the other blocks a roadmap by it: refused as a whole."""
+    """One side resolves a condition, the other blocks a roadmap by it: that roadmap keeps
+    our version, theirs' change to it is named, and the rest of theirs is merged."""
     repo.branch("a", ["resolve", "gas-price", "--on", "2021-06-10"])
     repo.branch("b", ["block", "customs", "-c", "gas-price", "--on", "2021-06-12"])
     repo.git("merge", "-q", "a", "-m", "a")
@@ -192,9 +198,13 @@ def test_a_merge_that_breaks_a_rule_between_records_is_a_conflict(repo: Repo) ->
         "roadmap 8 (customs): status: is blocked but none of its linked conditions is open"
         in merged.stderr
     )
-    assert store.load(repo.data).roadmap_by_id("customs").status is RoadmapStatus.PENDING
-    assert store.dumps(store.load(repo.data)) == before  # ours, with the conflict noted
-    assert repo.data.read_bytes() != before
+    ours = store.loads(before, "ours")
+    result = store.load(repo.data)
+    assert result.roadmap_by_id("customs") == ours.roadmap_by_id("customs")
+    assert str(result.as_of) == "2021-06-12"  # theirs' other change is kept
+    assert "theirs' change is not in the file: roadmap 8 (customs): blocked on 2021-06-12" in (
+        merged.stderr
+    )
 
 
 def _versions(tmp_path: Path, repo: Repo) -> tuple[Path, Path, Path]:

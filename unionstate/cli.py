@@ -961,26 +961,16 @@ def merge_versions(
 
     Example: unionstate merge base.yaml ours.yaml theirs.yaml --path data/roadmaps.yaml
     """
-    from unionstate import diff, merge
+    from unionstate import diff, gitrepo, merge
 
     s = session(ctx)
     name = path or str(ours)
-    sides = (("base", base), ("ours", ours), ("theirs", theirs))
-    try:
-        versions = store.loads_versions(
-            [(store.read_bytes(file), f"{name} ({side})") for side, file in sides]
-        )
-    except DataError as exc:
-        raise DataError(
-            [*exc.problems, f"{name}: nothing was merged; {ours} is unchanged"]
-        ) from None
-    result = merge.merge(*versions)
-    files.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
+    result = gitrepo.merge_files(base, ours, theirs, name)
     for theirs_id, ours_id in result.renamed.items():
-        s.say(f"their new source {theirs_id} is {ours_id} here (ours added another {theirs_id})")
+        s.say(f"their new source {theirs_id} is {ours_id} here")
     if result.conflicts:
         raise merge.Unmerged(name, result.conflicts)
-    taken = diff.changes(versions[1], result.dataset)
+    taken = diff.changes(result.versions[-2], result.dataset)  # from ours
     s.say(f"merged {name}: {len(taken)} change(s) from theirs, no conflicts")
 
 

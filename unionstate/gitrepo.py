@@ -1,4 +1,5 @@
-"""The little that unionstate asks of git: a file at a revision, and registering the driver.
+"""The little that unionstate asks of git: a file at a revision, registering the driver,
+and the driver's own read-merge-write.
 
 Runs the `git` program; every failure is a `Refused` naming what git said.
 """
@@ -9,9 +10,14 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from unionstate import files
-from unionstate.errors import Refused
+from unionstate import files, store
+from unionstate.errors import DataError, Refused
+
+if TYPE_CHECKING:
+    from unionstate.merge import Merged
+    from unionstate.models import Dataset
 
 DRIVER = "unionstate"
 DRIVER_NAME = "unionstate: merge the data file record by record"
@@ -29,6 +35,41 @@ def git(args: list[str], cwd: Path) -> str:
         reason = message[0] if message else f"exit {done.returncode}"
         raise Refused(f"git {args[0]}: {reason.removeprefix('fatal: ')}")
     return done.stdout.decode(errors="replace")
+
+
+def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> Merged:
+    """Merge three versions of a data file into `ours`, as git's merge driver does.
+
+    Under `ours`'s lock, and written only if `ours` still holds the bytes that were merged
+    (Busy otherwise), so a merge run on a live data file never loses an update made
+    meanwhile. An invalid version (DataError) or a result over the size cap (Refused)
+    leaves `ours` untouched.
+    """
+    from unionstate import merge
+
+    with files.locked(ours):
+        sides = (("base", base), ("ours", ours), ("theirs", theirs))
+        try:
+            raws = [(store.read_bytes(file), f"{name} ({side})") for side, file in sides]
+            # Added on both sides, the file has no ancestor: git gives an empty one.
+            added = not raws[0][0].strip()
+            versions: list[Dataset | None] = [*store.loads_versions(raws[1:] if added else raws)]
+            if added:
+                versions.insert(0, None)
+        except DataError as exc:
+            raise DataError(
+                [*exc.problems, f"{name}: nothing was merged; {ours} is unchanged"]
+            ) from None
+        result = merge.merge(*versions)  # type: ignore[arg-type]
+        data = merge.annotate(store.dumps(result.dataset), result.conflicts)
+        if len(data) > store.MAX_BYTES:
+            raise Refused(
+                f"{name}: the merged file would be {len(data):,} bytes, over the "
+                f"{store.MAX_BYTES:,}-byte limit; nothing was merged; {ours} is unchanged"
+            )
+        files.write_atomic(ours, data, expect=files.digest(raws[1][0]))
+    result.versions = [v for v in versions if v is not None]
+    return result
 
 
 def _env() -> dict[str, str]:
