@@ -4,6 +4,7 @@ inside their own walls, git integration, exit codes, exports and dates."""
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,132 @@ def test_a_file_added_on_both_sides_merges_without_an_ancestor(
     assert "title: ours 'Test roadmaps', theirs 'Their title, much longer than ours'" in done.stderr
     assert store.load(ours).title == "Test roadmaps"
     assert invoke("--data", str(ours), "validate").exit_code == 0
+
+
+# ------------------------------------------------------------------------- the journal
+
+
+def _agree(data: Path, day: str = "2021-06-10") -> Any:
+    return invoke("--data", str(data), "agree", "tax-policy", "--on", day)
+
+
+def test_journal_pruning_never_touches_directories_it_did_not_make(
+    data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A state directory that already holds a `journal/` of 40 folders of the user's, some
+    named like ours and holding files named like ours: the update removes none of them."""
+    state = tmp_path / "state"
+    monkeypatch.setenv("UNIONSTATE_STATE_DIR", str(state))
+    planted = []
+    for i in range(40):
+        folder = state / "journal" / f"photos-{i:024x}"
+        (folder / "sub").mkdir(parents=True)
+        folder.chmod(0o700)
+        (folder / "entries.json").write_text('{"path": "/elsewhere", "entries": []}')
+        (folder / f"{'a' * 64}.z").write_bytes(b"mine")
+        (folder / "sub" / "keep.txt").write_text("mine")
+        os.utime(folder, (1, 1))
+        planted.append(folder)
+    for i in range(3):  # user folders without our pattern, and one that is a link
+        (state / "journal" / f"notes{i}").mkdir()
+    (state / "journal" / f"link-{0:024x}").symlink_to(tmp_path)
+    assert _agree(data_file).exit_code == 0
+    for folder in planted:
+        assert sorted(p.name for p in folder.rglob("*")) == sorted(
+            ["entries.json", "a" * 64 + ".z", "sub", "keep.txt"]
+        )
+    assert len(list((state / "journal").iterdir())) == 40 + 3 + 1 + 1  # and ours
+
+
+def test_journal_pruning_still_removes_its_own_oldest_journals(
+    tmp_path: Path, minimal_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from unionstate import journal
+
+    monkeypatch.setattr(journal, "MAX_FILES", 2)
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"d{i}" / "roadmaps.yaml"
+        path.parent.mkdir()
+        store.save(checks.validate(minimal_data), path)
+        assert _agree(path).exit_code == 0
+        os.utime(journal._directory(path), (i + 1, i + 1))
+        paths.append(path)
+    assert _agree(paths[3], "2021-06-11").exit_code == 0
+    kept = sorted(p.name for p in (files.state_dir() / "journal").iterdir())
+    assert kept == sorted(files.file_key(p) for p in paths[2:])
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        '{"path": "/x", "entries": [{"id": "one", "time": "t", "description": "d", '
+        '"before": "b", "after": "a"}]}',
+        '{"path": "/x", "entries": [[1, 2]]}',
+        '{"path": 7, "entries": []}',
+        '{"path": "/x", "entries": {"a": 1}}',
+        "[" * 100_000,
+        '{"path": "/x", "entries": [{"id": 1, "time": "t", "description": "d", '
+        '"before": "b", "after": "a", "undoes": "x"}]}',
+    ],
+)
+def test_a_damaged_journal_never_fails_an_update_that_was_written(
+    data_file: Path, index: str
+) -> None:
+    from unionstate import journal
+
+    directory = journal._directory(data_file)
+    directory.mkdir(parents=True)
+    (directory / "entries.json").write_text(index)
+    done = _agree(data_file)
+    assert done.exit_code == 0, done.stderr
+    assert str(store.load(data_file).roadmap_by_id("tax-policy").status) == "agreed"
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "١٢٣", "-5", "1e9"])
+def test_an_out_of_range_source_date_epoch_never_fails_an_update(
+    data_file: Path, monkeypatch: pytest.MonkeyPatch, epoch: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    done = _agree(data_file)
+    assert done.exit_code == 0, done.stderr
+    assert invoke("--data", str(data_file), "undo", "--list").exit_code == 0
+
+
+def test_a_fifo_as_the_journal_index_never_hangs_an_update(data_file: Path) -> None:
+    """Run as a process with a deadline: a blocking open would hang with the lock held."""
+    from _proc import run
+
+    from unionstate import journal
+
+    directory = journal._directory(data_file)
+    directory.mkdir(parents=True)
+    os.mkfifo(directory / "entries.json")
+    done = run(["agree", "tax-policy", "--on", "2021-06-10"], data_file, timeout=20)
+    assert done.returncode == 0, done.stderr
+    assert stat_kind(directory / "entries.json") == "fifo"  # never replaced, never opened
+
+
+def stat_kind(path: Path) -> str:
+    import stat
+
+    return "fifo" if stat.S_ISFIFO(path.lstat().st_mode) else "other"
+
+
+def test_a_saved_copy_that_inflates_beyond_the_cap_is_refused_quickly(
+    data_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+    import zlib
+
+    from unionstate import journal
+
+    assert _agree(data_file).exit_code == 0
+    entry = journal.entries(data_file)[-1]
+    bomb = zlib.compress(b"\0" * (store.MAX_BYTES * 4), 9)
+    (journal._directory(data_file) / f"{entry.before}.z").write_bytes(bomb)
+    started = time.monotonic()
+    done = invoke("--data", str(data_file), "undo", "--yes")
+    assert done.exit_code == 1, done.stderr
+    assert "no longer holds the bytes" in done.stderr
+    assert time.monotonic() - started < 5

@@ -343,7 +343,11 @@ def private_dir(directory: Path) -> bool:
 
 def file_key(path: Path) -> str:
     """A name for a data file in our directories: its name and a hash of its real path."""
-    target = path.resolve()
+    return real_path_key(path.resolve())
+
+
+def real_path_key(target: Path) -> str:
+    """`file_key` of a path that is already resolved (as our own records keep it)."""
     return f"{target.name}-{digest(os.fsencode(target))[:24]}"
 
 
