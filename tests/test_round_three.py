@@ -213,3 +213,98 @@ def test_a_saved_copy_that_inflates_beyond_the_cap_is_refused_quickly(
     assert done.exit_code == 1, done.stderr
     assert "no longer holds the bytes" in done.stderr
     assert time.monotonic() - started < 5
+
+
+# -------------------------------------------------------------------------- the report
+
+
+def _report(data: Path, site: Path, *more: str) -> Any:
+    return invoke("--data", str(data), "report", str(site), *more)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() if p.is_file() else b"<dir>"
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "index.html",  # a page
+        "roadmaps",  # a folder of pages
+        "roadmaps/gas-market.html",  # a page in a folder
+        "style.css",  # a name the report writes, if it does
+        ".unionstate-report",  # the marker itself
+    ],
+)
+@pytest.mark.parametrize("force", [False, True])
+def test_report_never_writes_through_a_symlink_in_the_site_folder(
+    data_file: Path, tmp_path: Path, link: str, force: bool
+) -> None:
+    site, outside = tmp_path / "site", tmp_path / "elsewhere"
+    assert _report(data_file, site).exit_code == 0  # a site of ours, then a link planted
+    outside.mkdir()
+    (outside / "precious").write_text("keep")
+    planted = site / link
+    if planted.is_dir():
+        import shutil
+
+        shutil.rmtree(planted)
+        planted.symlink_to(outside, target_is_directory=True)
+    else:
+        planted.unlink(missing_ok=True)
+        planted.symlink_to(outside / "precious")
+    before = _tree(outside)
+    done = _report(data_file, site, *(["--force"] if force else []))
+    if link == "style.css" and done.exit_code == 0:
+        pytest.skip("the report writes no style.css")  # a link the report never meets
+    assert done.exit_code == 1, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert f"{planted}: is a symbolic link" in done.stderr
+    assert _tree(outside) == before
+
+
+@pytest.mark.parametrize(
+    "existing",
+    [
+        {"index.html": "my own page"},
+        {"notes.txt": "mine"},
+        {".git/config": "[core]"},
+        {"roadmaps/gas-market.html": "mine"},
+    ],
+)
+def test_report_writes_only_into_an_empty_folder_or_one_it_made(
+    data_file: Path, tmp_path: Path, existing: dict[str, str]
+) -> None:
+    site = tmp_path / "home"
+    for name, text in existing.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    before = _tree(site)
+    done = _report(data_file, site)
+    assert done.exit_code == 1
+    assert "holds files the report did not write" in done.stderr and "--force" in done.stderr
+    assert _tree(site) == before
+    forced = _report(data_file, site, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert (site / ".unionstate-report").is_file()
+    for name, text in existing.items():
+        if name not in report_pages(data_file):
+            assert (site / name).read_text() == text
+    assert _report(data_file, site).exit_code == 0  # marked: no --force needed again
+
+
+def report_pages(data: Path) -> set[str]:
+    from unionstate import report
+
+    return set(report.build(store.load(data)))
+
+
+def test_report_into_an_empty_folder_marks_it(data_file: Path, tmp_path: Path) -> None:
+    site = tmp_path / "empty"
+    site.mkdir()
+    assert _report(data_file, site).exit_code == 0
+    assert _report(data_file, site).exit_code == 0
+    assert set(_tree(site)) >= {".unionstate-report", "index.html"}

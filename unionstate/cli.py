@@ -501,11 +501,17 @@ def report(
         Path,
         typer.Argument(metavar="DIR", help="Directory to write the site into (made if missing)."),
     ] = Path("site"),
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder that holds files of someone else's."),
+    ] = False,
 ) -> None:
     """Write the record as a static web site: an overview with a chart, a page per roadmap
     and program, the conditions and the sources. No script, nothing fetched from elsewhere.
 
-    Only the report's own files are written (each atomically); nothing else in DIR is touched.
+    DIR must be new, empty, or a site the report wrote before (it leaves a
+    `.unionstate-report` file); --force writes into any folder. Only the report's own files
+    are written (each atomically), never through a symbolic link; nothing else is touched.
 
     Example: unionstate report site
     """
@@ -513,7 +519,7 @@ def report(
     from unionstate import report as web
 
     pages = web.build(s.load())
-    files.write_files(directory, pages)
+    files.write_files(directory, pages, force=force)
     s.say(f"wrote {len(pages)} pages to {directory}; open {directory / 'index.html'}")
 
 

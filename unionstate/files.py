@@ -23,7 +23,7 @@ import time
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
-from unionstate.errors import Busy, DataError, WriteFailed
+from unionstate.errors import Busy, DataError, Refused, WriteFailed
 
 LOCK_TIMEOUT = 10.0  # seconds; UNIONSTATE_LOCK_TIMEOUT overrides
 STALE_TEMP_SECONDS = 3600  # a temp file this old belongs to no live writer
@@ -142,16 +142,22 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
+def write_atomic(
+    path: Path, data: bytes, expect: str | None = None, *, follow: bool = True
+) -> None:
     """Replace `path` with `data` so that a reader sees the old bytes or the new, never a mix.
 
     With `expect` (the `digest` of the bytes the caller read), the file is checked once
-    more just before the rename, so that a hand edit saved meanwhile is never lost.
+    more just before the rename, so that a hand edit saved meanwhile is never lost. With
+    `follow` False a symlink at `path` is refused, never written through.
     """
     owner: tuple[int, int] | None = None
     try:
-        target = path.resolve()  # through a symlink: the link stays a link, the target changes
-        status = target.stat()
+        # Through a symlink: the link stays a link, the target changes.
+        target = path.resolve() if follow else path
+        status = target.stat() if follow else target.lstat()
+        if stat.S_ISLNK(status.st_mode):
+            raise Refused(f"{path}: is a symbolic link; nothing is written through it")
         if not stat.S_ISREG(status.st_mode):
             # Never rename over a device, a FIFO or a socket (`/dev/stdout` is /dev/null's
             # neighbour): the caller writes into such a target, or refuses it.
@@ -215,25 +221,100 @@ def temp_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.tmp")
 
 
-def write_files(directory: Path, files: Mapping[str, str]) -> None:
+MARKER = ".unionstate-report"  # in a folder `write_files` made, or was allowed to write into
+_MARKER_TEXT = (
+    "This folder holds pages written by `unionstate report`, which replaces the files here\n"
+    "of its own names on every run. Remove this file to protect the folder from it.\n"
+)
+
+
+def write_files(directory: Path, files: Mapping[str, str], *, force: bool = False) -> None:
     """Write `files` ({relative path: text}) under `directory`, each file atomically.
 
-    The directory is made if missing; nothing else in it is touched, let alone deleted.
+    Only into a folder of its own: one it makes, an empty one, or one holding its `MARKER`
+    from an earlier run (`force`: any folder, which then gets the marker). No symbolic link
+    below `directory` is ever followed: one in the way is refused, naming it, before
+    anything is written. Nothing else in the folder is touched, let alone deleted.
     """
-    if directory.exists() and not directory.is_dir():
-        raise WriteFailed(f"{directory}: exists and is not a directory; nothing was written")
     for relative in files:
         parts = Path(relative).parts
-        if not parts or Path(relative).is_absolute() or ".." in parts:
+        if not parts or Path(relative).is_absolute() or ".." in parts or MARKER in parts:
             raise ValueError(f"not a path inside the directory: {relative!r}")
+    if directory.exists() and not directory.is_dir():
+        raise WriteFailed(f"{directory}: exists and is not a directory; nothing was written")
+    for relative in (MARKER, *files):
+        _check_no_link(directory, Path(relative))
+    _check_own_folder(directory, force)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for folder in sorted({(directory / r).parent for r in files}):
-            folder.mkdir(parents=True, exist_ok=True)
+            _mkdirs(directory, folder)
     except OSError as exc:
         raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
+    write_atomic(directory / MARKER, _MARKER_TEXT.encode("utf-8"), follow=False)
     for relative, text in files.items():
-        write_atomic(directory / relative, text.encode("utf-8"))
+        write_atomic(directory / relative, text.encode("utf-8"), follow=False)
+
+
+def _check_own_folder(directory: Path, force: bool) -> None:
+    """Refuse a folder that holds anything but our marker's pages, unless `force`."""
+    try:
+        status = directory.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
+    if force or not stat.S_ISDIR(status.st_mode):
+        return
+    try:
+        marker = (directory / MARKER).lstat()
+        if stat.S_ISREG(marker.st_mode) and owned(marker):
+            return
+    except OSError:
+        pass
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
+    if names:
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        raise Refused(
+            f"{directory}: holds files the report did not write ({shown}); nothing was "
+            "written: choose a new or empty folder, or use --force to write into this one"
+        )
+
+
+def _check_no_link(directory: Path, relative: Path) -> None:
+    """Refuse a symbolic link at `relative` or at any folder on the way to it."""
+    current = directory
+    for part in relative.parts:
+        current = current / part
+        try:
+            status = current.lstat()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise WriteFailed(f"{current}: cannot write: {exc.strerror or exc}") from None
+        if stat.S_ISLNK(status.st_mode):
+            try:
+                target = os.readlink(current)
+            except OSError:
+                target = "?"
+            raise Refused(
+                f"{current}: is a symbolic link (to {target}); the report never writes "
+                "through a link; nothing was written"
+            )
+
+
+def _mkdirs(directory: Path, folder: Path) -> None:
+    """Make `folder` and the folders between it and `directory`, following no link."""
+    current = directory
+    for part in folder.relative_to(directory).parts:
+        current = current / part
+        with contextlib.suppress(FileExistsError):
+            current.mkdir()
+        if current.is_symlink() or not current.is_dir():
+            raise OSError(f"{current} is not a folder of ours")
 
 
 def prune(
