@@ -371,3 +371,143 @@ def test_sources_added_on_both_sides_with_the_same_made_up_id_are_both_kept(repo
     assert urls == {"tass-com-1": "https://tass.com/a", "tass-com-2": "https://tass.com/b"}
     assert dataset.roadmap_by_id("customs").last_event.sources == ["tass-com-1"]
     assert dataset.roadmap_by_id("transport").last_event.sources == ["tass-com-2"]
+
+
+# ---------------------------------------------- issue 21: git integration that holds
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "my roadmaps.yaml",
+        "[draft] roadmaps.yaml",
+        "#1.yaml",
+        "!important.yaml",
+        "tab\there.yaml",
+        'quote".yaml',
+        "star*.yaml",
+        "back\\slash.yaml",
+        "q?.yaml",
+        "дорожные карты.yaml",
+    ],
+)
+def test_git_setup_writes_a_pattern_git_applies_to_that_file_only(repo: Repo, name: str) -> None:
+    other = repo.root / "data" / name
+    shutil.copyfile(repo.data, other)
+    decoy = repo.root / "data" / "decoy.yaml"  # what a glob in the name could also match
+    shutil.copyfile(repo.data, decoy)
+    done = repo.us("--data", str(other), "git-setup", check=False)
+    assert done.returncode == 0, done.stderr
+    relative = f"data/{name}"
+    applied = repo.git("check-attr", "-z", "merge", "--", relative, "data/decoy.yaml").stdout
+    fields = applied.split("\0")
+    assert fields[:3] == [relative, "merge", "unionstate"], applied
+    assert fields[3:6] == ["data/decoy.yaml", "merge", "unspecified"], applied
+    again = repo.us("--data", str(other), "git-setup")
+    assert "unchanged: .gitattributes has" in again.stderr
+
+
+def test_git_setup_keeps_crlf_and_bytes_that_are_not_utf8(repo: Repo) -> None:
+    attributes = repo.root / ".gitattributes"
+    attributes.write_bytes(b"*.txt text\r\n# caf\xe9 (latin-1)\r\n")
+    other = repo.root / "data" / "second.yaml"
+    shutil.copyfile(repo.data, other)
+    done = repo.us("--data", str(other), "git-setup", check=False)
+    assert done.returncode == 0, done.stderr
+    assert attributes.read_bytes() == (
+        b"*.txt text\r\n# caf\xe9 (latin-1)\r\ndata/second.yaml merge=unionstate\r\n"
+    )
+
+
+@pytest.mark.parametrize("where", ["outside", "other-repo"])
+def test_git_setup_never_writes_through_a_link_out_of_the_repository(
+    repo: Repo, tmp_path: Path, where: str
+) -> None:
+    attributes = repo.root / ".gitattributes"
+    if where == "outside":
+        target = tmp_path / "elsewhere.txt"
+    else:
+        other = tmp_path / "other"
+        other.mkdir()
+        repo.run("git", "init", "-q", str(other))
+        target = other / ".gitattributes"
+    target.write_bytes(b"precious\n")
+    attributes.unlink()
+    attributes.symlink_to(target)
+    second = repo.root / "data" / "second.yaml"
+    shutil.copyfile(repo.data, second)
+    done = repo.us("--data", str(second), "git-setup", check=False)
+    assert done.returncode == 1, done.stderr
+    assert "is a symbolic link to" in done.stderr and done.stderr.count("\n") == 1
+    assert target.read_bytes() == b"precious\n"
+
+
+def test_git_setup_with_a_config_it_cannot_write_is_a_write_failure(repo: Repo) -> None:
+    """git cannot take its lock on the config (read-only, for root too): exit 5, not 1."""
+    repo.git("config", "--unset", "merge.unionstate.driver")
+    lock = repo.root / ".git" / "config.lock"
+    lock.write_text("held")
+    done = repo.us("git-setup", check=False)
+    lock.unlink()
+    assert done.returncode == 5, done.stderr
+    assert "could not write the repository's config" in done.stderr
+
+
+@pytest.mark.parametrize("pattern", ["!data/roadmaps.yaml", "  "])
+def test_git_setup_refuses_a_pattern_git_would_ignore(repo: Repo, pattern: str) -> None:
+    before = (repo.root / ".gitattributes").read_bytes()
+    done = repo.us("git-setup", pattern, check=False)
+    assert done.returncode == 2, done.stderr
+    assert (repo.root / ".gitattributes").read_bytes() == before
+
+
+# ------------------------------------------------------------------------ diff, show
+
+
+def test_the_external_diff_follows_a_rename(repo: Repo) -> None:
+    """git passes nine arguments for a rename: `git log -p --ext-diff` must not stop."""
+    repo.git("config", "diff.unionstate.command", "unionstate diff")
+    (repo.root / ".gitattributes").write_text("*.yaml merge=unionstate diff=unionstate\n")
+    repo.git("commit", "-q", "-am", "diff driver")
+    repo.git("mv", str(DATA), "data/renamed.yaml")
+    repo.git("commit", "-q", "-m", "rename")
+    renamed = repo.root / "data" / "renamed.yaml"
+    repo.us("--data", str(renamed), "agree", "customs", "--on", "2021-06-10")
+    repo.git("commit", "-q", "-am", "agree")
+    shown = repo.git("log", "-p", "--ext-diff", "-M", "--format=%s")
+    assert shown.returncode == 0
+    assert "unionstate diff data/roadmaps.yaml → data/renamed.yaml" in shown.stdout
+    assert "roadmap 8 (customs): agreed on 2021-06-10" in shown.stdout
+
+
+def test_the_external_diff_of_nothing_against_nothing_is_empty(repo: Repo) -> None:
+    done = repo.us("diff", "x.yaml", os.devnull, ".", ".", os.devnull, ".", ".", check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "unionstate diff x.yaml\n"
+
+
+def test_the_external_diff_shows_a_path_with_escapes_visible(repo: Repo) -> None:
+    name = "evil\x1b]0;pwned\x07.yaml"
+    done = repo.us("diff", name, os.devnull, ".", ".", str(repo.data), ".", ".")
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert done.stdout.startswith("unionstate diff evil\\u001b]0;pwned\\u0007.yaml\n")
+
+
+@pytest.mark.parametrize("revision", ["--output=owned", "-p", "--textconv"])
+def test_a_revision_is_never_an_option_of_gits(repo: Repo, revision: str) -> None:
+    done = repo.us("diff", "--", revision, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "not a git revision" in done.stderr
+    assert not (repo.root / "owned").exists()
+    assert not (repo.root / "data" / "owned").exists()
+
+
+def test_the_default_old_version_is_the_revision_head_not_a_file_called_head(
+    repo: Repo,
+) -> None:
+    (repo.root / "HEAD").write_text("not a data file")
+    repo.us("agree", "customs", "--on", "2021-06-10")
+    done = repo.us("diff", check=False)
+    assert done.returncode == 0, done.stderr
+    assert "roadmap 8 (customs): agreed on 2021-06-10" in done.stdout
+    assert store.load(repo.data)

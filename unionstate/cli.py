@@ -997,8 +997,9 @@ def diff_versions(
     """What changed between two versions of the data, one change per line, in words.
 
     OLD and NEW are files, or git revisions of the data file in use (a file by that name
-    wins); NEW defaults to the file itself, OLD to HEAD. Given git's seven arguments it
-    works as an external diff (`diff.unionstate.command`, see the README).
+    wins); NEW defaults to the file itself, OLD to the revision HEAD. Given git's seven
+    arguments (nine for a rename) it works as an external diff (`diff.unionstate.command`,
+    see the README).
 
     Example: unionstate diff HEAD~1
     """
@@ -1006,30 +1007,43 @@ def diff_versions(
 
     s = session(ctx)
     given = list(versions or [])
-    if len(given) == 7:  # git's external diff: path old-file old-hex old-mode new-file ...
+    if len(given) in (7, 9):  # git's external diff: path old-file old-hex old-mode new-file
+        # new-hex new-mode, and for a rename or copy the new path and how similar they are
         old, new = _external_versions(given[0], given[1], given[4])
-        found = diff.changes(old or diff.empty_like(new), new or diff.empty_like(old))
-        s.plain(f"unionstate diff {given[0]}\n")
+        found = (
+            []
+            if old is new is None
+            else diff.changes(old or diff.empty_like(new), new or diff.empty_like(old))
+        )
+        renamed = f" → {given[7]}" if len(given) == 9 else ""
+        s.plain(one_line(f"unionstate diff {given[0]}{renamed}") + "\n")
     elif len(given) > 2:
         raise UsageError("diff takes at most two versions: OLD and NEW")
+    elif not given:  # HEAD, the revision, even if a file in this folder is called HEAD
+        found = diff.changes(*_data_versions(s, "HEAD", None, revision=True))
     else:
-        old_spec, new_spec = [*given, None, None][:2] if given else ("HEAD", None)
+        old_spec, new_spec = [*given, None, None][:2]
         found = diff.changes(*_data_versions(s, old_spec, new_spec))
     text = "".join(clean(change.text) + "\n" for change in found)
     s.emit(views.text_view(text, [change.as_json() for change in found]), json_out)
 
 
-def _data_versions(s: Session, *specs: str | None) -> list[Dataset]:
-    """Versions to compare: the data file in use (None), files, or git revisions of it."""
+def _data_versions(s: Session, *specs: str | None, revision: bool = False) -> list[Dataset]:
+    """Versions to compare: the data file in use (None), files, or git revisions of it
+    (with `revision`, the first spec is a revision even if a file has its name)."""
     path = s.data_file().path
     files = [path if spec is None else Path(spec) for spec in specs]
-    if all(spec is None or file.is_file() for spec, file in zip(specs, files, strict=True)):
+    is_file = [
+        spec is None or (file.is_file() and not (revision and i == 0))
+        for i, (spec, file) in enumerate(zip(specs, files, strict=True))
+    ]
+    if all(is_file):
         return [store.load(file) for file in files]  # files: the parse cache may know them
     from unionstate import gitrepo
 
     versions = []
-    for spec, file in zip(specs, files, strict=True):
-        if spec is None or file.is_file():
+    for spec, file, plain_file in zip(specs, files, is_file, strict=True):
+        if spec is None or plain_file:
             versions.append((store.read_bytes(file), str(file)))
         else:
             versions.append((gitrepo.show(path, spec), f"{spec}:{path}"))
