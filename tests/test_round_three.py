@@ -308,3 +308,57 @@ def test_report_into_an_empty_folder_marks_it(data_file: Path, tmp_path: Path) -
     assert _report(data_file, site).exit_code == 0
     assert _report(data_file, site).exit_code == 0
     assert set(_tree(site)) >= {".unionstate-report", "index.html"}
+
+
+# ------------------------------------------------------------------------ exit codes
+
+
+def _child(args: list[str], data: Path, **kwargs: Any) -> Any:
+    import subprocess
+
+    from _proc import REPO, cli_command, cli_env
+
+    env = cli_env(data, **kwargs.pop("env", {}))
+    return subprocess.run(
+        cli_command(args),
+        env=env,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        capture_output="stdout" not in kwargs,
+        timeout=60,
+        check=False,
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii", "cp1251", "koi8-r"])
+@pytest.mark.parametrize(
+    "args", [["show", "customs"], ["summary"], ["export"], ["list", "--json"], ["conditions"]]
+)
+def test_a_stdout_that_is_not_utf8_escapes_what_it_cannot_show(
+    data: Path, encoding: str, args: list[str]
+) -> None:
+    import json
+
+    done = _child(args, data, env={"PYTHONIOENCODING": encoding})
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.decode(encoding)
+    if "--json" in args or args == ["export"]:
+        json.loads(text)  # escapes that JSON reads back
+    assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["list", "--help"], ["-h"]])
+@pytest.mark.parametrize("stdout", ["closed", "full"])
+def test_help_and_version_with_stdout_closed_or_full_exit_5(
+    data: Path, args: list[str], stdout: str
+) -> None:
+    if stdout == "closed":
+        done = _child(args, data, stderr=-1, stdout=None, preexec_fn=lambda: os.close(1))
+        expected = "unionstate: cannot write to stdout: it is closed\n"
+    else:
+        with open("/dev/full", "wb") as full:
+            done = _child(args, data, stderr=-1, stdout=full)
+        expected = "unionstate: cannot write to stdout: No space left on device\n"
+    assert done.returncode == 5, done.stderr
+    assert done.stderr.decode() == expected

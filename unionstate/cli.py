@@ -1144,5 +1144,27 @@ def main() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupt)
+    terminal.escape_unencodable()
     # A fixed name: `python -m unionstate` completes and prints usage as `unionstate` does.
-    app(prog_name="unionstate")
+    code: int | str | None = 0
+    try:
+        app(prog_name="unionstate")
+    except SystemExit as done:
+        code = done.code
+    except OSError as exc:  # --help or --version, printed while parsing, before any command
+        if not terminal.is_stdout_error(exc):
+            raise
+        code = _stdout_failed(exc)
+    try:
+        terminal.flush_stdout()  # what is still buffered fails here, not at exit
+    except OSError as exc:
+        if not terminal.is_stdout_error(exc):
+            raise
+        code = _stdout_failed(exc) if code in (0, None) else code
+    raise SystemExit(code)
+
+
+def _stdout_failed(exc: OSError) -> int:
+    terminal.discard_stdout()
+    sys.stderr.write(f"unionstate: cannot write to stdout: {exc.strerror or exc}\n")
+    return int(ExitCode.WRITE)
