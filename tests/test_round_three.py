@@ -362,3 +362,72 @@ def test_help_and_version_with_stdout_closed_or_full_exit_5(
         expected = "unionstate: cannot write to stdout: No space left on device\n"
     assert done.returncode == 5, done.stderr
     assert done.stderr.decode() == expected
+
+
+# ------------------------------------------------------------------- exports and dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tax;=cmd|' /C calc'!A0;", "Tax;'=cmd|' /C calc'!A0;"),
+        ("a; @SUM(1)", "a; '@SUM(1)"),
+        ("a|+1", "a|'+1"),
+        ("a,-2+3", "a,'-2+3"),
+        ("line\n=1", "line\n'=1"),
+        ("=1;=2", "'=1;'=2"),
+        ("2019-09; 2021-05", "2019-09; 2021-05"),  # a date is not a formula
+        ("gas-price;customs", "gas-price;customs"),
+    ],
+)
+def test_csv_neutralises_a_formula_after_any_separator(text: str, expected: str) -> None:
+    from unionstate import views
+
+    assert views.csv_cell(text) == expected
+
+
+def test_a_csv_export_split_at_semicolons_has_no_live_formula(
+    data_file: Path, minimal_data: dict[str, Any]
+) -> None:
+    data = copy.deepcopy(minimal_data)
+    data["roadmaps"][2]["notes"] = "Tax;=cmd|' /C calc'!A0;+1;\t-2"
+    store.save(checks.validate(data), data_file)
+    done = invoke("--data", str(data_file), "export", "-f", "csv")
+    assert done.exit_code == 0
+    for separator in (",", ";", "\t", "|"):
+        for line in done.stdout.splitlines():
+            for cell in line.split(separator):
+                assert not cell.lstrip(' "').startswith(("=", "+", "@")), (separator, cell)
+
+
+DIGITS = ["٢٠٢١-٠٦-١٠", "۲۰۲۱-۰۶-۱۰", "２０２１-０６-１０", "2021-0६-10", "२०२१"]
+
+
+@pytest.mark.parametrize("day", DIGITS)
+@pytest.mark.parametrize("option", ["--on", "--as-of", "--since"])
+def test_dates_in_non_ascii_digits_are_refused_with_exit_2(
+    data_file: Path, day: str, option: str
+) -> None:
+    before = data_file.read_bytes()
+    args = {
+        "--on": ["agree", "tax-policy", "--on", day],
+        "--as-of": ["list", "--as-of", day],
+        "--since": ["history", "--since", day],
+    }[option]
+    done = invoke("--data", str(data_file), *args)
+    assert done.exit_code == 2, done.output
+    assert data_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("day", DIGITS)
+def test_a_data_file_with_dates_in_non_ascii_digits_is_invalid(
+    data_file: Path, minimal_data: dict[str, Any], day: str
+) -> None:
+    text = data_file.read_text(encoding="utf-8").replace("date: 2019-12-20", f"date: '{day}'")
+    assert day in text
+    data_file.write_text(text, encoding="utf-8")
+    done = invoke("--data", str(data_file), "validate")
+    assert done.exit_code == 3, done.output
+    as_of = data_file.read_text(encoding="utf-8").replace("as_of: 2021-05-28", f"as_of: '{day}'")
+    data_file.write_text(as_of, encoding="utf-8")
+    assert invoke("--data", str(data_file), "validate").exit_code == 3

@@ -180,7 +180,7 @@ def parse_when(value: str) -> When:
 
 def _period(value: str) -> tuple[dt.date, dt.date]:
     text = value.strip()
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text, re.ASCII):
         raise typer.BadParameter(f"expected a date as YYYY-MM-DD, YYYY-MM or YYYY; got {value!r}")
     try:
         first, last, _ = span(text)

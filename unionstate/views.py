@@ -459,8 +459,15 @@ def summary_text(summary: Summary) -> str:
 _FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A spreadsheet may split a line at any of these (a `;` in ru, de, fr locales, a tab, a
+# pipe), whatever the quoting: what follows one may start a cell too.
+_FORMULA_AFTER = re.compile(r"([,;\t|\r\n][ \t]*)(?=[=+\-@\t\r])")
+
+
 def csv_cell(text: str) -> str:
-    """A CSV cell that a spreadsheet shows as text: terminal-safe, never a formula."""
+    """A CSV cell that a spreadsheet shows as text: terminal-safe, never a formula, even
+    when the spreadsheet splits the line at a separator inside the cell."""
+    text = _FORMULA_AFTER.sub(r"\1'", text)
     return ("'" if text.startswith(_FORMULA_FIRST) else "") + clean(text)
 
 
