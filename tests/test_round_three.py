@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -431,3 +432,110 @@ def test_a_data_file_with_dates_in_non_ascii_digits_is_invalid(
     as_of = data_file.read_text(encoding="utf-8").replace("as_of: 2021-05-28", f"as_of: '{day}'")
     data_file.write_text(as_of, encoding="utf-8")
     assert invoke("--data", str(data_file), "validate").exit_code == 3
+
+
+# --------------------------------------------------------------------------- the lows
+
+
+@pytest.mark.parametrize("fields", ["", " ", ",", " , ,"])
+def test_an_empty_fields_list_is_a_usage_error(data_file: Path, fields: str) -> None:
+    done = invoke("--data", str(data_file), "list", "--fields", fields)
+    assert done.exit_code == 2
+    assert "--fields names no field; choose from: " in done.stderr
+
+
+@pytest.mark.parametrize("columns", ["10000000", "999999999999", "1"])
+def test_a_huge_or_tiny_columns_keeps_tables_bounded(data: Path, columns: str) -> None:
+    import subprocess
+
+    from _proc import REPO, cli_command, cli_env
+
+    script = (
+        "import os, pty, sys\n"
+        "pid, fd = pty.fork()\n"
+        "if pid == 0:\n"
+        f"    os.execvp(sys.executable, {cli_command(['list'])!r})\n"
+        "out = b''\n"
+        "while True:\n"
+        "    try:\n"
+        "        chunk = os.read(fd, 65536)\n"
+        "    except OSError:\n"
+        "        break\n"
+        "    if not chunk:\n"
+        "        break\n"
+        "    out += chunk\n"
+        "os.waitpid(pid, 0)\n"
+        "sys.stdout.buffer.write(out)\n"
+    )
+    env = cli_env(data, COLUMNS=columns, UNIONSTATE_PAGER="cat", NO_COLOR="1")
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, timeout=60
+    )
+    lines = done.stdout.decode("utf-8", "replace").splitlines()
+    assert lines, done.stderr
+    from unionstate import terminal
+
+    assert max(len(line) for line in lines) <= terminal.MAX_WIDTH + 2
+
+
+def test_the_json_schema_date_pattern_is_javascript(shipped: Path) -> None:
+    """No Python-only syntax (named groups `(?P<...>`): editors check it as ECMA-262."""
+    import json
+    import re
+
+    from unionstate import views
+
+    text = views.schema_json()
+    assert "(?P<" not in text
+    patterns = re.findall(r'"pattern": ("(?:[^"\\]|\\.)*")', text)
+    assert patterns
+    for pattern in map(json.loads, patterns):
+        compiled = re.compile(pattern, re.ASCII)
+        if "\\.\\." in pattern:
+            for good in ("2021-05-28", "~2021-05-28", "2021-05", "2021", "..2021-08-09", "2019.."):
+                assert compiled.fullmatch(good), (pattern, good)
+            assert not compiled.fullmatch("٢٠٢١")
+    assert (shipped.parent / "roadmaps.schema.json").read_text(encoding="utf-8") == text
+
+
+def test_a_deleted_current_directory_is_not_an_internal_error(data: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from _proc import cli_command, cli_env
+
+    gone = tmp_path / "gone"
+    script = f"import os, sys, subprocess; os.mkdir({str(gone)!r}); os.chdir({str(gone)!r}); "
+    script += f"os.rmdir({str(gone)!r}); "
+    script += f"sys.exit(subprocess.run({cli_command(['list'])!r}).returncode)"
+    for env in (cli_env(data), {**cli_env(None), "UNIONSTATE_DATA": ""}):
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, timeout=60
+        )
+        assert done.returncode in (0, 3), done.stderr
+        assert b"internal error" not in done.stderr
+
+
+def test_a_relative_state_directory_is_ignored(
+    data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("UNIONSTATE_STATE_DIR", "state-here")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    assert files.state_dir() == tmp_path / "xdg" / "unionstate"
+    assert _agree(data_file).exit_code == 0
+    assert not (tmp_path / "state-here").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to own nothing of the user's")
+def test_root_with_a_users_home_leaves_nothing_root_owned_there(
+    data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    (home / ".local" / "state" / "unionstate").mkdir(parents=True)
+    for folder in [home, *home.rglob("*")]:
+        os.chown(folder, 54321, 54321)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("UNIONSTATE_STATE_DIR")
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    assert _agree(data_file).exit_code == 0
+    assert [p for p in home.rglob("*") if p.stat().st_uid == 0] == []

@@ -68,9 +68,12 @@ class Session(terminal.Output):
     def data_file(self) -> store.DataFile:
         """The data file in use and why (flag, environment, tree, user copy, bundled)."""
         user_dir = Path(typer.get_app_dir("unionstate"))
-        cwd = Path.cwd()
+        try:
+            cwd: Path | None = Path.cwd()
+        except OSError:  # the current directory was deleted: there is no tree to search
+            cwd = None
         found = store.find_data_file(self.data_flag, os.environ, cwd, user_dir)
-        if found.origin == "tree":  # as the user would type it: data/roadmaps.yaml
+        if found.origin == "tree" and cwd is not None:  # as typed: data/roadmaps.yaml
             return store.DataFile(Path(os.path.relpath(found.path, cwd)), found.origin)
         return found
 

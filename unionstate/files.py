@@ -358,12 +358,13 @@ def prune(
 def state_dir() -> Path:
     """unionstate's own state directory: locks and the undo journal, never in the user's tree.
 
-    `$UNIONSTATE_STATE_DIR` (made absolute), else `$XDG_STATE_HOME/unionstate`
-    (`~/.local/state/unionstate`), or the platform's equivalent.
+    `$UNIONSTATE_STATE_DIR`, else `$XDG_STATE_HOME/unionstate` (`~/.local/state/unionstate`),
+    or the platform's equivalent. A relative path in either is ignored, as the XDG spec
+    says: the state of a data file must not depend on the directory a command runs in.
     """
-    explicit = os.environ.get("UNIONSTATE_STATE_DIR")
-    if explicit:
-        return Path(os.path.abspath(explicit))
+    explicit = os.environ.get("UNIONSTATE_STATE_DIR", "")
+    if os.path.isabs(explicit):
+        return Path(os.path.normpath(explicit))
     if os.name == "nt":  # pragma: no cover - exercised on Windows only
         base = os.environ.get("LOCALAPPDATA")
         return (Path(base) if base else Path.home()) / "unionstate" / "State"
@@ -375,13 +376,13 @@ def cache_dir() -> Path | None:
     """The parse cache's directory, or None when the cache is off (`UNIONSTATE_CACHE=0`).
 
     `$UNIONSTATE_CACHE_DIR`, else `$XDG_CACHE_HOME/unionstate` (`~/.cache/unionstate`), or
-    the platform's equivalent.
+    the platform's equivalent; a relative path in either is ignored (see `state_dir`).
     """
     if os.environ.get("UNIONSTATE_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
         return None
-    explicit = os.environ.get("UNIONSTATE_CACHE_DIR")
-    if explicit:
-        return Path(os.path.abspath(explicit))
+    explicit = os.environ.get("UNIONSTATE_CACHE_DIR", "")
+    if os.path.isabs(explicit):
+        return Path(os.path.normpath(explicit))
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         base = os.environ.get("LOCALAPPDATA")
         return Path(base) / "unionstate" / "Cache" if base else None

@@ -313,7 +313,8 @@ class When:
     def __get_pydantic_json_schema__(cls, schema: Any, handler: Callable[[Any], Any]) -> Any:
         return {
             "type": "string",
-            "pattern": _WHEN.pattern,
+            # Without Python's named groups: editors check it as JavaScript (ECMA-262).
+            "pattern": re.sub(r"\(\?P<\w+>", "(", _WHEN.pattern),
             "description": f"A date or a window of dates: {WHEN_FORMS}.",
         }
 

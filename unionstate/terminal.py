@@ -77,7 +77,7 @@ class Output:
         """A rich console made for this invocation (never at import time)."""
         from rich.console import Console
 
-        return Console(
+        console = Console(
             file=sys.stderr if stderr else sys.stdout,
             force_terminal=self.colored if not self.tables else None,
             no_color=not self.colored,
@@ -86,6 +86,9 @@ class Output:
             emoji=False,
             markup=False,
         )
+        # `COLUMNS=10000000` must not make a table that wide (and that slow to lay out).
+        console.width = max(MIN_WIDTH, min(console.width, MAX_WIDTH))
+        return console
 
     def emit(
         self,
@@ -185,6 +188,7 @@ class ClosedStream(io.TextIOBase):
 
 
 ESCAPE_ERRORS = "unionstate-escape"
+MIN_WIDTH, MAX_WIDTH = 20, 500  # columns a table is laid out in, whatever COLUMNS says
 
 
 def _escape(exc: UnicodeError) -> tuple[str, int]:

@@ -76,6 +76,8 @@ def select_fields(document: Any, wanted: Sequence[str], known: Sequence[str]) ->
 
     UsageError, naming the fields there are, for a field that is not one of `known`.
     """
+    if not wanted:
+        raise UsageError(f"--fields names no field; choose from: {', '.join(known)}")
     unknown = [f for f in wanted if f not in known]
     if unknown:
         raise UsageError(
