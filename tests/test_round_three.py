@@ -539,3 +539,52 @@ def test_root_with_a_users_home_leaves_nothing_root_owned_there(
     monkeypatch.delenv("XDG_STATE_HOME", raising=False)
     assert _agree(data_file).exit_code == 0
     assert [p for p in home.rglob("*") if p.stat().st_uid == 0] == []
+
+
+def test_an_interrupted_report_leaves_the_old_site_and_no_temp_file(
+    data_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    assert _report(data_file, site).exit_code == 0
+    before = _tree(site)
+    data = store.load(data_file)
+    store.save(checks.validate({**store.to_plain(data), "title": "A new title"}), data_file)
+    real, calls = files._temp, []
+
+    def interrupted(*args: Any) -> str:
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(files, "_temp", interrupted)
+    done = invoke("--data", str(data_file), "report", str(site))
+    assert done.exit_code == 130
+    assert _tree(site) == before  # not one page new: the renames had not begun
+    monkeypatch.setattr(files, "_temp", real)
+    assert _report(data_file, site).exit_code == 0
+    assert b"A new title" in (site / "index.html").read_bytes()
+
+
+def test_a_killed_reports_temp_files_are_removed_by_the_next(data: Path, tmp_path: Path) -> None:
+    from _proc import run
+
+    site = tmp_path / "site"
+    hook = (
+        "import os, signal\n"
+        "from unionstate import files\n"
+        "real, calls = files._temp, []\n"
+        "def dying(*args):\n"
+        "    calls.append(1)\n"
+        "    if len(calls) == 6:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real(*args)\n"
+        "files._temp = dying\n"
+    )
+    killed = run(["report", str(site)], data, hook=hook)
+    assert killed.returncode == -9
+    assert [p for p in site.rglob("*.tmp")]  # what a kill leaves
+    assert not (site / "index.html").exists()  # and no page: no rename had happened
+    done = run(["report", str(site)], data)
+    assert done.returncode == 0, done.stderr
+    assert not [p for p in site.rglob("*.tmp")]

@@ -151,6 +151,58 @@ def write_atomic(
     more just before the rename, so that a hand edit saved meanwhile is never lost. With
     `follow` False a symlink at `path` is refused, never written through.
     """
+    target, mode, owner = _target(path, follow)
+    tmp = None
+    try:
+        tmp = _temp(target, data, mode, owner)
+        if expect is not None and digest(_current(target)) != expect:
+            raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as exc:
+        raise WriteFailed(
+            f"{path}: cannot write: {exc.strerror or exc}; the file was not changed"
+        ) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    _settle(target)
+
+
+def write_all(items: list[tuple[Path, bytes]], *, follow: bool = True) -> None:
+    """`write_atomic` for many files at once: every target checked, then every new file
+    written and fsynced beside its target, then all renamed in one go, so that an error
+    or an interrupt before the renames leaves every old file (and no temp file) behind."""
+    prepared = [(_target(path, follow), data) for path, data in items]
+    temps: list[tuple[str | None, Path]] = []
+    try:
+        for (target, mode, owner), data in prepared:
+            temps.append((_temp(target, data, mode, owner), target))
+        for index, (tmp, target) in enumerate(temps):
+            assert tmp is not None
+            os.replace(tmp, target)
+            temps[index] = (None, target)
+    except OSError as exc:
+        done = sum(tmp is None for tmp, _ in temps)
+        kept = "no file was changed" if not done else f"{done} of {len(items)} files were"
+        raise WriteFailed(
+            f"{exc.filename or 'a file'}: cannot write: {exc.strerror or exc}; {kept}"
+        ) from None
+    finally:
+        for tmp, _ in temps:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+    for folder in {target.parent for _, target in temps}:
+        _settle_dir(folder)
+    for _, target in temps:
+        prune(target.parent, temp_pattern(target.name), older_than=STALE_TEMP_SECONDS)
+
+
+def _target(path: Path, follow: bool) -> tuple[Path, int, tuple[int, int] | None]:
+    """The file a write to `path` replaces, the mode and owner to give the new one; refuses
+    what must not be renamed over."""
     owner: tuple[int, int] | None = None
     try:
         # Through a symlink: the link stays a link, the target changes.
@@ -174,11 +226,15 @@ def write_atomic(
         raise WriteFailed(f"{path}: cannot write: {exc}") from None
     if mode & 0o222 == 0:
         raise WriteFailed(f"{path}: the file is read-only; nothing was changed")
-    tmp = None
-    try:
-        import tempfile  # only a write needs it
+    return target, mode, owner
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+
+def _temp(target: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> str:
+    """A temp file beside `target` holding `data`, fsynced, with `target`'s mode and owner."""
+    import tempfile  # only a write needs it
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -188,23 +244,23 @@ def write_atomic(
             # Keep a shared file's owner and group; only root may give a file away.
             with contextlib.suppress(OSError):
                 os.chown(tmp, *owner)
-        if expect is not None and digest(_current(target)) != expect:
-            raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise WriteFailed(
-            f"{path}: cannot write: {exc.strerror or exc}; the file was not changed"
-        ) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _settle(target: Path) -> None:
+    _settle_dir(target.parent)
+    prune(target.parent, temp_pattern(target.name), older_than=STALE_TEMP_SECONDS)
+
+
+def _settle_dir(directory: Path) -> None:
     # The new bytes are in place; making the rename durable is best effort, and a failure
     # here must not be reported as "not changed".
     with contextlib.suppress(OSError):
-        _fsync_dir(target.parent)
-    prune(target.parent, temp_pattern(target.name), older_than=STALE_TEMP_SECONDS)
+        _fsync_dir(directory)
 
 
 def _current(target: Path) -> bytes:
@@ -234,7 +290,10 @@ def write_files(directory: Path, files: Mapping[str, str], *, force: bool = Fals
     Only into a folder of its own: one it makes, an empty one, or one holding its `MARKER`
     from an earlier run (`force`: any folder, which then gets the marker). No symbolic link
     below `directory` is ever followed: one in the way is refused, naming it, before
-    anything is written. Nothing else in the folder is touched, let alone deleted.
+    anything is written. Under a lock, every page is written beside its old self first and
+    then all are renamed at once (`write_all`): a failed or interrupted run leaves the old
+    site, and a killed one's temp files are removed by the next. Nothing else in the folder
+    is touched, let alone deleted.
     """
     for relative in files:
         parts = Path(relative).parts
@@ -251,9 +310,13 @@ def write_files(directory: Path, files: Mapping[str, str], *, force: bool = Fals
             _mkdirs(directory, folder)
     except OSError as exc:
         raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
-    write_atomic(directory / MARKER, _MARKER_TEXT.encode("utf-8"), follow=False)
-    for relative, text in files.items():
-        write_atomic(directory / relative, text.encode("utf-8"), follow=False)
+    marker = directory / MARKER
+    items = [(directory / relative, text.encode("utf-8")) for relative, text in files.items()]
+    with locked(marker):
+        for path in (marker, *(path for path, _ in items)):
+            prune(path.parent, temp_pattern(path.name))  # a killed run's: none is live now
+        write_atomic(marker, _MARKER_TEXT.encode("utf-8"), follow=False)  # first: ours now
+        write_all(items, follow=False)
 
 
 def _check_own_folder(directory: Path, force: bool) -> None:
