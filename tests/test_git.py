@@ -166,12 +166,17 @@ def test_a_real_conflict_stops_with_one_semantic_line_and_keeps_a_valid_file(
     assert repo.git("status", "--porcelain").stdout == "UU data/roadmaps.yaml\n"
     text = repo.data.read_text(encoding="utf-8")
     assert "<<<<<<<" not in text
-    (recorded,) = [line for line in text.splitlines() if line.startswith("# conflict: ")]
-    conflict = json.loads(recorded.removeprefix("# conflict: "))
+    recorded = [line for line in text.splitlines() if line.startswith("# conflict: ")]
+    conflict, lost = (json.loads(line.removeprefix("# conflict: ")) for line in recorded)
+    assert (lost["kind"], lost["theirs"]["status"]) == ("lost", "blocked")
     assert conflict["record"] == "roadmap 8 (customs)"
     assert conflict["field"] == "status"
     assert (conflict["ours"]["status"], conflict["theirs"]["status"]) == ("agreed", "blocked")
     assert store.load(repo.data).roadmap_by_id("customs").status is RoadmapStatus.AGREED
+    assert (  # what settling it means: theirs' event, named
+        "unionstate: theirs' change is not in the file: roadmap 8 (customs): blocked on "
+        "2021-06-12" in merged.stderr
+    )
     # Settled with the normal CLI; the next write drops the record of the conflict.
     repo.us("block", "customs", "-c", "gas-price", "--on", "2021-06-12")
     assert "# conflict" not in repo.data.read_text(encoding="utf-8")
@@ -181,7 +186,8 @@ def test_a_real_conflict_stops_with_one_semantic_line_and_keeps_a_valid_file(
 
 
 def test_a_merge_that_breaks_a_rule_between_records_is_a_conflict(repo: Repo) -> None:
-    """One side resolves a condition, the other blocks a roadmap by it: refused as a whole."""
+    """One side resolves a condition, the other blocks a roadmap by it: that roadmap keeps
+    our version, theirs' change to it is named, and the rest of theirs is merged."""
     repo.branch("a", ["resolve", "gas-price", "--on", "2021-06-10"])
     repo.branch("b", ["block", "customs", "-c", "gas-price", "--on", "2021-06-12"])
     repo.git("merge", "-q", "a", "-m", "a")
@@ -192,9 +198,13 @@ def test_a_merge_that_breaks_a_rule_between_records_is_a_conflict(repo: Repo) ->
         "roadmap 8 (customs): status: is blocked but none of its linked conditions is open"
         in merged.stderr
     )
-    assert store.load(repo.data).roadmap_by_id("customs").status is RoadmapStatus.PENDING
-    assert store.dumps(store.load(repo.data)) == before  # ours, with the conflict noted
-    assert repo.data.read_bytes() != before
+    ours = store.loads(before, "ours")
+    result = store.load(repo.data)
+    assert result.roadmap_by_id("customs") == ours.roadmap_by_id("customs")
+    assert str(result.as_of) == "2021-06-12"  # theirs' other change is kept
+    assert "theirs' change is not in the file: roadmap 8 (customs): blocked on 2021-06-12" in (
+        merged.stderr
+    )
 
 
 def _versions(tmp_path: Path, repo: Repo) -> tuple[Path, Path, Path]:
@@ -361,3 +371,143 @@ def test_sources_added_on_both_sides_with_the_same_made_up_id_are_both_kept(repo
     assert urls == {"tass-com-1": "https://tass.com/a", "tass-com-2": "https://tass.com/b"}
     assert dataset.roadmap_by_id("customs").last_event.sources == ["tass-com-1"]
     assert dataset.roadmap_by_id("transport").last_event.sources == ["tass-com-2"]
+
+
+# ---------------------------------------------- issue 21: git integration that holds
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "my roadmaps.yaml",
+        "[draft] roadmaps.yaml",
+        "#1.yaml",
+        "!important.yaml",
+        "tab\there.yaml",
+        'quote".yaml',
+        "star*.yaml",
+        "back\\slash.yaml",
+        "q?.yaml",
+        "дорожные карты.yaml",
+    ],
+)
+def test_git_setup_writes_a_pattern_git_applies_to_that_file_only(repo: Repo, name: str) -> None:
+    other = repo.root / "data" / name
+    shutil.copyfile(repo.data, other)
+    decoy = repo.root / "data" / "decoy.yaml"  # what a glob in the name could also match
+    shutil.copyfile(repo.data, decoy)
+    done = repo.us("--data", str(other), "git-setup", check=False)
+    assert done.returncode == 0, done.stderr
+    relative = f"data/{name}"
+    applied = repo.git("check-attr", "-z", "merge", "--", relative, "data/decoy.yaml").stdout
+    fields = applied.split("\0")
+    assert fields[:3] == [relative, "merge", "unionstate"], applied
+    assert fields[3:6] == ["data/decoy.yaml", "merge", "unspecified"], applied
+    again = repo.us("--data", str(other), "git-setup")
+    assert "unchanged: .gitattributes has" in again.stderr
+
+
+def test_git_setup_keeps_crlf_and_bytes_that_are_not_utf8(repo: Repo) -> None:
+    attributes = repo.root / ".gitattributes"
+    attributes.write_bytes(b"*.txt text\r\n# caf\xe9 (latin-1)\r\n")
+    other = repo.root / "data" / "second.yaml"
+    shutil.copyfile(repo.data, other)
+    done = repo.us("--data", str(other), "git-setup", check=False)
+    assert done.returncode == 0, done.stderr
+    assert attributes.read_bytes() == (
+        b"*.txt text\r\n# caf\xe9 (latin-1)\r\ndata/second.yaml merge=unionstate\r\n"
+    )
+
+
+@pytest.mark.parametrize("where", ["outside", "other-repo"])
+def test_git_setup_never_writes_through_a_link_out_of_the_repository(
+    repo: Repo, tmp_path: Path, where: str
+) -> None:
+    attributes = repo.root / ".gitattributes"
+    if where == "outside":
+        target = tmp_path / "elsewhere.txt"
+    else:
+        other = tmp_path / "other"
+        other.mkdir()
+        repo.run("git", "init", "-q", str(other))
+        target = other / ".gitattributes"
+    target.write_bytes(b"precious\n")
+    attributes.unlink()
+    attributes.symlink_to(target)
+    second = repo.root / "data" / "second.yaml"
+    shutil.copyfile(repo.data, second)
+    done = repo.us("--data", str(second), "git-setup", check=False)
+    assert done.returncode == 1, done.stderr
+    assert "is a symbolic link to" in done.stderr and done.stderr.count("\n") == 1
+    assert target.read_bytes() == b"precious\n"
+
+
+def test_git_setup_with_a_config_it_cannot_write_is_a_write_failure(repo: Repo) -> None:
+    """git cannot take its lock on the config (read-only, for root too): exit 5, not 1."""
+    repo.git("config", "--unset", "merge.unionstate.driver")
+    lock = repo.root / ".git" / "config.lock"
+    lock.write_text("held")
+    done = repo.us("git-setup", check=False)
+    lock.unlink()
+    assert done.returncode == 5, done.stderr
+    assert "could not write the repository's config" in done.stderr
+
+
+@pytest.mark.parametrize("pattern", ["!data/roadmaps.yaml", "  "])
+def test_git_setup_refuses_a_pattern_git_would_ignore(repo: Repo, pattern: str) -> None:
+    before = (repo.root / ".gitattributes").read_bytes()
+    done = repo.us("git-setup", pattern, check=False)
+    assert done.returncode == 2, done.stderr
+    assert (repo.root / ".gitattributes").read_bytes() == before
+
+
+# ------------------------------------------------------------------------ diff, show
+
+
+def test_the_external_diff_follows_a_rename(repo: Repo) -> None:
+    """git passes nine arguments for a rename: `git log -p --ext-diff` must not stop."""
+    repo.git("config", "diff.unionstate.command", "unionstate diff")
+    (repo.root / ".gitattributes").write_text("*.yaml merge=unionstate diff=unionstate\n")
+    repo.git("commit", "-q", "-am", "diff driver")
+    repo.git("mv", str(DATA), "data/renamed.yaml")
+    repo.git("commit", "-q", "-m", "rename")
+    renamed = repo.root / "data" / "renamed.yaml"
+    repo.us("--data", str(renamed), "agree", "customs", "--on", "2021-06-10")
+    repo.git("commit", "-q", "-am", "agree")
+    shown = repo.git("log", "-p", "--ext-diff", "-M", "--format=%s")
+    assert shown.returncode == 0
+    assert "unionstate diff data/roadmaps.yaml → data/renamed.yaml" in shown.stdout
+    assert "roadmap 8 (customs): agreed on 2021-06-10" in shown.stdout
+
+
+def test_the_external_diff_of_nothing_against_nothing_is_empty(repo: Repo) -> None:
+    done = repo.us("diff", "x.yaml", os.devnull, ".", ".", os.devnull, ".", ".", check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "unionstate diff x.yaml\n"
+
+
+def test_the_external_diff_shows_a_path_with_escapes_visible(repo: Repo) -> None:
+    name = "evil\x1b]0;pwned\x07.yaml"
+    done = repo.us("diff", name, os.devnull, ".", ".", str(repo.data), ".", ".")
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert done.stdout.startswith("unionstate diff evil\\u001b]0;pwned\\u0007.yaml\n")
+
+
+@pytest.mark.parametrize("revision", ["--output=owned", "-p", "--textconv"])
+def test_a_revision_is_never_an_option_of_gits(repo: Repo, revision: str) -> None:
+    done = repo.us("diff", "--", revision, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "not a git revision" in done.stderr
+    assert not (repo.root / "owned").exists()
+    assert not (repo.root / "data" / "owned").exists()
+
+
+def test_the_default_old_version_is_the_revision_head_not_a_file_called_head(
+    repo: Repo,
+) -> None:
+    (repo.root / "HEAD").write_text("not a data file")
+    repo.us("agree", "customs", "--on", "2021-06-10")
+    done = repo.us("diff", check=False)
+    assert done.returncode == 0, done.stderr
+    assert "roadmap 8 (customs): agreed on 2021-06-10" in done.stdout
+    assert store.load(repo.data)

@@ -327,7 +327,10 @@ def test_report_writes_the_site_and_leaves_other_files_alone(
     site.mkdir(parents=True)
     (site / "notes.txt").write_text("mine", encoding="utf-8")
     (site / "index.html").write_text("old", encoding="utf-8")
-    result = run("--data", str(data_file), "report", str(site))
+    refused = run("--data", str(data_file), "report", str(site))
+    assert refused.exit_code == 1  # a folder of the user's: only with --force
+    assert (site / "index.html").read_text(encoding="utf-8") == "old"
+    result = run("--data", str(data_file), "report", str(site), "--force")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     assert f"wrote 8 pages to {site}; open {site / 'index.html'}" in result.stderr
@@ -365,7 +368,7 @@ def test_report_into_a_file_is_refused_with_one_line_and_exit_5(
 def test_report_where_a_page_folder_is_a_file_exits_5(data_file: Path, tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "roadmaps").write_text("in the way", encoding="utf-8")
-    result = run("--data", str(data_file), "report", str(tmp_path / "site"))
+    result = run("--data", str(data_file), "report", str(tmp_path / "site"), "--force")
     assert result.exit_code == 5
     assert "cannot write" in result.stderr and "Traceback" not in result.output
 

@@ -125,7 +125,7 @@ def _precise(item: dict[str, Any]) -> dict[str, Any]:
     item = dict(item)
     precision, day = item.pop("date_precision"), item.get("date")
     text = day.isoformat() if isinstance(day, dt.date) else day
-    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
         item["date"] = {"approximate": f"~{text}", "month": text[:7], "year": text[:4]}.get(
             precision, text
         )

@@ -68,9 +68,12 @@ class Session(terminal.Output):
     def data_file(self) -> store.DataFile:
         """The data file in use and why (flag, environment, tree, user copy, bundled)."""
         user_dir = Path(typer.get_app_dir("unionstate"))
-        cwd = Path.cwd()
+        try:
+            cwd: Path | None = Path.cwd()
+        except OSError:  # the current directory was deleted: there is no tree to search
+            cwd = None
         found = store.find_data_file(self.data_flag, os.environ, cwd, user_dir)
-        if found.origin == "tree":  # as the user would type it: data/roadmaps.yaml
+        if found.origin == "tree" and cwd is not None:  # as typed: data/roadmaps.yaml
             return store.DataFile(Path(os.path.relpath(found.path, cwd)), found.origin)
         return found
 
@@ -180,7 +183,7 @@ def parse_when(value: str) -> When:
 
 def _period(value: str) -> tuple[dt.date, dt.date]:
     text = value.strip()
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text, re.ASCII):
         raise typer.BadParameter(f"expected a date as YYYY-MM-DD, YYYY-MM or YYYY; got {value!r}")
     try:
         first, last, _ = span(text)
@@ -513,11 +516,17 @@ def report(
         Path,
         typer.Argument(metavar="DIR", help="Directory to write the site into (made if missing)."),
     ] = Path("site"),
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder that holds files of someone else's."),
+    ] = False,
 ) -> None:
     """Write the record as a static web site: an overview with a chart, a page per roadmap
     and program, the conditions and the sources. No script, nothing fetched from elsewhere.
 
-    Only the report's own files are written (each atomically); nothing else in DIR is touched.
+    DIR must be new, empty, or a site the report wrote before (it leaves a
+    `.unionstate-report` file); --force writes into any folder. Only the report's own files
+    are written (each atomically), never through a symbolic link; nothing else is touched.
 
     Example: unionstate report site
     """
@@ -525,7 +534,7 @@ def report(
     from unionstate import report as web
 
     pages = web.build(s.load())
-    files.write_files(directory, pages)
+    files.write_files(directory, pages, force=force)
     s.say(f"wrote {len(pages)} pages to {directory}; open {directory / 'index.html'}")
 
 
@@ -1203,26 +1212,16 @@ def merge_versions(
 
     Example: unionstate merge base.yaml ours.yaml theirs.yaml --path data/roadmaps.yaml
     """
-    from unionstate import diff, merge
+    from unionstate import diff, gitrepo, merge
 
     s = session(ctx)
     name = path or str(ours)
-    sides = (("base", base), ("ours", ours), ("theirs", theirs))
-    try:
-        versions = store.loads_versions(
-            [(store.read_bytes(file), f"{name} ({side})") for side, file in sides]
-        )
-    except DataError as exc:
-        raise DataError(
-            [*exc.problems, f"{name}: nothing was merged; {ours} is unchanged"]
-        ) from None
-    result = merge.merge(*versions)
-    files.write_atomic(ours, merge.annotate(store.dumps(result.dataset), result.conflicts))
+    result = gitrepo.merge_files(base, ours, theirs, name)
     for theirs_id, ours_id in result.renamed.items():
-        s.say(f"their new source {theirs_id} is {ours_id} here (ours added another {theirs_id})")
+        s.say(f"their new source {theirs_id} is {ours_id} here")
     if result.conflicts:
         raise merge.Unmerged(name, result.conflicts)
-    taken = diff.changes(versions[1], result.dataset)
+    taken = diff.changes(result.versions[-2], result.dataset)  # from ours
     s.say(f"merged {name}: {len(taken)} change(s) from theirs, no conflicts")
 
 
@@ -1243,8 +1242,9 @@ def diff_versions(
     """What changed between two versions of the data, one change per line, in words.
 
     OLD and NEW are files, or git revisions of the data file in use (a file by that name
-    wins); NEW defaults to the file itself, OLD to HEAD. Given git's seven arguments it
-    works as an external diff (`diff.unionstate.command`, see the README).
+    wins); NEW defaults to the file itself, OLD to the revision HEAD. Given git's seven
+    arguments (nine for a rename) it works as an external diff (`diff.unionstate.command`,
+    see the README).
 
     Example: unionstate diff HEAD~1
     """
@@ -1252,30 +1252,43 @@ def diff_versions(
 
     s = session(ctx)
     given = list(versions or [])
-    if len(given) == 7:  # git's external diff: path old-file old-hex old-mode new-file ...
+    if len(given) in (7, 9):  # git's external diff: path old-file old-hex old-mode new-file
+        # new-hex new-mode, and for a rename or copy the new path and how similar they are
         old, new = _external_versions(given[0], given[1], given[4])
-        found = diff.changes(old or diff.empty_like(new), new or diff.empty_like(old))
-        s.plain(f"unionstate diff {given[0]}\n")
+        found = (
+            []
+            if old is new is None
+            else diff.changes(old or diff.empty_like(new), new or diff.empty_like(old))
+        )
+        renamed = f" → {given[7]}" if len(given) == 9 else ""
+        s.plain(one_line(f"unionstate diff {given[0]}{renamed}") + "\n")
     elif len(given) > 2:
         raise UsageError("diff takes at most two versions: OLD and NEW")
+    elif not given:  # HEAD, the revision, even if a file in this folder is called HEAD
+        found = diff.changes(*_data_versions(s, "HEAD", None, revision=True))
     else:
-        old_spec, new_spec = [*given, None, None][:2] if given else ("HEAD", None)
+        old_spec, new_spec = [*given, None, None][:2]
         found = diff.changes(*_data_versions(s, old_spec, new_spec))
     text = "".join(clean(change.text) + "\n" for change in found)
     s.emit(views.text_view(text, [change.as_json() for change in found]), json_out)
 
 
-def _data_versions(s: Session, *specs: str | None) -> list[Dataset]:
-    """Versions to compare: the data file in use (None), files, or git revisions of it."""
+def _data_versions(s: Session, *specs: str | None, revision: bool = False) -> list[Dataset]:
+    """Versions to compare: the data file in use (None), files, or git revisions of it
+    (with `revision`, the first spec is a revision even if a file has its name)."""
     path = s.data_file().path
     files = [path if spec is None else Path(spec) for spec in specs]
-    if all(spec is None or file.is_file() for spec, file in zip(specs, files, strict=True)):
+    is_file = [
+        spec is None or (file.is_file() and not (revision and i == 0))
+        for i, (spec, file) in enumerate(zip(specs, files, strict=True))
+    ]
+    if all(is_file):
         return [store.load(file) for file in files]  # files: the parse cache may know them
     from unionstate import gitrepo
 
     versions = []
-    for spec, file in zip(specs, files, strict=True):
-        if spec is None or file.is_file():
+    for spec, file, plain_file in zip(specs, files, is_file, strict=True):
+        if spec is None or plain_file:
             versions.append((store.read_bytes(file), str(file)))
         else:
             versions.append((gitrepo.show(path, spec), f"{spec}:{path}"))
@@ -1376,5 +1389,27 @@ def main() -> None:
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupt)
+    terminal.escape_unencodable()
     # A fixed name: `python -m unionstate` completes and prints usage as `unionstate` does.
-    app(prog_name="unionstate")
+    code: int | str | None = 0
+    try:
+        app(prog_name="unionstate")
+    except SystemExit as done:
+        code = done.code
+    except OSError as exc:  # --help or --version, printed while parsing, before any command
+        if not terminal.is_stdout_error(exc):
+            raise
+        code = _stdout_failed(exc)
+    try:
+        terminal.flush_stdout()  # what is still buffered fails here, not at exit
+    except OSError as exc:
+        if not terminal.is_stdout_error(exc):
+            raise
+        code = _stdout_failed(exc) if code in (0, None) else code
+    raise SystemExit(code)
+
+
+def _stdout_failed(exc: OSError) -> int:
+    terminal.discard_stdout()
+    sys.stderr.write(f"unionstate: cannot write to stdout: {exc.strerror or exc}\n")
+    return int(ExitCode.WRITE)

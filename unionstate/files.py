@@ -23,7 +23,7 @@ import time
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
-from unionstate.errors import Busy, DataError, WriteFailed
+from unionstate.errors import Busy, DataError, Refused, WriteFailed
 
 LOCK_TIMEOUT = 10.0  # seconds; UNIONSTATE_LOCK_TIMEOUT overrides
 STALE_TEMP_SECONDS = 3600  # a temp file this old belongs to no live writer
@@ -142,16 +142,74 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
+def write_atomic(
+    path: Path, data: bytes, expect: str | None = None, *, follow: bool = True
+) -> None:
     """Replace `path` with `data` so that a reader sees the old bytes or the new, never a mix.
 
     With `expect` (the `digest` of the bytes the caller read), the file is checked once
-    more just before the rename, so that a hand edit saved meanwhile is never lost.
+    more just before the rename, so that a hand edit saved meanwhile is never lost. With
+    `follow` False a symlink at `path` is refused, never written through.
     """
+    target, mode, owner = _target(path, follow)
+    tmp = None
+    try:
+        tmp = _temp(target, data, mode, owner)
+        if expect is not None and digest(_current(target)) != expect:
+            raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as exc:
+        raise WriteFailed(
+            f"{path}: cannot write: {exc.strerror or exc}; the file was not changed"
+        ) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    _settle(target)
+
+
+def write_all(items: list[tuple[Path, bytes]], *, follow: bool = True) -> None:
+    """`write_atomic` for many files at once: every target checked, then every new file
+    written and fsynced beside its target, then all renamed in one go, so that an error
+    or an interrupt before the renames leaves every old file (and no temp file) behind."""
+    prepared = [(_target(path, follow), data) for path, data in items]
+    temps: list[tuple[str | None, Path]] = []
+    try:
+        for (target, mode, owner), data in prepared:
+            temps.append((_temp(target, data, mode, owner), target))
+        for index, (tmp, target) in enumerate(temps):
+            assert tmp is not None
+            os.replace(tmp, target)
+            temps[index] = (None, target)
+    except OSError as exc:
+        done = sum(tmp is None for tmp, _ in temps)
+        kept = "no file was changed" if not done else f"{done} of {len(items)} files were"
+        raise WriteFailed(
+            f"{exc.filename or 'a file'}: cannot write: {exc.strerror or exc}; {kept}"
+        ) from None
+    finally:
+        for tmp, _ in temps:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+    for folder in {target.parent for _, target in temps}:
+        _settle_dir(folder)
+    for _, target in temps:
+        prune(target.parent, temp_pattern(target.name), older_than=STALE_TEMP_SECONDS)
+
+
+def _target(path: Path, follow: bool) -> tuple[Path, int, tuple[int, int] | None]:
+    """The file a write to `path` replaces, the mode and owner to give the new one; refuses
+    what must not be renamed over."""
     owner: tuple[int, int] | None = None
     try:
-        target = path.resolve()  # through a symlink: the link stays a link, the target changes
-        status = target.stat()
+        # Through a symlink: the link stays a link, the target changes.
+        target = path.resolve() if follow else path
+        status = target.stat() if follow else target.lstat()
+        if stat.S_ISLNK(status.st_mode):
+            raise Refused(f"{path}: is a symbolic link; nothing is written through it")
         if not stat.S_ISREG(status.st_mode):
             # Never rename over a device, a FIFO or a socket (`/dev/stdout` is /dev/null's
             # neighbour): the caller writes into such a target, or refuses it.
@@ -168,11 +226,15 @@ def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
         raise WriteFailed(f"{path}: cannot write: {exc}") from None
     if mode & 0o222 == 0:
         raise WriteFailed(f"{path}: the file is read-only; nothing was changed")
-    tmp = None
-    try:
-        import tempfile  # only a write needs it
+    return target, mode, owner
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+
+def _temp(target: Path, data: bytes, mode: int, owner: tuple[int, int] | None) -> str:
+    """A temp file beside `target` holding `data`, fsynced, with `target`'s mode and owner."""
+    import tempfile  # only a write needs it
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -182,23 +244,23 @@ def write_atomic(path: Path, data: bytes, expect: str | None = None) -> None:
             # Keep a shared file's owner and group; only root may give a file away.
             with contextlib.suppress(OSError):
                 os.chown(tmp, *owner)
-        if expect is not None and digest(_current(target)) != expect:
-            raise Busy(f"{path}: the file changed on disk during the update; nothing was written")
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as exc:
-        raise WriteFailed(
-            f"{path}: cannot write: {exc.strerror or exc}; the file was not changed"
-        ) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _settle(target: Path) -> None:
+    _settle_dir(target.parent)
+    prune(target.parent, temp_pattern(target.name), older_than=STALE_TEMP_SECONDS)
+
+
+def _settle_dir(directory: Path) -> None:
     # The new bytes are in place; making the rename durable is best effort, and a failure
     # here must not be reported as "not changed".
     with contextlib.suppress(OSError):
-        _fsync_dir(target.parent)
-    prune(target.parent, temp_pattern(target.name), older_than=STALE_TEMP_SECONDS)
+        _fsync_dir(directory)
 
 
 def _current(target: Path) -> bytes:
@@ -215,25 +277,107 @@ def temp_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(name)}\.[a-z0-9_]{{8}}\.tmp")
 
 
-def write_files(directory: Path, files: Mapping[str, str]) -> None:
+MARKER = ".unionstate-report"  # in a folder `write_files` made, or was allowed to write into
+_MARKER_TEXT = (
+    "This folder holds pages written by `unionstate report`, which replaces the files here\n"
+    "of its own names on every run. Remove this file to protect the folder from it.\n"
+)
+
+
+def write_files(directory: Path, files: Mapping[str, str], *, force: bool = False) -> None:
     """Write `files` ({relative path: text}) under `directory`, each file atomically.
 
-    The directory is made if missing; nothing else in it is touched, let alone deleted.
+    Only into a folder of its own: one it makes, an empty one, or one holding its `MARKER`
+    from an earlier run (`force`: any folder, which then gets the marker). No symbolic link
+    below `directory` is ever followed: one in the way is refused, naming it, before
+    anything is written. Under a lock, every page is written beside its old self first and
+    then all are renamed at once (`write_all`): a failed or interrupted run leaves the old
+    site, and a killed one's temp files are removed by the next. Nothing else in the folder
+    is touched, let alone deleted.
     """
-    if directory.exists() and not directory.is_dir():
-        raise WriteFailed(f"{directory}: exists and is not a directory; nothing was written")
     for relative in files:
         parts = Path(relative).parts
-        if not parts or Path(relative).is_absolute() or ".." in parts:
+        if not parts or Path(relative).is_absolute() or ".." in parts or MARKER in parts:
             raise ValueError(f"not a path inside the directory: {relative!r}")
+    if directory.exists() and not directory.is_dir():
+        raise WriteFailed(f"{directory}: exists and is not a directory; nothing was written")
+    for relative in (MARKER, *files):
+        _check_no_link(directory, Path(relative))
+    _check_own_folder(directory, force)
     try:
         directory.mkdir(parents=True, exist_ok=True)
         for folder in sorted({(directory / r).parent for r in files}):
-            folder.mkdir(parents=True, exist_ok=True)
+            _mkdirs(directory, folder)
     except OSError as exc:
         raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
-    for relative, text in files.items():
-        write_atomic(directory / relative, text.encode("utf-8"))
+    marker = directory / MARKER
+    items = [(directory / relative, text.encode("utf-8")) for relative, text in files.items()]
+    with locked(marker):
+        for path in (marker, *(path for path, _ in items)):
+            prune(path.parent, temp_pattern(path.name))  # a killed run's: none is live now
+        write_atomic(marker, _MARKER_TEXT.encode("utf-8"), follow=False)  # first: ours now
+        write_all(items, follow=False)
+
+
+def _check_own_folder(directory: Path, force: bool) -> None:
+    """Refuse a folder that holds anything but our marker's pages, unless `force`."""
+    try:
+        status = directory.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
+    if force or not stat.S_ISDIR(status.st_mode):
+        return
+    try:
+        marker = (directory / MARKER).lstat()
+        if stat.S_ISREG(marker.st_mode) and owned(marker):
+            return
+    except OSError:
+        pass
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        raise WriteFailed(f"{directory}: cannot write: {exc.strerror or exc}") from None
+    if names:
+        shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        raise Refused(
+            f"{directory}: holds files the report did not write ({shown}); nothing was "
+            "written: choose a new or empty folder, or use --force to write into this one"
+        )
+
+
+def _check_no_link(directory: Path, relative: Path) -> None:
+    """Refuse a symbolic link at `relative` or at any folder on the way to it."""
+    current = directory
+    for part in relative.parts:
+        current = current / part
+        try:
+            status = current.lstat()
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise WriteFailed(f"{current}: cannot write: {exc.strerror or exc}") from None
+        if stat.S_ISLNK(status.st_mode):
+            try:
+                target = os.readlink(current)
+            except OSError:
+                target = "?"
+            raise Refused(
+                f"{current}: is a symbolic link (to {target}); the report never writes "
+                "through a link; nothing was written"
+            )
+
+
+def _mkdirs(directory: Path, folder: Path) -> None:
+    """Make `folder` and the folders between it and `directory`, following no link."""
+    current = directory
+    for part in folder.relative_to(directory).parts:
+        current = current / part
+        with contextlib.suppress(FileExistsError):
+            current.mkdir()
+        if current.is_symlink() or not current.is_dir():
+            raise OSError(f"{current} is not a folder of ours")
 
 
 def prune(
@@ -277,12 +421,13 @@ def prune(
 def state_dir() -> Path:
     """unionstate's own state directory: locks and the undo journal, never in the user's tree.
 
-    `$UNIONSTATE_STATE_DIR` (made absolute), else `$XDG_STATE_HOME/unionstate`
-    (`~/.local/state/unionstate`), or the platform's equivalent.
+    `$UNIONSTATE_STATE_DIR`, else `$XDG_STATE_HOME/unionstate` (`~/.local/state/unionstate`),
+    or the platform's equivalent. A relative path in either is ignored, as the XDG spec
+    says: the state of a data file must not depend on the directory a command runs in.
     """
-    explicit = os.environ.get("UNIONSTATE_STATE_DIR")
-    if explicit:
-        return Path(os.path.abspath(explicit))
+    explicit = os.environ.get("UNIONSTATE_STATE_DIR", "")
+    if os.path.isabs(explicit):
+        return Path(os.path.normpath(explicit))
     if os.name == "nt":  # pragma: no cover - exercised on Windows only
         base = os.environ.get("LOCALAPPDATA")
         return (Path(base) if base else Path.home()) / "unionstate" / "State"
@@ -294,13 +439,13 @@ def cache_dir() -> Path | None:
     """The parse cache's directory, or None when the cache is off (`UNIONSTATE_CACHE=0`).
 
     `$UNIONSTATE_CACHE_DIR`, else `$XDG_CACHE_HOME/unionstate` (`~/.cache/unionstate`), or
-    the platform's equivalent.
+    the platform's equivalent; a relative path in either is ignored (see `state_dir`).
     """
     if os.environ.get("UNIONSTATE_CACHE", "1").strip().lower() in ("0", "off", "no", "false"):
         return None
-    explicit = os.environ.get("UNIONSTATE_CACHE_DIR")
-    if explicit:
-        return Path(os.path.abspath(explicit))
+    explicit = os.environ.get("UNIONSTATE_CACHE_DIR", "")
+    if os.path.isabs(explicit):
+        return Path(os.path.normpath(explicit))
     if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         base = os.environ.get("LOCALAPPDATA")
         return Path(base) / "unionstate" / "Cache" if base else None
@@ -343,7 +488,11 @@ def private_dir(directory: Path) -> bool:
 
 def file_key(path: Path) -> str:
     """A name for a data file in our directories: its name and a hash of its real path."""
-    target = path.resolve()
+    return real_path_key(path.resolve())
+
+
+def real_path_key(target: Path) -> str:
+    """`file_key` of a path that is already resolved (as our own records keep it)."""
     return f"{target.name}-{digest(os.fsencode(target))[:24]}"
 
 

@@ -72,14 +72,39 @@ def _directory(path: Path) -> Path:
 
 def entries(path: Path) -> list[Entry]:
     """The recorded changes of the data file at `path`, oldest first ([] if none)."""
+    document = _document(_directory(path))
+    return [] if document is None else document[1]
+
+
+def _document(directory: Path) -> tuple[str, list[Entry]] | None:
+    """A journal's index: the data file's path and its entries (None if missing or damaged,
+    down to the type of each value)."""
     try:
-        raw, _ = files.read_regular(_directory(path) / INDEX, MAX_INDEX_BYTES, follow=False)
+        raw, _ = files.read_regular(directory / INDEX, MAX_INDEX_BYTES, follow=False)
         if len(raw) > MAX_INDEX_BYTES:
-            return []
+            return None
         document = json.loads(raw.decode("utf-8"))
-        return [Entry(**item) for item in document["entries"]]
-    except (OSError, ValueError, TypeError, KeyError, UnionStateError):
-        return []  # no journal, or a damaged one: nothing to undo
+        found = [_entry(item) for item in document["entries"]]
+        if not isinstance(document["path"], str) or None in found:
+            return None
+        return document["path"], [e for e in found if e is not None]
+    except (OSError, ValueError, TypeError, KeyError, RecursionError, UnionStateError):
+        return None  # no journal, or a damaged one: nothing to undo
+
+
+_TYPES = {"id": int, "time": str, "description": str, "before": str, "after": str}
+
+
+def _entry(item: Any) -> Entry | None:
+    """One entry of the index, if every field has its type (a damaged one: None)."""
+    if not isinstance(item, dict) or set(item) - {*_TYPES, "undoes"}:
+        return None
+    for name, kind in _TYPES.items():
+        if type(item.get(name)) is not kind:
+            return None
+    if item.get("undoes") is not None and type(item["undoes"]) is not int:
+        return None
+    return Entry(**item)
 
 
 def update(path: Path, change: Callable[[Dataset], ChangeT]) -> ChangeT:
@@ -93,7 +118,8 @@ def record(path: Path, before: bytes, after: str, old: Dataset, new: Dataset) ->
     """Journal a change that has just been written (best effort, never raises)."""
     from unionstate import diff
 
-    with contextlib.suppress(OSError, ValueError, UnionStateError):
+    # The change is on disk already: nothing here may turn it into a failure (exit 70).
+    with contextlib.suppress(Exception):
         description = diff.describe(diff.changes(old, new))
         _append(path, before, files.digest(before), after, description, None)
 
@@ -128,29 +154,43 @@ def _append(
 def _now() -> str:
     """Local time to the second; SOURCE_DATE_EPOCH fixes it (reproducible examples)."""
     fixed = os.environ.get("SOURCE_DATE_EPOCH", "")
-    when = time.gmtime(int(fixed)) if fixed.isdigit() else time.localtime()
+    when = time.localtime()
+    if fixed.isascii() and fixed.isdigit():
+        with contextlib.suppress(OverflowError, OSError, ValueError):  # out of range: now
+            when = time.gmtime(int(fixed))
     return time.strftime("%Y-%m-%dT%H:%M:%S", when)
 
 
 def _prune_journals() -> None:
     """Keep the journals of the MAX_FILES most recently changed data files.
 
-    Only directories of the journal's name pattern that are ours; in each, only files of
-    its own names; the directory itself only once that has emptied it.
+    Only directories we made: of the journal's name pattern, private to us, and holding an
+    index of ours that names the data file the directory is named after (`files.file_key`).
+    In each, only files of its own names; the directory itself only once that has emptied
+    it. Anything else in the state directory, whatever its name, is never touched.
     """
     journals = []
     with contextlib.suppress(OSError):
         for item in os.scandir(_root()):
             with contextlib.suppress(OSError):
                 status = item.stat(follow_symlinks=False)
-                ours = JOURNAL.fullmatch(item.name) and files.owned(status)
-                if ours and stat.S_ISDIR(status.st_mode):
+                ours = JOURNAL.fullmatch(item.name) and files.private(status)
+                if ours and stat.S_ISDIR(status.st_mode) and _made_by_us(Path(item.path)):
                     journals.append((status.st_mtime_ns, Path(item.path)))
     journals.sort(reverse=True)
     for _, old in journals[MAX_FILES:]:
         files.prune(old, OURS)
         with contextlib.suppress(OSError):
             old.rmdir()  # fails, and so keeps it, if anything else is left inside
+
+
+def _made_by_us(directory: Path) -> bool:
+    """Whether `directory` is a journal this program wrote: its index names the data file
+    whose key is the directory's name."""
+    document = _document(directory)
+    if document is None:
+        return False
+    return files.real_path_key(Path(document[0])) == directory.name
 
 
 def last(path: Path) -> Entry:

@@ -140,7 +140,7 @@ def _whole(value: float) -> float:
 
 def _date_text(value: object) -> object:
     # Lax pydantic would read a number as unix seconds (`as_of: 1622160000`): refuse it.
-    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
         raise ValueError(f"expected a real date as YYYY-MM-DD, got {value!r}")
     if not isinstance(value, (str, dt.date)) or isinstance(value, dt.datetime):
         raise ValueError(f"expected a real date as YYYY-MM-DD, got {value!r}")
@@ -210,7 +210,8 @@ def month_end(day: dt.date) -> dt.date:
 _POINT = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 _WHEN = re.compile(
     rf"^(?:~(?P<approx>\d{{4}}-\d{{2}}-\d{{2}})|(?P<point>{_POINT})"
-    rf"|(?P<lo>{_POINT})?\.\.(?P<hi>{_POINT})?)$"
+    rf"|(?P<lo>{_POINT})?\.\.(?P<hi>{_POINT})?)$",
+    re.ASCII,  # digits are 0-9: `٢٠٢١` is refused, not stored as typed
 )
 WHEN_FORMS = (
     "YYYY-MM-DD, ~YYYY-MM-DD (about that day), YYYY-MM, YYYY, ..YYYY-MM-DD (no later than), "
@@ -336,7 +337,8 @@ class When:
     def __get_pydantic_json_schema__(cls, schema: Any, handler: Callable[[Any], Any]) -> Any:
         return {
             "type": "string",
-            "pattern": _WHEN.pattern,
+            # Without Python's named groups: editors check it as JavaScript (ECMA-262).
+            "pattern": re.sub(r"\(\?P<\w+>", "(", _WHEN.pattern),
             "description": f"A date or a window of dates: {WHEN_FORMS}.",
         }
 

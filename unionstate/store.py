@@ -261,7 +261,7 @@ def bundled_path() -> Path:
 def find_data_file(
     flag: str | None,
     env: Mapping[str, str],
-    cwd: Path,
+    cwd: Path | None,
     user_dir: Path,
     uid: int | None = None,
 ) -> DataFile:
@@ -276,7 +276,7 @@ def find_data_file(
     if env.get("UNIONSTATE_DATA"):
         return DataFile(Path(env["UNIONSTATE_DATA"]), "UNIONSTATE_DATA")
     stopped_at = ""
-    for directory in (cwd, *cwd.parents):
+    for directory in () if cwd is None else (cwd, *cwd.parents):
         if not files.owned_path(directory, uid):
             stopped_at = str(directory)
             break

@@ -8,6 +8,7 @@ stderr, one line each (`say`). Consoles are made per invocation, never at import
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -76,7 +77,7 @@ class Output:
         """A rich console made for this invocation (never at import time)."""
         from rich.console import Console
 
-        return Console(
+        console = Console(
             file=sys.stderr if stderr else sys.stdout,
             force_terminal=self.colored if not self.tables else None,
             no_color=not self.colored,
@@ -85,6 +86,9 @@ class Output:
             emoji=False,
             markup=False,
         )
+        # `COLUMNS=10000000` must not make a table that wide (and that slow to lay out).
+        console.width = max(MIN_WIDTH, min(console.width, MAX_WIDTH))
+        return console
 
     def emit(
         self,
@@ -181,6 +185,39 @@ class ClosedStream(io.TextIOBase):
 
     def isatty(self) -> bool:
         return False
+
+
+ESCAPE_ERRORS = "unionstate-escape"
+MIN_WIDTH, MAX_WIDTH = 20, 500  # columns a table is laid out in, whatever COLUMNS says
+
+
+def _escape(exc: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: each character the stream's encoding cannot hold as a JSON
+    escape (`\\u2013`; a pair of them beyond the BMP), so output stays text, and valid JSON."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for char in exc.object[exc.start : exc.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), exc.end
+
+
+def escape_unencodable() -> None:
+    """Make stdout and stderr escape what their encoding cannot hold (`PYTHONIOENCODING=
+    latin-1`, a C locale) instead of failing with UnicodeEncodeError."""
+    import codecs
+
+    codecs.register_error(ESCAPE_ERRORS, _escape)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if isinstance(stream, io.TextIOWrapper) and encoding not in ("utf-8", "utf8"):
+            with contextlib.suppress(ValueError, io.UnsupportedOperation):
+                stream.reconfigure(errors=ESCAPE_ERRORS)
 
 
 def flush_stdout() -> None:

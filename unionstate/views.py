@@ -87,6 +87,8 @@ def select_fields(document: Any, wanted: Sequence[str], known: Sequence[str]) ->
 
     UsageError, naming the fields there are, for a field that is not one of `known`.
     """
+    if not wanted:
+        raise UsageError(f"--fields names no field; choose from: {', '.join(known)}")
     unknown = [f for f in wanted if f not in known]
     if unknown:
         raise UsageError(
@@ -530,8 +532,15 @@ def summary_text(summary: Summary) -> str:
 _FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 
+# A spreadsheet may split a line at any of these (a `;` in ru, de, fr locales, a tab, a
+# pipe), whatever the quoting: what follows one may start a cell too.
+_FORMULA_AFTER = re.compile(r"([,;\t|\r\n][ \t]*)(?=[=+\-@\t\r])")
+
+
 def csv_cell(text: str) -> str:
-    """A CSV cell that a spreadsheet shows as text: terminal-safe, never a formula."""
+    """A CSV cell that a spreadsheet shows as text: terminal-safe, never a formula, even
+    when the spreadsheet splits the line at a separator inside the cell."""
+    text = _FORMULA_AFTER.sub(r"\1'", text)
     return ("'" if text.startswith(_FORMULA_FIRST) else "") + clean(text)
 
 
