@@ -491,7 +491,7 @@ def test_the_json_schema_date_pattern_is_javascript(shipped: Path) -> None:
     assert patterns
     for pattern in map(json.loads, patterns):
         compiled = re.compile(pattern, re.ASCII)
-        if "\\.\\." in pattern:
+        if "~" in pattern:  # the date pattern (a count range has ".." too)
             for good in ("2021-05-28", "~2021-05-28", "2021-05", "2021", "..2021-08-09", "2019.."):
                 assert compiled.fullmatch(good), (pattern, good)
             assert not compiled.fullmatch("٢٠٢١")

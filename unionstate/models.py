@@ -207,6 +207,11 @@ def month_end(day: dt.date) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
+def js_pattern(pattern: re.Pattern[str]) -> str:
+    """A regular expression as JSON Schema (JavaScript) reads it: no named groups."""
+    return re.sub(r"\(\?P<\w+>", "(", pattern.pattern)
+
+
 _POINT = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 _WHEN = re.compile(
     rf"^(?:~(?P<approx>\d{{4}}-\d{{2}}-\d{{2}})|(?P<point>{_POINT})"
@@ -338,7 +343,7 @@ class When:
         return {
             "type": "string",
             # Without Python's named groups: editors check it as JavaScript (ECMA-262).
-            "pattern": re.sub(r"\(\?P<\w+>", "(", _WHEN.pattern),
+            "pattern": js_pattern(_WHEN),
             "description": f"A date or a window of dates: {WHEN_FORMS}.",
         }
 
@@ -407,7 +412,7 @@ class Amount:
         return {
             "anyOf": [
                 {"type": "integer", "minimum": 0},
-                {"type": "string", "pattern": _AMOUNT.pattern},
+                {"type": "string", "pattern": js_pattern(_AMOUNT)},
             ],
             "description": f"A count: {AMOUNT_FORMS}.",
         }
