@@ -45,6 +45,10 @@ SLOW_MODULES = {
     "test_readme.py",
     "test_report.py",
     "test_hostile_input.py",
+    "test_round_three.py",
+    "test_ecosystem.py",
+    "test_cache.py",
+    "test_round_two.py",
 }
 
 
