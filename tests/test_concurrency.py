@@ -238,3 +238,32 @@ def test_hand_edit_during_the_temp_file_write_is_not_overwritten(
     assert edits, "the write never fsynced"
     assert data.read_bytes() == edits[0], "the hand edit was overwritten"
     assert result.exit_code == 4
+
+
+def test_a_merge_run_on_a_live_file_never_loses_an_acknowledged_update(tmp_path: Path) -> None:
+    """Issue 21: `unionstate merge BASE LIVE THEIRS` while updates run on LIVE: every update
+    that exited 0 is in the final file, and so is theirs' change whenever the merge ran."""
+    import shutil
+
+    from _proc import SIGNABLE, Forked, cli_env, copy_shipped
+
+    live = copy_shipped(tmp_path / "live")
+    base, theirs = tmp_path / "base.yaml", tmp_path / "theirs.yaml"
+    shutil.copyfile(live, base)
+    shutil.copyfile(live, theirs)
+    assert CliRunner().invoke(app, ["--data", str(theirs), "agree", "customs"]).exit_code == 0
+    env = cli_env(live)
+    for i, rid in enumerate(SIGNABLE[:5]):
+        shutil.copyfile(base, live)
+        jobs = [Forked(["sign", rid, "--on", "2021-06-10"], env)]
+        if i % 2:
+            time.sleep(0.02 * i)
+        jobs.append(Forked(["merge", str(base), str(live), str(theirs)], env))
+        signed, merged = (job.wait() for job in jobs)
+        final = store.load(live)
+        assert signed.returncode in (0, 4), signed
+        assert merged.returncode in (0, 1, 4), merged
+        if signed.returncode == 0:
+            assert final.roadmap_by_id(rid).status is RoadmapStatus.SIGNED, f"round {i}: lost"
+        if merged.returncode in (0, 1):
+            assert final.roadmap_by_id("customs").status is RoadmapStatus.AGREED, f"round {i}"

@@ -212,3 +212,108 @@ def test_sigterm_after_the_rename_keeps_the_new_bytes(data: Path, tmp_path: Path
     _, after = _interrupted_mid_write(data, tmp_path, signal.SIGTERM, fsync_call=2)
     assert after == new
     assert temp_files(data.parent) == []
+
+
+# ------------------------------------------- issue 21: the merge driver, undo and report
+
+SMALL_RUNS = max(10, RUNS // 5)
+
+
+def _killed_at_random(
+    args: list[str], env: dict[str, str], rng: random.Random, window: float
+) -> int | None:
+    child = Forked(args, env)
+    time.sleep(rng.uniform(0, window))
+    child.signal(signal.SIGKILL)
+    return child.wait().returncode
+
+
+def _window(args: list[str], env: dict[str, str], reset: object) -> float:
+    seconds = []
+    for _ in range(3):
+        reset()  # type: ignore[operator]
+        seconds.append(Forked(args, env).wait().seconds)
+    return min(WINDOW * 2, 1.2 * sorted(seconds)[1])
+
+
+def test_the_merge_driver_killed_at_random_moments_leaves_ours_or_the_merge(
+    data: Path, tmp_path: Path
+) -> None:
+    base, theirs, ours = data, tmp_path / "theirs.yaml", tmp_path / "ours.yaml"
+    shutil.copyfile(base, theirs)
+    assert CliRunner().invoke(app, ["--data", str(theirs), "agree", "customs"]).exit_code == 0
+    shutil.copyfile(base, ours)
+    assert CliRunner().invoke(app, ["--data", str(ours), "sign", SIGNABLE[0]]).exit_code == 0
+    old = ours.read_bytes()
+    args = ["merge", str(base), str(ours), str(theirs)]
+    env = cli_env(None)
+    merged = _expected_merge(args, ours, old, env)
+    window = _window(args, env, lambda: ours.write_bytes(old))
+    rng, tally = random.Random(SEED), Counter[str]()
+    for i in range(SMALL_RUNS):
+        ours.write_bytes(old)
+        code = _killed_at_random(args, env, rng, window)
+        after = ours.read_bytes()
+        assert after in (old, merged), f"run {i}: exit {code}: neither ours nor the merge"
+        tally["old" if after == old else "merged"] += 1
+        assert _lock_is_free(ours), f"run {i}: a stale lock"
+        assert Forked(args, env).wait().returncode in (0, 1), f"run {i}: the next run failed"
+        assert ours.read_bytes() == merged
+    print(f"merge driver SIGKILL x{SMALL_RUNS}: {dict(tally)}")
+
+
+def _expected_merge(args: list[str], ours: Path, old: bytes, env: dict[str, str]) -> bytes:
+    assert Forked(args, env).wait().returncode in (0, 1)
+    merged = ours.read_bytes()
+    ours.write_bytes(old)
+    assert merged != old
+    return merged
+
+
+def test_undo_killed_at_random_moments_leaves_old_or_new_and_stays_undoable(
+    data: Path, tmp_path: Path
+) -> None:
+    env = cli_env(data, UNIONSTATE_STATE_DIR=str(tmp_path / "state"))
+    assert Forked(["agree", "customs", "--on", ON], env).wait().returncode == 0
+    changed = data.read_bytes()
+    assert Forked(["undo", "--yes"], env).wait().returncode == 0
+    original = data.read_bytes()
+    assert Forked(["undo", "--yes"], env).wait().returncode == 0  # redo: changed again
+    assert data.read_bytes() == changed
+    window = _window(["undo", "--yes"], env, lambda: None)  # each toggles: 3 leave it undone
+    assert Forked(["undo", "--yes"], env).wait().returncode == 0  # changed again
+    rng, tally = random.Random(SEED), Counter[str]()
+    for i in range(SMALL_RUNS):
+        before = data.read_bytes()
+        code = _killed_at_random(["undo", "--yes"], env, rng, window)
+        after = data.read_bytes()
+        assert after in (changed, original), f"run {i}: exit {code}: torn"
+        tally["reverted" if after != before else "unchanged"] += 1
+        again = Forked(["undo", "--yes"], env).wait()  # always undoable, killed or not
+        assert again.returncode == 0, f"run {i}: {again}"
+        assert data.read_bytes() != after, f"run {i}: the next undo changed nothing"
+    print(f"undo SIGKILL x{SMALL_RUNS}: {dict(tally)}")
+
+
+def test_report_killed_at_random_moments_never_tears_a_page(data: Path, tmp_path: Path) -> None:
+    from unionstate import report
+
+    site = tmp_path / "site"
+    env = cli_env(data)
+    assert Forked(["report", str(site)], env).wait().returncode == 0
+    old = {p: (site / p).read_bytes() for p in report.build(store.load(data))}
+    assert CliRunner().invoke(app, ["--data", str(data), "agree", "customs"]).exit_code == 0
+    new = {p: text.encode() for p, text in report.build(store.load(data)).items()}
+    window = _window(["report", str(site)], env, lambda: None)
+    rng, tally = random.Random(SEED), Counter[str]()
+    for i in range(SMALL_RUNS):
+        for page, raw in old.items():
+            (site / page).write_bytes(raw)
+        _killed_at_random(["report", str(site)], env, rng, window)
+        states = {"old" if (site / p).read_bytes() == old[p] else "new" for p in old}
+        for page in old:
+            assert (site / page).read_bytes() in (old[page], new[page]), f"run {i}: {page} torn"
+        tally["/".join(sorted(states))] += 1
+        assert Forked(["report", str(site)], env).wait().returncode == 0
+        assert not list(site.rglob("*.tmp")), f"run {i}: temp files left by the next run"
+    print(f"report SIGKILL x{SMALL_RUNS}: {dict(tally)}")

@@ -588,3 +588,65 @@ def test_a_killed_reports_temp_files_are_removed_by_the_next(data: Path, tmp_pat
     done = run(["report", str(site)], data)
     assert done.returncode == 0, done.stderr
     assert not [p for p in site.rglob("*.tmp")]
+
+
+# ------------------------------------------------------------------------------- undo
+
+_KILL_AT_DATA_WRITE = (
+    "import os, signal\n"
+    "from pathlib import Path\n"
+    "from unionstate import files\n"
+    "real = files.write_atomic\n"
+    "def dying(path, *args, **kwargs):\n"
+    "    if Path(path).resolve() == Path(os.environ['UNIONSTATE_DATA']).resolve():\n"
+    "        {before}\n"
+    "        real(path, *args, **kwargs)\n"
+    "        {after}\n"
+    "        return\n"
+    "    real(path, *args, **kwargs)\n"
+    "files.write_atomic = dying\n"
+)
+_KILL = "os.kill(os.getpid(), signal.SIGKILL)"
+
+
+@pytest.mark.parametrize("moment", ["before", "after"])
+def test_an_undo_killed_around_its_write_can_be_undone_or_redone(data: Path, moment: str) -> None:
+    from _proc import run
+
+    assert run(["agree", "customs", "--on", "2021-06-10"], data).returncode == 0
+    changed = data.read_bytes()
+    hook = _KILL_AT_DATA_WRITE.format(
+        before=_KILL if moment == "before" else "pass", after=_KILL if moment == "after" else "pass"
+    )
+    killed = run(["undo", "--yes"], data, hook=hook)
+    assert killed.returncode == -9
+    if moment == "before":  # nothing was written: the same undo is offered again
+        assert data.read_bytes() == changed
+        done = run(["undo", "--yes"], data)
+        assert done.returncode == 0, done.stderr
+        assert data.read_bytes() != changed
+    else:  # written, and recorded: undo again puts the change back
+        assert data.read_bytes() != changed
+        done = run(["undo", "--yes"], data)
+        assert done.returncode == 0, done.stderr
+        assert data.read_bytes() == changed
+
+
+def test_ctrl_c_at_undos_prompt_changes_nothing(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    assert invoke("agree", "customs", "--on", "2021-06-10").exit_code == 0
+    before = data.read_bytes()
+    monkeypatch.setattr("unionstate.terminal.is_terminal", lambda stream: True)
+    monkeypatch.setattr("unionstate.cli.is_terminal", lambda stream: True)
+
+    def interrupted(*args: Any, **kwargs: Any) -> bool:
+        raise typer.Abort()
+
+    monkeypatch.setattr(typer, "confirm", interrupted)
+    done = invoke("undo")
+    assert done.exit_code == 130
+    assert "interrupted; nothing was changed" in done.stderr
+    assert data.read_bytes() == before

@@ -1334,7 +1334,12 @@ def undo(
     if not yes:
         if not is_terminal(sys.stdin):
             raise UsageError("not on a terminal: run `unionstate undo --yes` to revert it")
-        if not typer.confirm("Revert it?", err=True):
+        try:
+            confirmed = typer.confirm("Revert it?", err=True)
+        except typer.Abort:  # Ctrl-C or end of input at the prompt
+            sys.stderr.write("\nunionstate: interrupted; nothing was changed\n")
+            raise typer.Exit(130) from None
+        if not confirmed:
             raise Refused("nothing was changed")
     journal.undo(path, entry)
     s.say(f"reverted #{entry.id}; `unionstate undo` again puts it back")

@@ -125,7 +125,13 @@ def record(path: Path, before: bytes, after: str, old: Dataset, new: Dataset) ->
 
 
 def _append(
-    path: Path, raw: bytes, before: str, after: str, description: str, undoes: int | None
+    path: Path,
+    raw: bytes,
+    before: str,
+    after: str,
+    description: str,
+    undoes: int | None,
+    current: str | None = None,
 ) -> Entry:
     directory = _directory(path)
     if not (files.private_dir(_root()) and files.private_dir(directory)):
@@ -133,7 +139,7 @@ def _append(
     blob = directory / f"{before}.z"
     if not blob.exists():
         files.write_atomic(blob, zlib.compress(raw, 1))
-    known = entries(path)
+    known = entries(path) if current is None else _landed(entries(path), current)
     entry = Entry(
         id=known[-1].id + 1 if known else 1,
         time=_now(),
@@ -195,11 +201,11 @@ def _made_by_us(directory: Path) -> bool:
 
 def last(path: Path) -> Entry:
     """The change `undo` would revert now, or Refused saying why there is none."""
-    known = entries(path)
+    current = files.digest(store.read_bytes(path))
+    known = _landed(entries(path), current)
     if not known:
         raise Refused(f"nothing to undo: no change made through unionstate to {path} is recorded")
     entry = known[-1]
-    current = files.digest(store.read_bytes(path))
     if current != entry.after:
         raise Refused(
             f"{path} was changed by something else since the last change made through "
@@ -207,6 +213,14 @@ def last(path: Path) -> Entry:
             "undone safely; nothing was changed"
         )
     return entry
+
+
+def _landed(known: list[Entry], current: str) -> list[Entry]:
+    """The entries, less a newest undo that was recorded but never written (the process was
+    killed between the two): the file still holds the bytes that undo was to replace."""
+    if known and known[-1].undoes is not None and current == known[-1].before != known[-1].after:
+        return known[:-1]
+    return known
 
 
 def _saved(path: Path, entry: Entry) -> bytes:
@@ -235,12 +249,16 @@ def undo(path: Path, expected: Entry) -> Entry:
             raise Refused(f"{path}: another change was recorded meanwhile; nothing was undone")
         restored = _saved(path, entry)
         current = store.read_bytes(path)
-        files.write_atomic(path, restored, expect=entry.after)
+        # Recorded first, with the bytes it replaces, so that an undo killed after its write
+        # can still be redone; one killed before it is ignored (`_landed`).
+        recorded = entry
         with contextlib.suppress(OSError, UnionStateError):
-            return _append(
-                path, current, entry.after, entry.before, f"undo: {entry.description}", entry.id
+            description = f"undo: {entry.description}"
+            recorded = _append(
+                path, current, entry.after, entry.before, description, entry.id, entry.after
             )
-        return entry
+        files.write_atomic(path, restored, expect=entry.after)
+        return recorded
 
 
 def as_json(entry: Entry) -> dict[str, Any]:
