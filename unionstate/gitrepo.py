@@ -59,14 +59,18 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> Merged:
                 versions.insert(0, None)
         except DataError as exc:
             raise DataError(
-                [*exc.problems, f"{name}: nothing was merged; {ours} is unchanged"]
+                [
+                    *exc.problems,
+                    f"{name}: nothing was merged: our version is unchanged (git marks the file "
+                    "conflicted); fix the version named above, then merge again",
+                ]
             ) from None
         result = merge.merge(*versions)  # type: ignore[arg-type]
         data = merge.annotate(store.dumps(result.dataset), result.conflicts)
         if len(data) > store.MAX_BYTES:
             raise Refused(
                 f"{name}: the merged file would be {len(data):,} bytes, over the "
-                f"{store.MAX_BYTES:,}-byte limit; nothing was merged; {ours} is unchanged"
+                f"{store.MAX_BYTES:,}-byte limit; nothing was merged: our version is unchanged"
             )
         files.write_atomic(ours, data, expect=files.digest(raws[1][0]))
     result.versions = [v for v in versions if v is not None]

@@ -494,8 +494,9 @@ def _missing(
             for key in ids.get(c.record, {c.record}):
                 covered |= {(key, c.field), (key, "*")}
     lost = []
+    found, ancestor = _Lookup(merged), _Lookup(base)
     for change in changes(base, theirs):
-        if change.field == "status" or _holds(merged, change, base):
+        if change.field == "status" or _holds(found, change, ancestor):
             continue  # a status follows its history; the history's events are checked
         keys = ids.get(change.record, {change.record})
         # A whole record added or removed is named by any conflict about that record.
@@ -522,20 +523,55 @@ def _ids_by_label(*versions: Dataset) -> dict[str, set[str]]:
     return found
 
 
-def _holds(merged: Dataset, change: Change, base: Dataset) -> bool:
+class _Lookup:
+    """One dataset's records by collection, by label and as JSON: built once per merge, so
+    that looking for each change of theirs is not a scan of the whole file."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+        self._labels: dict[str, dict[str, Any]] = {}
+        self._contents: dict[str, set[str]] = {}
+        self._ids: dict[str, set[Any]] = {}
+
+    def record(self, collection: str, name: str) -> Any:
+        """The record of `collection` labelled `name`, or None."""
+        if collection not in self._labels:
+            records = getattr(self.dataset, collection)
+            self._labels[collection] = {label(collection, r): r for r in records}
+        return self._labels[collection].get(name)
+
+    def holds(self, collection: str, value: Any) -> bool:
+        """Whether a record of `collection` is `value` (JSON data), field for field."""
+        if collection not in self._contents:
+            records = getattr(self.dataset, collection)
+            self._contents[collection] = {_json_key(jsonable(r)) for r in records}
+        return _json_key(value) in self._contents[collection]
+
+    def has_id(self, collection: str, ident: Any) -> bool:
+        """Whether a record of `collection` has the id `ident`."""
+        if collection not in self._ids:
+            records = getattr(self.dataset, collection)
+            self._ids[collection] = {getattr(r, "id", None) for r in records}
+        return ident in self._ids[collection]
+
+
+def _json_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _holds(merged: _Lookup, change: Change, base: _Lookup) -> bool:
     """Whether `merged` holds the change theirs made (as `diff.changes` describes it)."""
     if not change.collection:
-        value = jsonable(getattr(merged, change.field))
+        value = jsonable(getattr(merged.dataset, change.field))
         return bool(value >= change.new) if change.field == "as_of" else value == change.new
-    records = getattr(merged, change.collection)
     if change.kind == "added":
-        return change.new in (jsonable(r) for r in records)
+        return merged.holds(change.collection, change.new)
     if change.kind == "removed":
         ident = change.old.get("id")
         if ident is not None:
-            return all(getattr(r, "id", None) != ident for r in records)
-        return change.old not in (jsonable(r) for r in records)
-    record = next((r for r in records if label(change.collection, r) == change.record), None)
+            return not merged.has_id(change.collection, ident)
+        return not merged.holds(change.collection, change.old)
+    record = merged.record(change.collection, change.record)
     if record is None:
         return False
     value = jsonable(getattr(record, change.field))
@@ -546,18 +582,11 @@ def _holds(merged: Dataset, change: Change, base: Dataset) -> bool:
     return _value_held(change.old, change.new, value)
 
 
-def _edit_held(base: Dataset, change: Change, merged: list[Any]) -> bool:
+def _edit_held(base: _Lookup, change: Change, merged: list[Any]) -> bool:
     """Whether an event theirs added as an edit of an ancestor's event (`_placed`) has each
     field theirs edited in some merged event of that record (the rest merged field by
     field)."""
-    owner = next(
-        (
-            r
-            for r in getattr(base, change.collection)
-            if label(change.collection, r) == change.record
-        ),
-        None,
-    )
+    owner = base.record(change.collection, change.record)
     if owner is None:
         return False
     new = change.new
