@@ -69,6 +69,11 @@ class Command:
         return statistics.median(self.times)
 
     @property
+    def spread(self) -> str:
+        """The fastest and the slowest run, in seconds: how noisy the median is."""
+        return f"{min(self.times):.3f}–{max(self.times):.3f}"
+
+    @property
     def peak(self) -> int:
         """Largest peak RSS over the runs, in bytes."""
         return max(self.rss)
@@ -392,14 +397,14 @@ def report(cmds: list[Command], markdown: bool) -> None:
     by = {c.key: c for c in cmds}
     width = max(len(c.label) for c in cmds)
     print(
-        f"\n{'command':<{width}}  {'median s':>9}  {'peak MB':>8}  {'runs':>4}  "
-        f"{'x floor':>8}  {'x base':>7}"
+        f"\n{'command':<{width}}  {'median s':>9}  {'min–max s':>11}  {'peak MB':>8}  "
+        f"{'runs':>4}  {'x floor':>8}  {'x base':>7}"
     )
     for c in cmds:
         floor, versus = ratios(c, by)
         print(
-            f"{c.label:<{width}}  {c.median:9.3f}  {c.peak / 2**20:8.1f}  {len(c.times):>4}  "
-            f"{floor:>8}  {versus:>7}"
+            f"{c.label:<{width}}  {c.median:9.3f}  {c.spread:>11}  {c.peak / 2**20:8.1f}  "
+            f"{len(c.times):>4}  {floor:>8}  {versus:>7}"
         )
     print("\ngrowth, time 100x/10x:")
     for key, grown in growth(cmds):
@@ -409,13 +414,13 @@ def report(cmds: list[Command], markdown: bool) -> None:
         print(f"  [{'met' if t.met else 'NOT met'}] {t.text}: {t.value:.2f} (<= {t.bound:g})")
     if not markdown:
         return
-    print("\n| command | median time | peak RSS | runs | x import floor | x baseline |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("\n| command | median time | min–max | peak RSS | runs | x import floor | x baseline |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for c in cmds:
         floor, versus = ratios(c, by)
         print(
-            f"| {c.label} | {c.median:.3f} s | {c.peak / 2**20:.0f} MB | {len(c.times)} "
-            f"| {floor} | {versus} |"
+            f"| {c.label} | {c.median:.3f} s | {c.spread} | {c.peak / 2**20:.0f} MB "
+            f"| {len(c.times)} | {floor} | {versus} |"
         )
     print("\n| command | time 100x/10x |")
     print("|---|---:|")
