@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(scratch)
         base = work / "base.yaml"
         subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), "10000", str(base)],
+            [sys.executable, str(HERE / "generate.py"), "100", str(base)],
             check=True,
             capture_output=True,
         )
