@@ -11,32 +11,41 @@ same bytes (nothing here reads the clock).
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
 from unionstate import __version__
 from unionstate.models import (
-    Condition,
-    ConditionEvent,
+    Assessment,
     Dataset,
     DatePrecision,
+    Directions,
     Document,
     Milestone,
     Program,
-    RoadmapEvent,
     Source,
     When,
 )
 from unionstate.queries import (
+    DISPUTED,
+    IMPLEMENTATION_STATES,
     IMPLEMENTATION_UNITS,
+    REASONS,
     UNDETERMINED,
+    ConditionReport,
+    Implementation,
     MonthProgress,
     RoadmapState,
+    TargetState,
+    TimelineEvent,
+    assessed,
     compare_milestone,
-    condition_reports,
     progress_by_month,
     states,
     successors,
+    summarise,
+    timeline,
 )
 from unionstate.text import LOOKS, status_word
 from unionstate.views import LAID_OUT, other_fields
@@ -77,6 +86,17 @@ p,li,dd,td,th,h1,h2,h3{overflow-wrap:break-word}
  color:#4c1d95;border-style:dotted}
 .s-open{background:#fee2e2;color:#7f1d1d}
 .s-resolved{background:#dcfce7;color:#14532d}
+.s-not-started{background:#fef3c7;color:#78350f}
+.s-under-way{background:#dbeafe;color:#1e3a8a}
+.s-completed,.s-met{background:#dcfce7;color:#14532d}
+.s-disputed{background:#fae8ff;color:#701a75;border-style:double;border-width:3px}
+.s-overdue,.s-missed{background:#fee2e2;color:#7f1d1d}
+.s-noted{background:#fff;color:var(--muted);font-weight:400;border-style:dashed}
+code{font:.9em/1.4 ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;background:#f3f4f6;
+ padding:0 .2em;border-radius:.2em;overflow-wrap:anywhere}
+section.open{border:2px solid #b91c1c;border-radius:.5rem;padding:0 1rem .75rem;margin:1rem 0}
+section.open h2{margin-top:.75rem}
+ul.plain{padding-left:1.1rem}
 .hypothesis{font-style:italic;color:#6b21a8}
 .grid{display:grid;gap:1rem 2rem}
 @media (min-width:62rem){.grid{grid-template-columns:3fr 2fr}}
@@ -149,15 +169,18 @@ def badge(label: str) -> str:
     return f'<span class="status s-{esc(label)}">{esc(status_word(label))}</span>'
 
 
+FOLDERS = {"roadmap": "roadmaps", "program": "programs", "directions": "directions"}
+KIND_NAMES = {"roadmap": "Roadmap", "program": "Program", "directions": "Main Directions"}
+
+
 def doc_path(document: Document) -> str:
-    """The page of a roadmap or program, relative to the site root."""
-    folder = "programs" if isinstance(document, Program) else "roadmaps"
-    return f"{folder}/{document.id}.html"
+    """The page of a roadmap, program or Main Directions record, relative to the site root."""
+    return f"{FOLDERS[document.KIND]}/{document.id}.html"
 
 
 def doc_name(document: Document) -> str:
-    """How a page names a record: "Roadmap 14", "Program P25"."""
-    return f"{document.KIND.capitalize()} {document.PREFIX}{document.number}"
+    """How a page names a record: "Roadmap 14", "Program P25", "Main Directions D2"."""
+    return f"{KIND_NAMES[document.KIND]} {document.PREFIX}{document.number}"
 
 
 def link(here: str, target: str, text: str, *, title: str | None = None) -> str:
@@ -225,10 +248,19 @@ def table(
     )
 
 
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def prose(text: str) -> str:
+    """Text from the data as HTML: escaped, and a `field` name in backticks set as code
+    (a reader sees the name, not Markdown)."""
+    return _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", esc(text))
+
+
 def paragraphs(text: str) -> str:
     """Text from the data as paragraphs (blank lines separate them)."""
     parts = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
-    return "".join(f"<p>{esc(p)}</p>" for p in parts)
+    return "".join(f"<p>{prose(p)}</p>" for p in parts)
 
 
 # ------------------------------------------------------------------------------ chart
@@ -358,7 +390,15 @@ class _Site:
         self.dataset = dataset
         self.sources = {s.id: s for s in dataset.sources}
         self.documents = {d.id: d for d in dataset.documents}
-        self.conditions = condition_reports(dataset)
+        self.summary = summarise(dataset)
+        self.conditions = self.summary.conditions
+        self.rows = {
+            r.roadmap.id: r
+            for kind in (dataset.roadmaps, dataset.programs, dataset.directions)
+            for r in states(dataset, None, kind)
+        }
+        self.events = timeline(dataset)
+        self.condition_titles = {c.id: c.title for c in dataset.conditions}
         self.cited_on: dict[str, set[str]] = {}  # source id: pages citing it
 
     # ----------------------------------------------------------------- page frame
@@ -369,6 +409,7 @@ class _Site:
             ("index.html", "Overview"),
             ("roadmaps.html", "Roadmaps"),
             ("programs.html", "Programs"),
+            *([("directions.html", "Main Directions")] if self.dataset.directions else []),
             ("conditions.html", "Conditions"),
             ("sources.html", "Sources"),
         ]
@@ -439,16 +480,76 @@ class _Site:
         """A link to a record's page: "Roadmap 14: Single gas market"."""
         return link(here, doc_path(document), esc(f"{doc_name(document)}: {document.title}"))
 
-    def timeline(self, here: str, history: Sequence[RoadmapEvent | ConditionEvent]) -> str:
-        """A history as a list of dated events, oldest first."""
+    def timeline(self, here: str, events: Sequence[TimelineEvent]) -> str:
+        """Dated events, oldest first: a status change or an assessment with its badge, an
+        observation (it changes nothing) marked as a note."""
         items = []
-        for event in history:
+        for event in events:
             cites = self.cite(here, event.sources)
-            items.append(
-                f"<li>{when_html(event.date)}{badge(event.status.value)}"
-                f"<p>{esc(event.note)}</p>{cites}</li>"
-            )
+            mark = badge(event.status) if event.status else badge("noted")
+            items.append(f"<li>{when_html(event.date)}{mark}<p>{prose(event.note)}</p>{cites}</li>")
         return f'<ol class="timeline">{"".join(items)}</ol>'
+
+    def history_of(self, subject: str, kind: str) -> list[TimelineEvent]:
+        """One record's events, observations and assessments, oldest first."""
+        return [e for e in self.events if e.subject == subject and e.kind == kind]
+
+    def assessment(self, here: str, a: Assessment) -> str:
+        """An assessment in one line: state, who (side) and the figure, when, note, sources."""
+        note = f" {prose(a.note)}" if a.note else ""
+        return (
+            f"{badge(a.state.value)} {esc(assessed(a))}, {when_html(a.date)}{note} "
+            f"{self.cite(here, a.sources)}"
+        )
+
+    def standing(self, here: str, standing: Implementation | None) -> str:
+        """The implementation on the record's date: its state and the assessment behind it,
+        or every assessment of a dispute."""
+        if standing is None:
+            return "—"
+        if standing.state == UNDETERMINED:
+            return f"{badge(UNDETERMINED)} no assessment covers this date"
+        said = "<br>".join(self.assessment(here, a) for a in standing.assessments)
+        if standing.state == DISPUTED:
+            return f"{badge(DISPUTED)} assessors who spoke at the same time disagree:<br>{said}"
+        return said
+
+    def targets(self, here: str, targets: Sequence[TargetState]) -> str:
+        """Targets as a table: state, latest planned date, earlier ones, outcome."""
+        if not targets:
+            return ""
+        rows = []
+        for t in targets:
+            target, due = t.target, t.due
+            index = target.due.index(due)
+            who = f" by {esc(due.by)}" if due.by else ""
+            planned = (
+                f"{when_html(due.date)}<br><span class=note>set{who} {when_html(due.set)}</span>"
+                f" {self.cite(here, due.sources)}"
+            )
+            moved = "<br>".join(
+                f"{when_html(d.date)} <span class=note>(set {when_html(d.set)})</span>"
+                for d in target.due[:index]
+            )
+            outcome = target.outcome
+            if outcome is not None and t.state in ("met", "missed"):
+                note = f" {prose(outcome.note)}" if outcome.note else ""
+                ended = (
+                    f"{badge(outcome.state)} {when_html(outcome.date)}{note} "
+                    f"{self.cite(here, outcome.sources)}"
+                )
+            else:
+                ended = "none recorded"
+            note = f"<br>{prose(target.note)}" if target.note else ""
+            rows.append(
+                [f"<strong>{esc(target.title)}</strong>{note}", badge(t.state), planned,
+                 moved or "—", ended]
+            )  # fmt: skip
+        return (
+            '<h2 id="targets">Targets</h2><p>What is to be achieved by a planned date; a target '
+            "is overdue once its latest planned date has passed with no outcome recorded.</p>"
+            + table(["target", "state", "due", "moved from", "outcome"], rows)
+        )
 
     # ------------------------------------------------------------------- the pages
 
@@ -460,6 +561,8 @@ class _Site:
         pages["conditions.html"] = self.conditions_page()
         pages["roadmaps.html"] = self.list_page(self.dataset.roadmaps, "roadmaps.html")
         pages["programs.html"] = self.list_page(self.dataset.programs, "programs.html")
+        if self.dataset.directions:
+            pages["directions.html"] = self.list_page(self.dataset.directions, "directions.html")
         pages["index.html"] = self.index_page()
         pages["sources.html"] = self.sources_page()  # last: it lists where each is cited
         return dict(sorted(pages.items()))
@@ -475,16 +578,20 @@ class _Site:
             f'<p class="lead">{esc(d.title)}</p>',
             f'<p class="asof">Record as of <time datetime="{d.as_of.isoformat()}">'
             f"{esc(d.as_of.isoformat())}</time>.</p>",
+            self.still_open(here),
             '<h2 id="status">Where they stand</h2>',
             f"<p>{link(here, 'roadmaps.html', 'Roadmaps')} (drafted in 2019): "
             f"{esc(counts_sentence(roadmaps, 'roadmap'))}.</p>",
             status_strip(roadmaps),
         ]
         if d.programs:
+            implemented = self.summary.programs_implementation
             body += [
                 f"<p>{link(here, 'programs.html', 'Union programs')} (2021): "
                 f"{esc(counts_sentence(programs, 'program'))}.</p>",
                 status_strip(programs),
+                f"<p>Implementation of the programs: {esc(states_sentence(implemented))}.</p>",
+                status_strip(implemented, tuple(implemented)),
             ]
         body.append('<h2 id="progress">Progress over time</h2>')
         charts = chart_figure(progress_by_month(d), "roadmaps", "chart-roadmaps")
@@ -506,6 +613,100 @@ class _Site:
         return self.page(
             here, f"{SITE} — record as of {d.as_of.isoformat()}", "".join(body), description
         )
+
+    def still_open(self, here: str) -> str:
+        """What is still open, as `summary` opens: every unresolved record and why, the Main
+        Directions' progress, the disputes, the open demands."""
+        summary = self.summary
+        day = summary.as_of.isoformat()
+        parts = [
+            '<section class="open" aria-labelledby="open"><h2 id="open">What is still open</h2>'
+        ]
+        if not summary.open:
+            parts.append(f"<p>Nothing is unresolved on {esc(day)}.</p></section>")
+            return "".join(parts)
+        verb = "is" if len(summary.open) == 1 else "are"
+        parts.append(
+            f"<p>On {esc(day)}, {plural(len(summary.open), 'record')} {verb} unresolved: "
+            "not adopted, not known to be implemented, a target open or overdue, or tied to "
+            "an open demand.</p>"
+        )
+        if summary.directions:
+            items = [
+                f"<li>{self.doc_link(here, r.roadmap)}: {badge(r.label)}; "
+                f"{self.standing(here, r.implementation)}</li>"
+                for r in summary.directions
+            ]
+            parts.append(f'<h3>Main Directions</h3><ul class="plain">{"".join(items)}</ul>')
+        if summary.disputes:
+            items = [
+                f"<li>{self.doc_link(here, r.roadmap)}: "
+                f"{self.standing(here, r.implementation)}</li>"
+                for r in summary.disputes
+            ]
+            parts.append(f'<h3>Disputed</h3><ul class="plain">{"".join(items)}</ul>')
+        demands = summary.open_demands
+        if demands:
+            items = []
+            for report in demands:
+                held = f" holds up {self.named(here, report.blocks)}" if report.blocks else ""
+                items.append(f"<li>{self.condition_link(here, report.condition.id)}{held}</li>")
+            parts.append(
+                f'<h3>Open demands, {len(demands)}</h3><ul class="plain">{"".join(items)}</ul>'
+            )
+        order = {"directions": 0, "program": 1, "roadmap": 2}
+        ranked = sorted(summary.open, key=lambda r: order.get(r.roadmap.KIND, 3))
+        quiet = {("implementation-undetermined",), ("adoption-undetermined",)}
+        loud = [r for r in ranked if r.unresolved_because not in quiet]
+        rows = [
+            [self.doc_link(here, r.roadmap), self.reasons(here, r), badge(r.label),
+             self.standing(here, r.implementation)]
+            for r in loud
+        ]  # fmt: skip
+        if rows:
+            parts.append(
+                "<h3>Records and why</h3>"
+                + table(["record", "why it is open", "adoption", "implementation"], rows)
+            )
+        groups: dict[tuple[str, ...], list[RoadmapState]] = {}
+        for r in ranked:
+            if r.unresolved_because in quiet:
+                groups.setdefault(r.unresolved_because, []).append(r)
+        for reasons, group in groups.items():
+            words = ", ".join(REASONS[code] for code in reasons)
+            names = ", ".join(self.short_link(here, r.roadmap) for r in group)
+            parts.append(f"<p>{plural(len(group), 'more record')} ({esc(words)}): {names}.</p>")
+        parts.append("</section>")
+        return "".join(parts)
+
+    def reasons(self, here: str, row: RoadmapState) -> str:
+        """Why a record is unresolved, in words, with its open demands and overdue targets."""
+        out = esc(", ".join(REASONS[code] for code in row.unresolved_because))
+        if row.open_conditions:
+            named = ", ".join(self.condition_link(here, c) for c in row.open_conditions)
+            out += f" ({named})"
+        overdue = [t.target.title for t in row.targets if t.state == "overdue"]
+        if overdue:
+            out += "; overdue: " + esc("; ".join(overdue))
+        following = [self.documents[i] for i in self.successor_ids(row)]
+        if following:
+            out += "; continued by " + ", ".join(self.short_link(here, p) for p in following)
+        return out
+
+    def condition_link(self, here: str, condition_id: str) -> str:
+        """A condition by its title, linked to its section of the conditions page."""
+        title = self.condition_titles.get(condition_id, condition_id)
+        return link(here, f"conditions.html#{condition_id}", esc(title))
+
+    def successor_ids(self, row: RoadmapState) -> list[str]:
+        """The ids of the programs that continue a roadmap row (`RoadmapState.successors`)."""
+        numbers = set(row.successors)
+        return [p.id for p in self.dataset.programs if f"P{p.number}" in numbers]
+
+    def short_link(self, here: str, document: Document) -> str:
+        """A record by its number ("P25", "Roadmap 3"), titled, linked to its page."""
+        short = f"{document.PREFIX}{document.number}" if document.PREFIX else doc_name(document)
+        return link(here, doc_path(document), esc(short), title=document.title)
 
     def implementation(self, here: str) -> str:
         """The implementation figures officials reported, newest last, with a bar each."""
@@ -578,11 +779,9 @@ class _Site:
             return '<h2 id="conditions">Open conditions</h2><p>No condition is open.</p>'
         items = []
         for r in reports:
-            held = self.named(here, r.blocks)
-            others = [i for i in self.linked_documents(r.condition) if i not in r.blocks]
-            holds = (
-                f"Holds up {held}." if r.blocks else "Holds up no roadmap now (none is blocked)."
-            )
+            held = self.held_up(here, r)
+            others = [i for i in (*r.roadmaps, *r.programs) if i not in r.blocks]
+            holds = f"Holds up {held}." if r.blocks else "Holds up no record now."
             also = f" {'Also linked' if r.blocks else 'Linked'} to {self.named(here, others)}."
             items.append(
                 f"<li>{link(here, f'conditions.html#{r.condition.id}', esc(r.condition.title))} "
@@ -612,9 +811,14 @@ class _Site:
             f"<ul>{''.join(items)}</ul>"
         )
 
-    def linked_documents(self, condition: Condition) -> list[str]:
-        """Ids of the roadmaps and programs linked to a condition."""
-        return [d.id for d in self.dataset.documents if condition.id in d.linked_conditions]
+    def held_up(self, here: str, report: ConditionReport) -> str:
+        """The records a condition holds up, each with why it is unresolved."""
+        parts = []
+        for record_id in report.blocks:
+            why = ", ".join(REASONS[c] for c in report.because.get(record_id, ()))
+            named = self.named(here, [record_id])
+            parts.append(f"{named} ({esc(why)})" if why else named)
+        return "; ".join(parts)
 
     def named(self, here: str, ids: Iterable[str]) -> str:
         """Records by id as links to their pages, joined with commas."""
@@ -623,49 +827,58 @@ class _Site:
         )
 
     def list_page(self, documents: Sequence[Document], here: str) -> str:
-        """All roadmaps (or programs) in one table: number, title, sphere, status, last event."""
-        programs = here == "programs.html"
-        what = "programs" if programs else "roadmaps"
-        rows_by_id = {
-            r.roadmap.id: r
-            for r in states(self.dataset, None, self.dataset.programs if programs else None)
-        }
+        """All roadmaps (programs, Main Directions) in one table: number, title, sphere,
+        status, implementation, last event, succession."""
+        kind = here.removesuffix(".html")
+        implemented = kind != "roadmaps"
         rows = []
         for document in documents:
-            row: RoadmapState = rows_by_id[document.id]
+            row = self.rows[document.id]
             title = esc(document.title) + ("" if document.title_confirmed else "*")
-            rows.append(
-                [
-                    esc(f"{document.PREFIX}{document.number}"),
-                    link(here, doc_path(document), title),
-                    esc(document.sphere),
-                    badge(row.label),
-                    when_html(row.last_event),
-                    self.succession_cell(here, document),
-                ]
-            )
-        intro = (
-            "The union programs of 2021, into which the roadmaps were reformatted."
-            if programs
-            else "The sectoral integration roadmaps drafted in 2019."
-        )
-        heading = "Union programs" if programs else "Roadmaps"
-        counted = counts(rows_by_id.values())
+            cells = [
+                esc(f"{document.PREFIX}{document.number}"),
+                link(here, doc_path(document), title),
+                esc(document.sphere),
+                badge(row.label),
+            ]
+            if implemented:
+                cells.append(badge(row.implementation.state) if row.implementation else "—")
+            cells.append(when_html(row.last_event))
+            if kind != "directions":
+                cells.append(self.succession_cell(here, document))
+            rows.append(cells)
+        intro, heading, word = {
+            "roadmaps": (
+                "The sectoral integration roadmaps drafted in 2019.",
+                "Roadmaps",
+                "roadmap",
+            ),
+            "programs": (
+                "The union programs of 2021, into which the roadmaps were reformatted.",
+                "Union programs",
+                "program",
+            ),
+            "directions": (
+                "The Main Directions documents: the programmes of integration of their years.",
+                "Main Directions",
+                "Main Directions record",
+            ),
+        }[kind]
+        counted = counts(self.rows[d.id] for d in documents)
+        header = ["no.", "title", "sphere", "adoption" if implemented else "status"]
+        if implemented:
+            header.append("implementation")
+        header.append("last event")
+        if kind != "directions":
+            header.append("continues" if kind == "programs" else "continued by")
+        facts = f"<p>{esc(counts_sentence(counted, word))}"
+        if implemented:
+            by_state = implementation_counts(self.rows[d.id] for d in documents)
+            facts += f"; implementation: {esc(states_sentence(by_state, word))}"
         body = (
             f"<h1>{heading}</h1><p>{esc(intro)}</p>"
-            f"<p>{esc(counts_sentence(counted, what[:-1]))} "
-            f"(as of {esc(self.dataset.as_of.isoformat())}).</p>"
-            + table(
-                [
-                    "no.",
-                    "title",
-                    "sphere",
-                    "status",
-                    "last event",
-                    "continues" if programs else "continued by",
-                ],
-                rows,
-            )
+            f"{facts} (as of {esc(self.dataset.as_of.isoformat())}).</p>"
+            + table(header, rows)
             + "<p class=note>* A descriptive title: no source gives the official one.</p>"
         )
         return self.page(here, heading, body, f"{heading}: {intro}")
@@ -682,24 +895,29 @@ class _Site:
             others = list(following)
             marks = [p.succession == "hypothesis" for p in following]
         parts = [
-            link(
-                here,
-                doc_path(o),
-                esc(f"{o.PREFIX}{o.number}" if o.PREFIX else doc_name(o)),
-                title=o.title,
-            )
+            self.short_link(here, o)
             + (' <span class="hypothesis">(hypothesis)</span>' if guess else "")
             for o, guess in zip(others, marks, strict=True)
         ]
         return ", ".join(parts) if parts else "—"
 
     def document_page(self, document: Document) -> str:
-        """One roadmap or program: status, facts, succession, history with sources."""
+        """One record: both axes, facts, succession, targets, history with sources."""
         here = doc_path(document)
         name = doc_name(document)
         d = self.dataset
+        row = self.rows[document.id]
         facts = [
-            ("Status", f"{badge(document.status.value)} (as of {esc(d.as_of.isoformat())})"),
+            (
+                "Adoption" if row.implementation is not None else "Status",
+                f"{badge(row.label)} (as of {esc(d.as_of.isoformat())})",
+            ),
+        ]
+        if row.implementation is not None:
+            facts.append(("Implementation", self.standing(here, row.implementation)))
+        if row.unresolved_because:
+            facts.append(("Still open", self.reasons(here, row)))
+        facts += [
             ("Sphere", esc(document.sphere)),
             (
                 "Title",
@@ -728,6 +946,16 @@ class _Site:
                 facts.append(("Continues", f"{self.named(here, document.succeeds)} ({known})"))
             else:
                 facts.append(("Continues", "no 2019 roadmap recorded"))
+            part_of = [x for x in d.directions if document.id in x.contains]
+            if part_of:
+                facts.append(("Part of", ", ".join(self.doc_link(here, x) for x in part_of)))
+        elif isinstance(document, Directions):
+            contains = ", ".join(
+                self.short_link(here, self.documents[i])
+                for i in document.contains
+                if i in self.documents
+            )
+            facts.append(("Contains", contains or "no program recorded"))
         else:
             following = successors(d, document)
             if following:
@@ -743,16 +971,17 @@ class _Site:
         facts += [(name, esc(text)) for name, text in other_fields(document, LAID_OUT)]
         dl = "".join(f"<dt>{esc(k)}</dt><dd>{v}</dd>" for k, v in facts)
         notes = f"<h2>Notes</h2>{paragraphs(document.notes)}" if document.notes.strip() else ""
-        siblings = d.programs if isinstance(document, Program) else d.roadmaps
+        siblings = d.kind_of(document)
         neighbours = self.neighbours(here, document, siblings)
         body = (
             f"<h1>{esc(name)}: {esc(document.title)}</h1>"
-            f'<dl class="facts">{dl}</dl>{notes}'
-            f"<h2>History</h2><p>Dated events, oldest first; each date as the record gives it "
-            f"(~ about, ≤ no later than, ≥ not before).</p>"
-            f"{self.timeline(here, document.history)}{neighbours}"
+            f'<dl class="facts">{dl}</dl>{self.targets(here, row.targets)}{notes}'
+            f"<h2>History</h2><p>Dated events, assessments and observations, oldest first; "
+            "each date as the record gives it (~ about, ≤ no later than, ≥ not before); an "
+            "observation changes no status.</p>"
+            f"{self.timeline(here, self.history_of(document.id, document.KIND))}{neighbours}"
         )
-        description = f"{name}: {document.title} — {status_word(document.status.value)}"
+        description = f"{name}: {document.title} — {status_word(row.label)}"
         return self.page(here, f"{name}: {document.title}", body, description)
 
     def neighbours(self, here: str, document: Document, siblings: Sequence[Document]) -> str:
@@ -771,20 +1000,22 @@ class _Site:
         sections = []
         for r in sorted(self.conditions, key=lambda rep: rep.status != "open"):
             c = r.condition
-            linked = self.named(here, self.linked_documents(c)) or "none"
-            held = self.named(here, r.blocks) or "nothing now"
+            linked = self.named(here, (*r.roadmaps, *r.programs)) or "none"
+            held = self.held_up(here, r) or "nothing now"
             sections.append(
                 f'<section id="{esc(c.id)}" aria-labelledby="h-{esc(c.id)}">'
                 f'<h2 id="h-{esc(c.id)}">{esc(c.title)}</h2>'
-                f'<dl class="facts"><dt>Status</dt><dd>{badge(r.status)}</dd>'
+                f'<dl class="facts"><dt>Status</dt><dd>{badge(r.status)}'
+                f"{'' if r.demand else ' (a standing red line, not a demand)'}</dd>"
                 f"<dt>Holds up</dt><dd>{held}</dd><dt>Linked to</dt><dd>{linked}</dd></dl>"
                 f"{paragraphs(c.description)}{self.cite(here, c.sources)}"
-                f"<h3>History</h3>{self.timeline(here, c.history)}</section>"
+                f"<h3>History</h3>{self.timeline(here, self.history_of(c.id, 'condition'))}"
+                "</section>"
             )
         body = (
-            "<h1>Conditions</h1><p>Belarus's conditions for signing the roadmaps, open or "
-            "resolved; a condition holds up the linked roadmaps that are blocked while it is "
-            "open.</p>" + "".join(sections)
+            "<h1>Conditions</h1><p>Belarus's conditions, open or resolved; an open demand "
+            "holds up every linked record that is unresolved, and a standing red line holds "
+            "up nothing.</p>" + "".join(sections)
         )
         return self.page(here, "Conditions", body, "Belarus's linked conditions and their history")
 
@@ -843,12 +1074,26 @@ def counts(rows: Iterable[RoadmapState]) -> dict[str, int]:
     return out
 
 
-def status_strip(counted: dict[str, int]) -> str:
+def implementation_counts(rows: Iterable[RoadmapState]) -> dict[str, int]:
+    """How many rows stand in each implementation state (every state, zeros included)."""
+    out = dict.fromkeys(IMPLEMENTATION_STATES, 0)
+    for row in rows:
+        if row.implementation is not None:
+            out[row.implementation.state] += 1
+    return out
+
+
+def status_strip(counted: dict[str, int], order: Sequence[str] = CHART_ORDER) -> str:
     """The counts as badges with numbers: words first, colour only as a help."""
-    items = [
-        f"<li>{badge(s)} <strong>{counted[s]}</strong></li>" for s in CHART_ORDER if counted[s]
-    ]
+    items = [f"<li>{badge(s)} <strong>{counted[s]}</strong></li>" for s in order if counted.get(s)]
     return f'<ul class="legend">{"".join(items)}</ul>' if items else ""
+
+
+def states_sentence(counted: dict[str, int], word: str = "program") -> str:
+    """ "28 programs: 3 under way, 25 undetermined" (states with no record left out)."""
+    parts = [f"{n} {status_word(state)}" for state, n in counted.items() if n]
+    total = sum(counted.values())
+    return f"{plural(total, word)}: {', '.join(parts)}" if parts else f"no {word}s listed"
 
 
 def is_implementation(milestone: Milestone) -> bool:
