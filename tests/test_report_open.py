@@ -214,3 +214,53 @@ def test_the_frozen_record_reads_the_same_facts_as_summary() -> None:
     page = Page(pages[report.doc_path(first.roadmap)])
     reasons = ", ".join(queries.REASONS[c] for c in first.unresolved_because)
     assert f"Still open {reasons}" in page.words
+
+
+# ----------------------------------------------------------- implementation over time
+
+
+def test_implementation_by_month_counts_each_program_in_its_state_then(
+    moved_on: dict[str, Any],
+) -> None:
+    moved_on["programs"][0]["implementation"].append(
+        _assessment("2025-03-06", "completed", "Putin", "russia")
+    )
+    months = {m.label: m.counts for m in queries.implementation_by_month(checks.validate(moved_on))}
+    labels = list(months)
+    assert (labels[0], labels[-1]) == ("2021-09", "2026-02")  # first event to as_of
+    assert set(months["2021-09"]) == set(queries.IMPLEMENTATION_STATES)
+    assert months["2023-10"]["undetermined"] == 1  # no assessment yet: never "not started"
+    assert months["2023-11"]["disputed"] == 1  # both sides spoke that month and disagree
+    assert months["2025-03"]["completed"] == 1
+    assert all(sum(c.values()) == 1 for c in months.values())
+
+
+def test_implementation_by_month_leaves_out_programs_not_yet_drawn_up(
+    moved_on: dict[str, Any],
+) -> None:
+    second = copy.deepcopy(moved_on["programs"][0])
+    second.update(number=2, id="program-oil", targets=[], observations=[], linked_conditions=[])
+    second["history"] = [
+        {"date": "2024-05", "status": "signed", "note": "Signed.", "sources": ["tass-1"]}
+    ]
+    second["implementation"] = [_assessment("2024-06", "not-started", "Ministry", "belarus")]
+    moved_on["programs"].append(second)
+    months = {m.label: m.counts for m in queries.implementation_by_month(checks.validate(moved_on))}
+    assert sum(months["2024-04"].values()) == 1
+    assert months["2024-05"]["undetermined"] == 1 and months["2024-05"]["disputed"] == 1
+    assert sum(months["2024-05"].values()) == 2
+    assert months["2024-06"]["not-started"] == 1
+
+
+def test_the_overview_charts_implementation_over_time(pages: dict[str, str]) -> None:
+    html = pages["index.html"]
+    chart = re.search(r'<svg class="chart"[^>]*chart-implementation.*?</svg>', html, re.DOTALL)
+    assert chart, "no implementation chart"
+    svg = chart.group()
+    title = "Programs by implementation at the end of each month, 2021-09 to 2026-02"
+    assert title in svg
+    assert "<title>2023-10: 1 undetermined</title>" in svg
+    assert "<title>2023-11: 1 disputed</title>" in svg
+    assert 'fill="url(#chart-implementation-dots)"' in svg
+    assert "it is not the same as not started" in svg
+    assert "Programs by implementation, month by month" in Page(html).words

@@ -730,7 +730,7 @@ class MonthProgress:
     """How many roadmaps stood in each status at the end of one month."""
 
     month: dt.date  # the first day of the month
-    counts: dict[str, int]  # every status in STATUSES
+    counts: dict[str, int]  # every status in STATUSES (or implementation state)
 
     @property
     def label(self) -> str:
@@ -751,6 +751,33 @@ def progress_by_month(
     and one the record does not settle that month is counted as undetermined.
     """
     documents = dataset.roadmaps if documents is None else documents
+    return [
+        MonthProgress(month, _count(states(dataset, month_end(month), documents)))
+        for month in _chart_months(dataset, documents)
+    ]
+
+
+def implementation_by_month(
+    dataset: Dataset, documents: Sequence[Document] | None = None
+) -> list[MonthProgress]:
+    """Programs (or `documents`) per implementation state at the end of each month, from
+    the month of their first event to the dataset's as_of.
+
+    Each month counts the records drawn up by then, each in its state on the month's last
+    day (`implementation_on`): undetermined where no assessment covers it yet, disputed
+    where assessors disagree; `counts` holds every state of IMPLEMENTATION_STATES.
+    """
+    documents = dataset.programs if documents is None else documents
+    out = []
+    for month in _chart_months(dataset, documents):
+        rows = states(dataset, month_end(month), documents)
+        counted = Counter(r.implementation.state for r in rows if r.implementation)
+        out.append(MonthProgress(month, {s: counted.get(s, 0) for s in IMPLEMENTATION_STATES}))
+    return out
+
+
+def _chart_months(dataset: Dataset, documents: Sequence[Document]) -> list[dt.date]:
+    """The first day of every month from the documents' first event to the as_of."""
     windows = [e.date for r in documents for e in r.history]
     if not windows:
         return []
@@ -768,7 +795,7 @@ def progress_by_month(
         raise Refused(f"an event in {last:%Y-%m} is past the last month a chart can show")
     month, out = first.replace(day=1), []
     while month <= last:
-        out.append(MonthProgress(month, _count(states(dataset, month_end(month), documents))))
+        out.append(month)
         month = month_end(month) + dt.timedelta(days=1)
     return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from html import escape
 
 from unionstate import __version__
@@ -41,6 +42,7 @@ from unionstate.queries import (
     TimelineEvent,
     assessed,
     compare_milestone,
+    implementation_by_month,
     progress_by_month,
     states,
     successors,
@@ -55,6 +57,31 @@ Pages = dict[str, str]
 
 # Bottom to top in the chart, and the order counts are read out in.
 CHART_ORDER = ("signed", "agreed", "pending", "blocked", UNDETERMINED, "set-aside")
+IMPLEMENTATION_ORDER = ("completed", "under-way", "not-started", DISPUTED, UNDETERMINED)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """What a chart counts: its states bottom to top, the word for them, how to read it."""
+
+    order: tuple[str, ...]
+    by: str  # "status" or "implementation", as in "Programs by implementation"
+    reading: str  # the patterns explained, for the chart's description
+
+
+ADOPTION = Axis(
+    CHART_ORDER,
+    "status",
+    "Undetermined (hatched) means the record allows more than one status that month; "
+    "set aside is light grey.",
+)
+IMPLEMENTATION = Axis(
+    IMPLEMENTATION_ORDER,
+    "implementation",
+    "Undetermined (hatched) means no assessment covers the record that month (it is not "
+    "the same as not started); disputed (dotted) means assessors who spoke at the same "
+    "time disagree.",
+)
 CSS = """
 :root{color-scheme:light;--ink:#1f2937;--muted:#4b5563;--line:#d1d5db;--accent:#1d4ed8}
 *{box-sizing:border-box}
@@ -210,10 +237,10 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def counts_sentence(counts: dict[str, int], word: str) -> str:
+def counts_sentence(counts: dict[str, int], word: str, order: Sequence[str] = CHART_ORDER) -> str:
     """ "31 roadmaps: 30 agreed, 1 set aside" (statuses with no record left out)."""
     total = sum(counts.values())
-    parts = [f"{counts[s]} {status_word(s)}" for s in CHART_ORDER if counts.get(s)]
+    parts = [f"{counts[s]} {status_word(s)}" for s in order if counts.get(s)]
     return f"{plural(total, word)}: {', '.join(parts)}" if parts else f"no {word}s listed"
 
 
@@ -266,12 +293,21 @@ def paragraphs(text: str) -> str:
 # ------------------------------------------------------------------------------ chart
 
 
-def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
+PATTERNS = {UNDETERMINED: "url(#{key}-hatch)", DISPUTED: "url(#{key}-dots)"}
+SWATCHES = {
+    UNDETERMINED: "background:repeating-linear-gradient(45deg,#6d28d9 0 2px,#ede9fe 2px 5px)",
+    DISPUTED: "background:radial-gradient(circle,#a21caf 35%,#fae8ff 40%) 0 0/6px 6px",
+}
+
+
+def chart_svg(months: Sequence[MonthProgress], what: str, key: str, axis: Axis = ADOPTION) -> str:
     """Stacked monthly bars of statuses as inline SVG, with a title and a description.
 
-    `what` names the records ("roadmaps"); `key` keeps the SVG ids unique on the page.
-    Undetermined months are hatched, set-aside ones light grey: distinct without colour.
+    `what` names the records ("roadmaps"); `key` keeps the SVG ids unique on the page;
+    `axis` says what is counted. Undetermined months are hatched, set-aside ones light grey,
+    disputed ones dotted: distinct without colour.
     """
+    order = axis.order
     if not months:
         return f"<p>No dated {esc(what)} events to chart.</p>"
     width, height = 640, 320
@@ -282,12 +318,13 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
     scale_top = -(-peak // step) * step
     bar = plot_w / len(months)
     first, last = months[0], months[-1]
-    title = f"{what.capitalize()} by status at the end of each month, {first.label} to {last.label}"
+    title = (
+        f"{what.capitalize()} by {axis.by} at the end of each month, {first.label} to {last.label}"
+    )
     desc = (
         f"Stacked bars, one a month. At the end of {first.label}: "
-        f"{counts_sentence(first.counts, what[:-1])}. At the end of {last.label}: "
-        f"{counts_sentence(last.counts, what[:-1])}. Undetermined (hatched) means the record "
-        "allows more than one status that month; set aside is light grey."
+        f"{counts_sentence(first.counts, what[:-1], order)}. At the end of {last.label}: "
+        f"{counts_sentence(last.counts, what[:-1], order)}. {axis.reading}"
     )
     out = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
@@ -298,6 +335,9 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
         f'<pattern id="{key}-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ede9fe"/>'
         '<rect width="3.5" height="8" fill="#6d28d9"/></pattern>'
+        f'<pattern id="{key}-dots" width="8" height="8" patternUnits="userSpaceOnUse">'
+        '<rect width="8" height="8" fill="#fae8ff"/><circle cx="4" cy="4" r="2.4" '
+        'fill="#a21caf"/></pattern>'
         "</defs>",
         '<g font-size="19" fill="#374151" font-family="system-ui,sans-serif">',
     ]
@@ -321,15 +361,15 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
     for index, month in enumerate(months):
         x = left + index * bar
         y = top + plot_h
-        parts = [f"{month.counts[s]} {status_word(s)}" for s in CHART_ORDER if month.counts.get(s)]
+        parts = [f"{month.counts[s]} {status_word(s)}" for s in order if month.counts.get(s)]
         out.append(f"<g><title>{esc(month.label)}: {esc(', '.join(parts))}</title>")
-        for status in CHART_ORDER:
+        for status in order:
             count = month.counts.get(status, 0)
             if not count:
                 continue
             h = plot_h * count / scale_top
             y -= h
-            fill = f"url(#{key}-hatch)" if status == UNDETERMINED else LOOKS[status].fill
+            fill = PATTERNS.get(status, LOOKS[status].fill).format(key=key)
             out.append(
                 f'<rect x="{x + bar * 0.08:.1f}" y="{y:.1f}" width="{bar * 0.84:.1f}" '
                 f'height="{h:.1f}" fill="{fill}"/>'
@@ -347,26 +387,25 @@ def chart_svg(months: Sequence[MonthProgress], what: str, key: str) -> str:
     return "".join(out)
 
 
-def legend(months: Sequence[MonthProgress]) -> str:
+def legend(months: Sequence[MonthProgress], axis: Axis = ADOPTION) -> str:
     """The chart's key in words, for the statuses the chart shows."""
-    shown = [s for s in CHART_ORDER if any(m.counts.get(s) for m in months)]
+    shown = [s for s in axis.order if any(m.counts.get(s) for m in months)]
     items = []
     for status in shown:
-        if status == UNDETERMINED:
-            style = "background:repeating-linear-gradient(45deg,#6d28d9 0 2px,#ede9fe 2px 5px)"
-        else:
-            style = f"background:{LOOKS[status].fill}"
+        style = SWATCHES.get(status, f"background:{LOOKS[status].fill}")
         items.append(
             f'<li><span class="swatch" style="{style}"></span>{esc(status_word(status))}</li>'
         )
     return f'<ul class="legend" aria-label="Key">{"".join(items)}</ul>'
 
 
-def chart_figure(months: Sequence[MonthProgress], what: str, key: str) -> str:
+def chart_figure(
+    months: Sequence[MonthProgress], what: str, key: str, axis: Axis = ADOPTION
+) -> str:
     """The chart, its key and the numbers behind it (a table in a disclosure)."""
     if not months:
         return f"<p>No dated {esc(what[:-1])} events to chart.</p>"
-    statuses = [s for s in CHART_ORDER if any(m.counts.get(s) for m in months)]
+    statuses = [s for s in axis.order if any(m.counts.get(s) for m in months)]
     rows = [[esc(m.label), *(str(m.counts.get(s, 0)) for s in statuses)] for m in months]
     numbers = table(
         ["month", *(status_word(s) for s in statuses)],
@@ -374,8 +413,8 @@ def chart_figure(months: Sequence[MonthProgress], what: str, key: str) -> str:
         frozenset(range(1, len(statuses) + 1)),
     )
     return (
-        f"<figure><figcaption>{esc(what.capitalize())} by status, month by month</figcaption>"
-        f"{chart_svg(months, what, key)}{legend(months)}"
+        f"<figure><figcaption>{esc(what.capitalize())} by {axis.by}, month by month"
+        f"</figcaption>{chart_svg(months, what, key, axis)}{legend(months, axis)}"
         f"<details><summary>The numbers behind the chart</summary>{numbers}</details></figure>"
     )
 
@@ -597,6 +636,9 @@ class _Site:
         charts = chart_figure(progress_by_month(d), "roadmaps", "chart-roadmaps")
         if d.programs:
             charts += chart_figure(progress_by_month(d, d.programs), "programs", "chart-programs")
+            charts += chart_figure(
+                implementation_by_month(d), "programs", "chart-implementation", IMPLEMENTATION
+            )
         body.append(
             f'<div class="grid"><div>{charts}{self.agreement_counts(here)}</div>'
             f"<div>{self.implementation(here)}</div></div>"
