@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -264,3 +265,52 @@ def test_the_overview_charts_implementation_over_time(pages: dict[str, str]) -> 
     assert 'fill="url(#chart-implementation-dots)"' in svg
     assert "it is not the same as not started" in svg
     assert "Programs by implementation, month by month" in Page(html).words
+
+
+# ------------------------------------------------------------------ prose and sources
+
+
+class Visible(HTMLParser):
+    """The text a reader sees as prose: everything but the style sheet and code."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hidden = 0
+        self.parts: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hidden += tag in ("style", "code")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("style", "code")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+    @property
+    def words(self) -> str:
+        return " ".join(" ".join(self.parts).split())
+
+
+CLI_TEXT = re.compile(r"`|\bunionstate (?!\d)\S+|\s--[a-z]")
+
+
+@pytest.mark.parametrize("record", ["frozen", "constructed"])
+def test_prose_shows_no_cli_advice_and_no_markdown(record: str, moved_on: dict[str, Any]) -> None:
+    moved_on["description"] = "A program's `succeeds` names the roadmaps it continues."
+    dataset = store.load(FROZEN) if record == "frozen" else checks.validate(moved_on)
+    pages = report.build(dataset)
+    for path, html in pages.items():
+        found = CLI_TEXT.findall(Visible(html).words)
+        assert not found, f"{path}: {found}"
+    if record == "constructed":
+        assert "A program&#x27;s <code>succeeds</code> names" in pages["index.html"]
+
+
+def test_sources_are_cited_by_title_publisher_and_date(pages: dict[str, str]) -> None:
+    page = Page(pages["roadmaps/gas-market.html"])
+    assert "Sources: “Talks in Sochi”, TASS, 2021-05-28" in page.words
+    assert "Sources: BelTA" in page.words  # a source the record knows no title or date of
+    assert "https://tass.com/politics/1" in page.links

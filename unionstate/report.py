@@ -503,17 +503,15 @@ class _Site:
         return f'<span class="cites">Sources: {", ".join(links)}</span>' if links else ""
 
     def source_link(self, source: Source) -> str:
-        """A source as a link to its page on the web (plain text if the URL is not http(s))."""
-        name = source.publisher
+        """A source as the record knows it: “title”, publisher, date, linked to its page on
+        the web (plain text if the URL is not http(s))."""
+        name = f"“{source.title}”, {source.publisher}" if source.title else source.publisher
         if source.reprint_of:
             name += f" (reprint of {source.reprint_of})"
         if source.date:
             name += f", {source.date.isoformat()}"
         url = safe_url(source.url)
-        if url is None:
-            return esc(name)
-        title = f' title="{esc(source.title)}"' if source.title else ""
-        return f'<a href="{esc(url)}"{title}>{esc(name)}</a>'
+        return f'<a href="{esc(url)}">{esc(name)}</a>' if url else esc(name)
 
     def doc_link(self, here: str, document: Document) -> str:
         """A link to a record's page: "Roadmap 14: Single gas market"."""
