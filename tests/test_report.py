@@ -90,6 +90,11 @@ def pages(sample: dict[str, Any]) -> dict[str, str]:
     return report.build(checks.validate(sample))
 
 
+def html_pages(site: dict[str, str]) -> dict[str, str]:
+    """The HTML pages of a site (not its feed or data files)."""
+    return {path: text for path, text in site.items() if path.endswith(".html")}
+
+
 class Page(HTMLParser):
     """What a test needs from a page: tags, attributes, ids, links, visible text."""
 
@@ -130,6 +135,7 @@ def test_the_site_has_an_overview_a_page_per_record_conditions_and_sources(
 ) -> None:
     assert sorted(pages) == [
         "conditions.html",
+        "feed.xml",
         "index.html",
         "programs.html",
         "programs/program-gas.html",
@@ -142,7 +148,7 @@ def test_the_site_has_an_overview_a_page_per_record_conditions_and_sources(
 
 
 def test_every_page_is_a_titled_accessible_phone_ready_document(pages: dict[str, str]) -> None:
-    for path, html in pages.items():
+    for path, html in html_pages(pages).items():
         page = Page(html)
         assert html.startswith("<!DOCTYPE html>\n"), path
         assert page.all("html") == [{"lang": "en"}], path
@@ -155,9 +161,14 @@ def test_every_page_is_a_titled_accessible_phone_ready_document(pages: dict[str,
 
 
 def test_pages_need_nothing_from_elsewhere_and_run_no_script(pages: dict[str, str]) -> None:
-    for path, html in pages.items():
+    for path, html in html_pages(pages).items():
         page = Page(html)
-        assert not page.all("script") and not page.all("link") and not page.all("img"), path
+        assert not page.all("script") and not page.all("img"), path
+        # the only <link> is the feed's, on the site itself
+        assert [(a["rel"], a["type"]) for a in page.all("link")] == [
+            ("alternate", "application/atom+xml")
+        ], path
+        assert not str(page.all("link")[0]["href"]).startswith(("http:", "https:", "//")), path
         assert not [attrs for _, attrs in page.tags if "src" in attrs], path
         assert "@import" not in html and "url(http" not in html, path
         handlers = [k for _, attrs in page.tags for k in attrs if k.startswith("on")]
@@ -167,7 +178,7 @@ def test_pages_need_nothing_from_elsewhere_and_run_no_script(pages: dict[str, st
 def test_every_internal_link_resolves_to_a_generated_page_and_anchor(
     pages: dict[str, str],
 ) -> None:
-    parsed = {path: Page(html) for path, html in pages.items()}
+    parsed = {path: Page(html) for path, html in html_pages(pages).items()}
     checked = 0
     for path, page in parsed.items():
         assert len(page.ids) == len(set(page.ids)), f"{path}: duplicate ids"
@@ -263,7 +274,7 @@ def test_the_lists_show_succession_both_ways_marking_hypotheses(pages: dict[str,
 def test_an_empty_record_still_gives_a_whole_site(minimal_data: dict[str, Any]) -> None:
     empty = {**minimal_data, "roadmaps": [], "milestones": [], "conditions": []}
     pages = report.build(checks.validate(empty))
-    assert sorted(pages) == [
+    assert sorted(html_pages(pages)) == [
         "conditions.html",
         "index.html",
         "programs.html",
@@ -290,7 +301,7 @@ def test_text_from_the_data_is_escaped_everywhere(sample: dict[str, Any]) -> Non
     sample["sources"][0]["title"] = '"><b onmouseover=alert(3)>'
     sample["sources"][0]["url"] = 'https://tass.com/a?x="><script>alert(4)</script>'
     pages = report.build(checks.validate(sample))
-    for path, html in pages.items():
+    for path, html in html_pages(pages).items():
         page = Page(html)
         assert not page.all("script") and not page.all("img") and not page.all("b"), path
         assert not [k for _, attrs in page.tags for k in attrs if k.startswith("on")], path
@@ -332,11 +343,14 @@ def test_report_writes_the_site_and_leaves_other_files_alone(
     result = run("--data", str(data_file), "report", str(site), "--force")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert f"wrote 8 pages to {site}; open {site / 'index.html'}" in result.stderr
+    expected = report.build(store.load(data_file))
+    assert f"wrote 8 pages and 1 other file to {site}; open {site / 'index.html'}" in (
+        result.stderr
+    )
     assert (site / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (site / "index.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    expected = report.build(store.load(data_file))
-    assert {str(p.relative_to(site)) for p in site.rglob("*.html")} == set(expected)
+    written = {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()}
+    assert written == {*expected, "notes.txt", ".unionstate-report"}
     assert not list(site.rglob("*.tmp"))
 
 

@@ -520,22 +520,38 @@ def report(
         bool,
         typer.Option("--force", help="Write into a folder that holds files of someone else's."),
     ] = False,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            metavar="URL",
+            help="The site's http(s) address: the feed and the citations link absolutely "
+            "[links relative to the site].",
+        ),
+    ] = None,
 ) -> None:
-    """Write the record as a static web site: an overview with a chart, a page per roadmap
-    and program, the conditions and the sources. No script, nothing fetched from elsewhere.
+    """Write the record as a static web site: what is still open, charts, a page per record,
+    the conditions, the sources, an Atom feed and the data as downloads. No script, nothing
+    fetched from elsewhere.
 
     DIR must be new, empty, or a site the report wrote before (it leaves a
     `.unionstate-report` file); --force writes into any folder. Only the report's own files
     are written (each atomically), never through a symbolic link; nothing else is touched.
 
-    Example: unionstate report site
+    Example: unionstate report site --base-url https://example.org/roadmaps/
     """
     s = session(ctx)
     from unionstate import report as web
 
-    pages = web.build(s.load())
-    files.write_files(directory, pages, force=force)
-    s.say(f"wrote {len(pages)} pages to {directory}; open {directory / 'index.html'}")
+    base = web.base_url(base_url) if base_url is not None else None
+    site = web.build(s.load(), base)
+    files.write_files(directory, site, force=force)
+    pages = sum(path.endswith(".html") for path in site)
+    others = len(site) - pages
+    s.say(
+        f"wrote {pages} pages and {others} other file{'' if others == 1 else 's'} to {directory}; "
+        f"open {directory / 'index.html'}"
+    )
 
 
 @app.command()

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-from unionstate import __version__
+from unionstate import __version__, feed
+from unionstate.errors import UsageError
 from unionstate.models import (
     Assessment,
     Dataset,
@@ -53,6 +54,7 @@ from unionstate.text import LOOKS, status_word
 from unionstate.views import LAID_OUT, other_fields
 
 SITE = "Russia–Belarus Union State integration roadmaps"
+FEED = "feed.xml"
 Pages = dict[str, str]
 
 # Bottom to top in the chart, and the order counts are read out in.
@@ -425,8 +427,9 @@ def chart_figure(
 class _Site:
     """Builds every page of one dataset; pages link to each other by site path."""
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, dataset: Dataset, base_url: str | None = None) -> None:
         self.dataset = dataset
+        self.base_url = base_url
         self.sources = {s.id: s for s in dataset.sources}
         self.documents = {d.id: d for d in dataset.documents}
         self.summary = summarise(dataset)
@@ -466,6 +469,8 @@ class _Site:
             f"<title>{esc(full_title)}</title>\n"
             f'<meta name="description" content="{esc(description)}">\n'
             f'<meta name="generator" content="unionstate {esc(__version__)}">\n'
+            '<link rel="alternate" type="application/atom+xml" title="Changes to the record" '
+            f'href="{esc(self.href(here, FEED))}">\n'
             f"<style>{CSS}</style>\n</head>\n<body>\n"
             '<a class="skip" href="#main">Skip to the content</a>\n'
             f'<header class="site"><p>{link(here, "index.html", esc(SITE))}</p>'
@@ -491,6 +496,16 @@ class _Site:
 
     # ----------------------------------------------------------------- shared pieces
 
+    def url(self, path: str) -> str:
+        """A site path as a link from the site root: absolute under --base-url."""
+        return f"{self.base_url}{path}" if self.base_url else path
+
+    def href(self, here: str, path: str) -> str:
+        """A link from page `here` to a site path: absolute under --base-url, else relative."""
+        if self.base_url:
+            return self.url(path)
+        return posixpath.relpath(path, posixpath.dirname(here) or ".")
+
     def cite(self, here: str, ids: Sequence[str]) -> str:
         """Sources as real links (publisher, date), remembered for the sources page."""
         links = []
@@ -505,11 +520,7 @@ class _Site:
     def source_link(self, source: Source) -> str:
         """A source as the record knows it: “title”, publisher, date, linked to its page on
         the web (plain text if the URL is not http(s))."""
-        name = f"“{source.title}”, {source.publisher}" if source.title else source.publisher
-        if source.reprint_of:
-            name += f" (reprint of {source.reprint_of})"
-        if source.date:
-            name += f", {source.date.isoformat()}"
+        name = source_label(source)
         url = safe_url(source.url)
         return f'<a href="{esc(url)}">{esc(name)}</a>' if url else esc(name)
 
@@ -602,6 +613,7 @@ class _Site:
             pages["directions.html"] = self.list_page(self.dataset.directions, "directions.html")
         pages["index.html"] = self.index_page()
         pages["sources.html"] = self.sources_page()  # last: it lists where each is cited
+        pages[FEED] = self.feed()
         return dict(sorted(pages.items()))
 
     def index_page(self) -> str:
@@ -1090,6 +1102,70 @@ class _Site:
         )
         return self.page(here, "Sources", body, "The publications the record cites")
 
+    # ------------------------------------------------------------------- the feed
+
+    def feed(self) -> str:
+        """The record's changes as Atom, newest first: each dated event, observation,
+        assessment and reported count, linked to its page and its sources."""
+        d = self.dataset
+        milestones = {m.reported: m for m in d.milestones}
+        dated = []
+        for index, event in enumerate(self.events):
+            updated = min(event.date.last, d.as_of)
+            dated.append((updated, index, event))
+        dated.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        entries = []
+        for updated, _, event in dated:
+            name, page = self.event_page(event, milestones)
+            if event.kind == "milestone":
+                what = "reported"
+            elif event.status is None:
+                what = "noted"
+            elif event.status in IMPLEMENTATION_STATES:
+                what = f"implementation {status_word(event.status)}"
+            else:
+                what = status_word(event.status)
+            links = [feed.Link(self.url(page), type="text/html")]
+            for source_id in event.sources:
+                source = self.sources.get(source_id)
+                url = safe_url(source.url) if source else None
+                if source is not None and url:
+                    links.append(feed.Link(url, "related", title=source_label(source)))
+            summary = event.note or name
+            entries.append(
+                feed.Entry(
+                    key="\n".join((event.kind, event.subject, event.date.text,
+                                   event.status or "", event.note)),
+                    title=f"{event.date.display} · {name}: {what}",
+                    updated=updated,
+                    summary=summary,
+                    links=links,
+                )
+            )  # fmt: skip
+        return feed.atom(
+            title=f"{SITE}: changes to the record",
+            subtitle=d.title,
+            feed_id=self.url(FEED) if self.base_url else feed.urn(f"feed\n{d.title}"),
+            updated=d.as_of,
+            author=d.title,
+            generator=f"unionstate {__version__}",
+            home=self.url("index.html"),
+            self_href=self.url(FEED) if self.base_url else None,
+            entries=entries,
+        )
+
+    def event_page(self, event: TimelineEvent, milestones: dict[str, Milestone]) -> tuple[str, str]:
+        """What an event is about, named, and the site path that shows it."""
+        if event.kind == "condition":
+            title = self.condition_titles.get(event.subject, event.subject)
+            return f"Condition: {title}", f"conditions.html#{event.subject}"
+        if event.kind == "milestone":
+            m = milestones.get(event.subject)
+            anchor = "figures" if m is not None and is_implementation(m) else "counts"
+            return f"“{event.subject}”", f"index.html#{anchor}"
+        document = self.documents[event.subject]
+        return f"{doc_name(document)}: {document.title}", doc_path(document)
+
     def page_order(self, page: str) -> int:
         """Where a page comes in the site: overview, conditions, roadmaps, programs."""
         order = ["index.html", "conditions.html", *map(doc_path, self.dataset.documents)]
@@ -1163,6 +1239,31 @@ def figure_share(milestone: Milestone) -> float | None:
     return None
 
 
-def build(dataset: Dataset) -> Pages:
-    """Every page of the web report of `dataset`: {path relative to the site root: HTML}."""
-    return _Site(dataset).build()
+def source_label(source: Source) -> str:
+    """A source in words: “title”, publisher (reprint of …), date; as far as the record knows."""
+    name = f"“{source.title}”, {source.publisher}" if source.title else source.publisher
+    if source.reprint_of:
+        name += f" (reprint of {source.reprint_of})"
+    if source.date:
+        name += f", {source.date.isoformat()}"
+    return name
+
+
+def base_url(value: str) -> str:
+    """The site's address for --base-url: an http(s) URL, ending in "/" (else a usage error)."""
+    url = safe_url(value)
+    if url is None or any(c.isspace() for c in url) or "#" in url or "?" in url:
+        raise UsageError(
+            f"--base-url {value!r}: expected the site's http(s) address, "
+            "such as https://example.org/roadmaps/"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def build(dataset: Dataset, base: str | None = None) -> Pages:
+    """Every page of the web report of `dataset`: {path relative to the site root: text}.
+
+    With `base` (the site's address, see `base_url`), the feed and the citations link
+    absolutely; else every link is relative to the site's root.
+    """
+    return _Site(dataset, base).build()
