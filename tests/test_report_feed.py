@@ -3,7 +3,10 @@ sourced and linked to its page; linked from every page; absolute under --base-ur
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 import posixpath
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -137,3 +140,45 @@ def test_a_bad_base_url_is_a_usage_error_and_writes_nothing(
         result.stderr
     )
     assert not (tmp_path / "site").exists()
+
+
+# ------------------------------------------------------------ downloads and citation
+
+
+def test_the_data_behind_the_site_is_what_export_writes(data_file: Path) -> None:
+    site = report.build(store.load(data_file))
+    exported = run("--data", str(data_file), "export", "--format", "json")
+    assert exported.exit_code == 0 and site["data/record.json"] == exported.stdout
+    as_csv = run("--data", str(data_file), "export", "--format", "csv")
+    assert as_csv.exit_code == 0 and site["data/roadmaps.csv"] == as_csv.stdout
+    assert "data/programs.csv" not in site  # the record holds no program
+
+
+def test_each_kind_of_record_is_a_csv_table_linked_from_the_overview(dataset: Any) -> None:
+    site = report.build(dataset)
+    for path, records in (
+        ("data/roadmaps.csv", dataset.roadmaps),
+        ("data/programs.csv", dataset.programs),
+        ("data/directions.csv", dataset.directions),
+    ):
+        rows = list(csv.DictReader(io.StringIO(site[path])))
+        assert [r["id"] for r in rows] == [r.id for r in records], path
+    overview = Page(site["index.html"])
+    for path in ("data/record.json", "data/roadmaps.csv", "data/programs.csv", "feed.xml"):
+        assert path in overview.links, path
+    assert json.loads(site["data/record.json"])["as_of"] == "2026-02-27"
+
+
+def test_every_page_says_how_to_cite_it(dataset: Any) -> None:
+    site = report.build(dataset)
+    words = Page(site["programs/program-gas.html"]).words
+    assert (
+        "Cite this page: Program P1: Gas program. Russia–Belarus Union State integration "
+        "roadmaps, record as of 2026-02-27."
+    ) in words
+    assert "Cite this page: Overview." in Page(site["index.html"]).words
+    for path, html in html_pages(site).items():
+        assert "Cite this page: " in Page(html).words, path
+    based = report.build(dataset, report.base_url("https://example.org/r/"))
+    words = Page(based["programs/program-gas.html"]).words
+    assert "record as of 2026-02-27. https://example.org/r/programs/program-gas.html" in words

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_report import Page
+from test_report import Page, html_pages
 
 from unionstate import checks, queries, report, store
 
@@ -302,7 +302,7 @@ def test_prose_shows_no_cli_advice_and_no_markdown(record: str, moved_on: dict[s
     moved_on["description"] = "A program's `succeeds` names the roadmaps it continues."
     dataset = store.load(FROZEN) if record == "frozen" else checks.validate(moved_on)
     pages = report.build(dataset)
-    for path, html in pages.items():
+    for path, html in html_pages(pages).items():
         found = CLI_TEXT.findall(Visible(html).words)
         assert not found, f"{path}: {found}"
     if record == "constructed":

@@ -51,7 +51,7 @@ from unionstate.queries import (
     timeline,
 )
 from unionstate.text import LOOKS, status_word
-from unionstate.views import LAID_OUT, other_fields
+from unionstate.views import LAID_OUT, dataset_object, other_fields, to_csv, to_json
 
 SITE = "Russia–Belarus Union State integration roadmaps"
 FEED = "feed.xml"
@@ -462,6 +462,7 @@ class _Site:
             for path, text in nav
         )
         full_title = title if here == "index.html" else f"{title} — {SITE}"
+        cited = "Overview" if here == "index.html" else title
         return (
             "<!DOCTYPE html>\n"
             '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -476,8 +477,16 @@ class _Site:
             f'<header class="site"><p>{link(here, "index.html", esc(SITE))}</p>'
             f'<nav aria-label="Site"><ul>{items}</ul></nav></header>\n'
             f'<main id="main">\n{body}\n</main>\n'
-            f'<footer class="site">{self.credit(here)}</footer>\n'
+            f'<footer class="site">{self.cite_line(here, cited)}{self.credit(here)}</footer>\n'
             "</body>\n</html>\n"
+        )
+
+    def cite_line(self, here: str, title: str) -> str:
+        """How to cite the page: its title, the site, the record's date, its address."""
+        address = f" {esc(self.url(here))}" if self.base_url else ""
+        return (
+            f'<p class="cite" id="cite">Cite this page: {esc(title)}. {esc(SITE)}, record as of '
+            f"{esc(self.dataset.as_of.isoformat())}.{address}</p>"
         )
 
     def credit(self, here: str) -> str:
@@ -614,6 +623,7 @@ class _Site:
         pages["index.html"] = self.index_page()
         pages["sources.html"] = self.sources_page()  # last: it lists where each is cited
         pages[FEED] = self.feed()
+        pages.update(self.downloads())
         return dict(sorted(pages.items()))
 
     def index_page(self) -> str:
@@ -655,6 +665,7 @@ class _Site:
         )
         body.append(self.open_conditions(here))
         body.append(self.open_questions(here))
+        body.append(self.data_section(here))
         body.append(
             '<h2 id="about">About this record</h2>'
             f"{paragraphs(d.description)}<h3>Numbering</h3>{paragraphs(d.numbering)}"
@@ -1101,6 +1112,50 @@ class _Site:
             f'<ul class="sources">{"".join(items)}</ul>'
         )
         return self.page(here, "Sources", body, "The publications the record cites")
+
+    # -------------------------------------------------------------- the downloads
+
+    def download_list(self) -> list[tuple[str, str]]:
+        """(site path, what it holds) of every data file, as `unionstate export` writes them."""
+        d = self.dataset
+        out = [("data/record.json", "the whole record as JSON, the same as the JSON export")]
+        for path, records, word in (
+            ("data/roadmaps.csv", d.roadmaps, "roadmap"),
+            ("data/programs.csv", d.programs, "program"),
+            ("data/directions.csv", d.directions, "Main Directions record"),
+        ):
+            if records:
+                out.append((path, f"one row per {word}, as CSV, with its status on {d.as_of}"))
+        return out
+
+    def downloads(self) -> Pages:
+        """The data behind the site: the JSON export and a CSV table per kind of record."""
+        d = self.dataset
+        files = {"data/record.json": to_json(dataset_object(d))}
+        for path, records in (
+            ("data/roadmaps.csv", d.roadmaps),
+            ("data/programs.csv", d.programs),
+            ("data/directions.csv", d.directions),
+        ):
+            if records:
+                files[path] = to_csv(states(d, None, records))
+        return files
+
+    def data_section(self, here: str) -> str:
+        """The overview's list of downloads and of the feed."""
+        items = [
+            f"<li>{link(here, path, esc(posixpath.basename(path)))}: {esc(what)}</li>"
+            for path, what in self.download_list()
+        ]
+        items.append(
+            f"<li>{link(here, FEED, 'feed.xml')}: the record's dated changes as an Atom "
+            "feed, newest first, for a feed reader</li>"
+        )
+        return (
+            '<h2 id="data">The data behind this site</h2>'
+            "<p>To reuse, check or follow the record:</p>"
+            f'<ul class="plain">{"".join(items)}</ul>'
+        )
 
     # ------------------------------------------------------------------- the feed
 
