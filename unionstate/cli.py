@@ -479,7 +479,8 @@ def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt 
     Example: unionstate conditions
     """
     s = session(ctx)
-    s.emit(views.conditions_view(queries.condition_reports(s.load())), json_out, fields)
+    dataset = s.load()
+    s.emit(views.conditions_view(queries.condition_reports(dataset), dataset), json_out, fields)
 
 
 @app.command()
@@ -505,8 +506,9 @@ def summary(
     Example: unionstate summary --as-of 2019-12-31
     """
     s = session(ctx)
-    result = queries.summarise(s.load(), as_of)
-    s.emit(views.summary_view(result, full), json_out, fields)
+    dataset = s.load()
+    result = queries.summarise(dataset, as_of)
+    s.emit(views.summary_view(result, full, dataset), json_out, fields)
 
 
 @app.command()
@@ -605,7 +607,7 @@ def history(
         return
     found = queries.find_roadmap(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
-    s.emit(views.timeline_view(events), json_out, fields)
+    s.emit(views.timeline_view(events, dataset), json_out, fields)
 
 
 def _progress_chart(

@@ -7,7 +7,7 @@ sequence in the data prints literally.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -58,16 +58,23 @@ def bar(count: int, total: int, width: int = 24, style: str = "") -> Text:
 @dataclass(frozen=True)
 class Column:
     """A table column: its header, whether its cells may wrap at words, and how much it is
-    worth keeping on a narrow terminal (higher `drop` goes first; 0 is never dropped)."""
+    worth keeping on a narrow terminal (higher `drop` goes first; 0 is never dropped).
+
+    A column that does not wrap (an id, a status, a date, a number) is never narrower than
+    its widest cell. One that wraps is never narrower than its longest word (capped at
+    WORD_MAX, and at least `least`): it breaks at spaces, and a word longer than the column
+    ends in "…" rather than breaking.
+    """
 
     header: str
     wrap: bool = False
     drop: int = 0
     justify: JustifyMethod = "left"
+    least: int = 0
 
 
-WRAP_MIN = 14  # a wrapping column narrower than this reads as a column of fragments
-WORD_MAX = 30  # a longer "word" (a URL) may be folded rather than widen its column
+WORD_MAX = 30  # a longer "word" (a URL) is shortened with "…" rather than widen its column
+WORD_MIN = 12  # where even that does not fit, words down to this length are shortened
 
 
 def fitted(
@@ -77,25 +84,31 @@ def fitted(
     title: str | None = None,
 ) -> RenderableType:
     """A table that fits `width`: ids, numbers, statuses and dates never wrap, text wraps at
-    words, and the least useful columns are left out until the rest fit (`show` has them);
-    where even those do not fit, one block per row (`cards`)."""
+    words (never inside one), and the least useful columns are left out until the rest fit
+    (`show` has them); where even those do not fit, one block per row (`cards`)."""
     keep = list(range(len(columns)))
 
     def widest(i: int) -> int:
         return max([cell_len(columns[i].header), *(row[i].cell_len for row in rows)])
 
+    cap = WORD_MAX
+
     def least(i: int) -> int:
-        """The narrowest column i can be: its widest cell, or its longest word if it wraps."""
+        """The narrowest column i can be: its widest cell, or its longest word (at most
+        `cap`: a longer one is shortened with "…") if it wraps."""
         if not columns[i].wrap:
             return widest(i)
-        words = [cell_len(w) for row in rows for w in row[i].plain.split()]
-        return min(widest(i), max([WRAP_MIN, *(w for w in words if w <= WORD_MAX)]))
+        texts = [columns[i].header, *(row[i].plain for row in rows)]
+        longest = max(min(cell_len(w), cap) for t in texts for w in [*t.split(), ""])
+        return min(widest(i), max(longest, columns[i].least))
 
     def need(indexes: list[int]) -> int:
         return 1 + sum(least(i) + 3 for i in indexes)  # padding and a rule per column
 
     while need(keep) > width and any(columns[i].drop for i in keep):
         keep.remove(max(keep, key=lambda i: columns[i].drop))
+    while need(keep) > width and cap > WORD_MIN:  # then shorten the longest words
+        cap -= 1
     if need(keep) > width:
         return cards(columns, rows, keep, title)
     # Each wrapping column gets its least width, then a share of what is left in proportion
@@ -112,7 +125,7 @@ def fitted(
         table.add_column(
             column.header,
             no_wrap=not column.wrap,
-            overflow="fold" if column.wrap else "ellipsis",
+            overflow="ellipsis",  # a word too long for its column is shortened, never broken
             width=widths[i],
             justify=column.justify,
         )
@@ -139,13 +152,13 @@ def cards(
 
 LIST_TABLE = (
     Column("#", justify="right"),
-    Column("id"),
-    Column("title", wrap=True, drop=3),
+    Column("id", drop=3),
+    Column("title", wrap=True, least=12),
     Column("sphere", wrap=True, drop=5),
     Column("status"),
-    Column(REASONS_HEADER := "unresolved because", wrap=True, drop=1),
+    Column(REASONS_HEADER := "unresolved because", wrap=True, drop=2),
     Column("open conditions", wrap=True, drop=4),
-    Column("last event", drop=2),
+    Column("last event"),
 )
 
 
@@ -174,14 +187,14 @@ def roadmap_table(
     return fitted(LIST_TABLE, cells, width, title)
 
 
-def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
+def roadmap_panel(dataset: Dataset, row: RoadmapState, width: int = 100) -> RenderableType:
     """Everything about one roadmap: facts, linked conditions, history with sources."""
     r = row.roadmap
     sources = {s.id: s for s in dataset.sources}
     conditions = {c.id: c for c in dataset.conditions}
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
-    facts.add_column(overflow="fold")
+    facts.add_column(overflow="ellipsis")
     confirmed = "confirmed by a source" if r.title_confirmed else "not confirmed (descriptive)"
     facts.add_row("title", text(r.title) + Text(f"  ({confirmed})", style="dim"))
     facts.add_row("id", text(r.id))
@@ -232,8 +245,8 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
     history = Table(header_style="bold", show_lines=True, expand=True)
     history.add_column("date", no_wrap=True)
     history.add_column("status", no_wrap=True)
-    history.add_column("what happened", ratio=3, overflow="fold")
-    history.add_column("sources", ratio=1, overflow="fold")
+    history.add_column("what happened", ratio=3, overflow="ellipsis")
+    history.add_column("sources", ratio=1, overflow="ellipsis", min_width=len("sources"))
     cited_order: list[str] = []  # footnotes, numbered in order of first citation
     for event in timeline(dataset, r):  # status changes, assessments and observations
         marks = []
@@ -261,27 +274,43 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState) -> RenderableType:
         url.no_wrap, url.overflow = True, "ignore"
         footnotes.append(url)
     heading = Text(f"{r.KIND.capitalize()} {r.PREFIX}{r.number}: ") + text(r.title)
+    heading = _one_line(heading, max(10, width - 6))  # the border keeps 6 cells
     return Group(Panel(facts, title=heading, title_align="left"), history, *footnotes)
 
 
 CONDITIONS_TABLE = (
-    Column("condition"),
-    Column("title", wrap=True, drop=2),
+    Column("condition", drop=3),
+    Column("title", wrap=True, least=12),
     Column("status"),
-    Column("holds up", wrap=True),
-    Column("linked", wrap=True, drop=1),
+    Column("last event"),
+    Column("holds up", wrap=True, drop=2),
+    Column("roadmaps", wrap=True, drop=4),
+    Column("programs", wrap=True, drop=5),
 )
 
 
-def conditions_table(reports: Sequence[ConditionReport], width: int = 100) -> RenderableType:
-    """Conditions ranked by how many roadmaps they hold up (block), with those linked."""
+def short_names(ids: Sequence[str], names: Mapping[str, str] | None) -> Text:
+    """Linked records by the short names the tool accepts back ("14, P13"), or "—"."""
+    shown = [names.get(i, i) if names else i for i in ids]
+    return text(", ".join(shown) or "—")
+
+
+def conditions_table(
+    reports: Sequence[ConditionReport],
+    width: int = 100,
+    names: Mapping[str, str] | None = None,
+) -> RenderableType:
+    """Conditions ranked by how many records they hold up, with the roadmaps and programs
+    linked to each (by their short names, from `names`)."""
     rows = [
         [
             text(report.condition.id),
             text(report.condition.title),
             status_text(report.status),
-            text(", ".join(report.blocks) or "—"),
-            text(", ".join(report.roadmaps) or "—"),
+            Text(report.condition.history[-1].date.display),
+            short_names(report.blocks, names),
+            short_names(report.roadmaps, names),
+            short_names(report.programs, names),
         ]
         for report in reports
     ]
@@ -291,21 +320,26 @@ def conditions_table(reports: Sequence[ConditionReport], width: int = 100) -> Re
 TIMELINE_TABLE = (
     Column("date"),
     Column("kind", drop=3),
-    Column("subject", wrap=True),
-    Column("status", drop=2),
-    Column("note", wrap=True, drop=1),
+    Column("subject", wrap=True, least=12),
+    Column("status"),
+    Column("what happened", wrap=True, least=12),
     Column("sources", wrap=True, drop=4),
 )
 
 
-def timeline_table(events: Sequence[TimelineEvent], width: int = 100) -> RenderableType:
-    """The merged timeline, fitted to `width` columns."""
+def timeline_table(
+    events: Sequence[TimelineEvent],
+    width: int = 100,
+    subjects: Mapping[str, str] | None = None,
+) -> RenderableType:
+    """The merged timeline, fitted to `width` columns; each subject by its short name and
+    title where `subjects` has them ("P13 Industrial policy")."""
     rows = [
         [
             Text(event.date.display),
             Text(event.kind),
-            text(event.subject),
-            status_text(event.status),
+            text((subjects or {}).get(event.subject, event.subject)),
+            status_text(event.status) if event.status else Text("note", style="dim"),
             text(event.note),
             text(", ".join(event.sources)),
         ]
@@ -438,8 +472,35 @@ def summary_brief(summary: Summary, width: int = 80) -> RenderableType:
     return Group(*(_one_line(line, width) for line in lines))
 
 
-def summary_view(summary: Summary) -> RenderableType:
-    """The progress summary: statuses with bars, spheres, conditions, news, official counts."""
+SPHERES_TABLE = (
+    Column("sphere", wrap=True),
+    Column("roadmaps", justify="right"),
+    Column("agreed or signed", wrap=True, justify="right"),
+    Column("unresolved", justify="right"),
+    Column("progress", drop=1),
+)
+BLOCKERS_TABLE = (
+    Column("open condition"),
+    Column("title", wrap=True, least=12, drop=1),
+    Column("holds up", wrap=True),
+)
+OFFICIAL_TABLE = (
+    Column("date"),
+    Column("reported", wrap=True, least=10),
+    Column("by", wrap=True, drop=1),
+    Column("this dataset then", wrap=True, least=12),
+)
+
+
+def summary_view(
+    summary: Summary,
+    width: int = 100,
+    names: Mapping[str, str] | None = None,
+    subjects: Mapping[str, str] | None = None,
+) -> RenderableType:
+    """The progress summary: statuses with bars, spheres, conditions, news, official counts,
+    each table fitted to `width` (less a panel's border)."""
+    inner = max(20, width - 4)
     total = summary.total
     statuses = Table.grid(padding=(0, 2))
     for _ in range(4):
@@ -449,33 +510,38 @@ def summary_view(summary: Summary) -> RenderableType:
         style = STATUS_STYLE[status]
         statuses.add_row(status_text(status), str(count), share, bar(count, total, style=style))
 
-    spheres = Table(header_style="bold", expand=False)
-    spheres.add_column("sphere", overflow="fold")
-    spheres.add_column("roadmaps", justify="right")
-    spheres.add_column("agreed or signed", justify="right")
-    spheres.add_column("unresolved", justify="right")
-    spheres.add_column("progress", no_wrap=True)
+    sphere_rows = []
     for sphere, counts in summary.by_sphere:
         n = sum(counts.values())
         done = counts["agreed"] + counts["signed"]
-        spheres.add_row(
-            text(sphere), str(n), str(done), str(n - done), bar(done, n, width=16, style="cyan")
+        sphere_rows.append(
+            [
+                text(sphere),
+                Text(str(n)),
+                Text(str(done)),
+                Text(str(n - done)),
+                bar(done, n, width=16, style="cyan"),
+            ]
         )
+    spheres = fitted(SPHERES_TABLE, sphere_rows, inner)
 
-    blockers = Table(header_style="bold")
-    blockers.add_column("open condition", no_wrap=True)
-    blockers.add_column("holds up", overflow="fold")
-    for report in summary.conditions:
-        if report.status == ConditionStatus.OPEN.value:
-            blockers.add_row(text(report.condition.id), text(", ".join(report.blocks) or "—"))
+    blockers = fitted(
+        BLOCKERS_TABLE,
+        [
+            [
+                text(report.condition.id),
+                text(report.condition.title),
+                short_names(report.blocks, names),
+            ]
+            for report in summary.conditions
+            if report.status == ConditionStatus.OPEN.value
+        ],
+        inner,
+    )
 
-    news = timeline_table(summary.latest)
+    news = timeline_table(summary.latest, inner, subjects)
 
-    official = Table(header_style="bold")
-    official.add_column("date", no_wrap=True)
-    official.add_column("reported", overflow="fold")
-    official.add_column("by", overflow="fold")
-    official.add_column("this dataset then", overflow="fold")
+    official_rows = []
     for c in summary.milestones:
         m = c.milestone
         if not c.comparable:
@@ -489,7 +555,10 @@ def summary_view(summary: Summary) -> RenderableType:
                 if c.consistent
                 else Text("CONTRADICTS the record", style="bold red")
             )
-        official.add_row(m.date.display, text(m.reported), text(m.speaker or ""), verdict)
+        official_rows.append(
+            [Text(m.date.display), text(m.reported), text(m.speaker or ""), verdict]
+        )
+    official = fitted(OFFICIAL_TABLE, official_rows, inner)
 
     title = Text(f"Roadmaps on {summary.as_of.isoformat()}: {total} listed")
     panels = [
@@ -583,15 +652,18 @@ def render(view: View, width: int) -> RenderableType:
         rows, title, reasons = data
         return roadmap_table(rows, title, width, reasons)
     if kind == "show":
-        return roadmap_panel(*data)
+        return roadmap_panel(*data, width)
     if kind == "conditions":
-        return conditions_table(data, width)
+        reports, names = data
+        return conditions_table(reports, width, names)
     if kind == "summary":
-        return summary_brief(data, width)
+        return summary_brief(data[0], width)
     if kind == "summary-full":
-        return summary_view(data)
+        summary, names, subjects = data
+        return summary_view(summary, width, names, subjects)
     if kind == "timeline":
-        return timeline_table(data, width)
+        events, subjects = data
+        return timeline_table(events, width, subjects)
     if kind == "chart":
         return progress_chart(data, width)
     return Text(clean(view.plain(colored=False)))

@@ -100,6 +100,27 @@ def select_fields(document: Any, wanted: Sequence[str], known: Sequence[str]) ->
     return {f: document[f] for f in wanted if f in document}
 
 
+# ---------------------------------------------------------------- short names
+
+
+def record_names(dataset: Dataset | None) -> dict[str, str]:
+    """Each roadmap, program and Main Directions id → the short name the tool accepts back
+    ("14", "P13", "D2"): what a table shows where room is short."""
+    if dataset is None:
+        return {}
+    return {d.id: f"{d.PREFIX}{d.number}" for d in dataset.documents}
+
+
+def subject_names(dataset: Dataset | None) -> dict[str, str]:
+    """What a timeline row is about, for a reader: "P13 <title>" for a record, its title
+    for a condition (a milestone's subject is its own wording)."""
+    if dataset is None:
+        return {}
+    out = {d.id: f"{d.PREFIX}{d.number} {d.title}" for d in dataset.documents}
+    out.update({c.id: c.title for c in dataset.conditions})
+    return out
+
+
 # ----------------------------------------------------------------------- JSON
 
 
@@ -729,7 +750,7 @@ def show_view(dataset: Dataset, row: RoadmapState) -> View:
 CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
 
 
-def conditions_view(reports: Sequence[ConditionReport]) -> View:
+def conditions_view(reports: Sequence[ConditionReport], dataset: Dataset | None = None) -> View:
     """`conditions`: ranked by how many roadmaps each holds up."""
     rows = [
         [
@@ -745,18 +766,24 @@ def conditions_view(reports: Sequence[ConditionReport]) -> View:
     document = [condition_object(r) for r in reports]
     fields = [*row_fields(Condition), "roadmaps", "blocks"]
     return View(
-        document, CONDITION_COLUMNS, rows, 2, kind="conditions", data=reports, fields=fields
+        document,
+        CONDITION_COLUMNS,
+        rows,
+        2,
+        kind="conditions",
+        data=(reports, record_names(dataset)),
+        fields=fields,
     )
 
 
-def summary_view(summary: Summary, full: bool = False) -> View:
+def summary_view(summary: Summary, full: bool = False, dataset: Dataset | None = None) -> View:
     """`summary`: one screen on a terminal (all of it with `full`), everything otherwise."""
     document = summary_object(summary)
     return View(
         document,
         text=summary_text(summary),
         kind="summary-full" if full else "summary",
-        data=summary,
+        data=(summary, record_names(dataset), subject_names(dataset)),
         fields=list(document),
     )
 
@@ -764,7 +791,7 @@ def summary_view(summary: Summary, full: bool = False) -> View:
 TIMELINE_COLUMNS = ("date", "kind", "subject", "status", "note", "sources")
 
 
-def timeline_view(events: Sequence[TimelineEvent]) -> View:
+def timeline_view(events: Sequence[TimelineEvent], dataset: Dataset | None = None) -> View:
     """`history`: one timeline, oldest first."""
     return View(
         [timeline_object(e) for e in events],
@@ -772,7 +799,7 @@ def timeline_view(events: Sequence[TimelineEvent]) -> View:
         [timeline_cells(e) for e in events],
         3,
         kind="timeline",
-        data=events,
+        data=(events, subject_names(dataset)),
         fields=("date", "date_precision", "earliest", "latest", *TIMELINE_COLUMNS[1:]),
     )
 
