@@ -652,7 +652,8 @@ def render(view: View, width: int) -> RenderableType:
         rows, title, reasons = data
         return roadmap_table(rows, title, width, reasons)
     if kind == "show":
-        return roadmap_panel(*data, width)
+        dataset, row = data
+        return roadmap_panel(dataset, row, width)
     if kind == "conditions":
         reports, names = data
         return conditions_table(reports, width, names)
