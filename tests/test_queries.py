@@ -411,3 +411,36 @@ def test_summarise_compares_official_counts_with_the_datasets_own(dataset: Datas
     assert semashko.consistent is False  # this frozen record dates no roadmap window
     before_list = by_date["2019-08-23"]
     assert before_list.comparable is False
+
+
+CLASS_SETS = [
+    {"agreed"},
+    {"open"},
+    {"neither"},
+    {"agreed", "open"},
+    {"agreed", "neither"},
+    {"open", "neither"},
+    {"agreed", "open", "neither"},
+]
+
+
+def test_a_count_is_consistent_exactly_when_some_reading_of_the_records_makes_it() -> None:
+    """The summary's verdict on an agreed/open count equals trying every way the records
+    the record leaves open could stand (7,000 small cases, ranges and single numbers)."""
+    import itertools
+    import random
+
+    from unionstate.models import Amount
+
+    rng = random.Random(2026)
+    amounts = [None, *(Amount.parse(t) for t in (0, 2, 3, "1..2", "2..", "..1", 4))]
+    for _ in range(7000):
+        choices = [rng.choice(CLASS_SETS) for _ in range(rng.randint(0, 5))]
+        agreed, open_ = rng.choice(amounts), rng.choice(amounts)
+        tried = any(
+            (agreed is None or agreed.allows(a := picks.count("agreed"), a))
+            and (open_ is None or open_.allows(o := picks.count("open"), o))
+            for picks in itertools.product(*choices)
+        )
+        group = Counter(frozenset(c) for c in choices)
+        assert queries._consistent(group, agreed, open_) is tried, (choices, agreed, open_)

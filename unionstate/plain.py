@@ -28,12 +28,19 @@ def fields_of(record: Record) -> dict[str, Any]:
     return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
-def plain_fields(record: type[Record]) -> list[str]:
-    """The fields of a record type that are not lists of records (histories)."""
-    import typing
+_PLAIN_FIELDS: dict[type[Record], tuple[str, ...]] = {}  # by record type, worked out once
 
-    hints = typing.get_type_hints(record, include_extras=True)
-    return [f.name for f in dataclasses.fields(record) if not _holds_records(hints[f.name])]
+
+def plain_fields(record: type[Record]) -> tuple[str, ...]:
+    """The fields of a record type that are not lists of records (histories)."""
+    if record not in _PLAIN_FIELDS:
+        import typing
+
+        hints = typing.get_type_hints(record, include_extras=True)
+        _PLAIN_FIELDS[record] = tuple(
+            f.name for f in dataclasses.fields(record) if not _holds_records(hints[f.name])
+        )
+    return _PLAIN_FIELDS[record]
 
 
 def is_record_list(value: Any) -> bool:

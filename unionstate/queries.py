@@ -590,53 +590,102 @@ class MilestoneComparison:
         return self.known_open, self.known_open + self.undetermined
 
 
-def _kind_rows(dataset: Dataset, m: Milestone) -> list[RoadmapState]:
-    """The records a count is over, as they stood on its last day."""
+Classes = frozenset[str]  # what one record can count as: "agreed", "open", "neither"
+
+
+@dataclass
+class Memo:
+    """What comparing one count finds that the next count of the same day reuses: a summary
+    compares every count, many share a day, and each is over every record of its kind."""
+
+    rows: dict[tuple[str, dt.date], list[RoadmapState]] = field(default_factory=dict)
+    tallies: dict[tuple[tuple[str, ...], dt.date, bool], Counter[Classes]] = field(
+        default_factory=dict
+    )
+
+
+def _kind_rows(
+    dataset: Dataset, m: Milestone, memo: Memo
+) -> tuple[tuple[str, ...], list[RoadmapState]]:
+    """The records a count is over, as they stood on its last day, and what names them (its
+    kind, or its members)."""
+    day = m.date.last
+
+    def on(key: str, documents: Sequence[Document]) -> list[RoadmapState]:
+        if (key, day) not in memo.rows:
+            memo.rows[key, day] = states(dataset, day, documents)
+        return memo.rows[key, day]
+
     if m.members:
         named = [d for d in dataset.documents if d.id in m.members]
-        return [row for d in named for row in states(dataset, m.date.last, [d])]
-    documents: Sequence[Document] = dataset.directions
-    if m.unit in ("roadmaps", "programs"):
-        documents = dataset.roadmaps if m.unit == "roadmaps" else dataset.programs
-    return states(dataset, m.date.last, documents)
+        return tuple(d.id for d in named), [row for d in named for row in on(d.id, [d])]
+    if m.unit == "roadmaps":
+        return ("roadmaps",), on("roadmaps", dataset.roadmaps)
+    if m.unit == "programs":
+        return ("programs",), on("programs", dataset.programs)
+    return ("directions",), on("directions", dataset.directions)
 
 
-def _reachable(choices: Iterable[set[str]]) -> set[tuple[int, int]]:
-    """Every (agreed, open) pair of counts that records with these possible classes
-    ("agreed", "open", "neither") can make together."""
-    reachable = {(0, 0)}
-    for classes in choices:
-        reachable = {
-            (a + (c == "agreed"), o + (c == "open")) for a, o in reachable for c in classes
-        }
-    return reachable
+def _consistent(group: Counter[Classes], agreed: Amount | None, open_: Amount | None) -> bool:
+    """Whether records with these possible classes (how many records can count as only
+    "agreed", as "agreed" or "open", ...) can make an agreed count `agreed` allows together
+    with an open count `open_` allows.
+
+    Fixing how many of the agreed-or-open ones
+    count as agreed (x) and how many of the free ones do (y), the agreed count can be any
+    number in one interval and the open count any number in another, independently (the
+    agreed-or-neither and open-or-neither records move one count each): so the check is
+    O(agreed-or-open x free) interval tests, not the set of every reachable pair.
+    """
+    a0 = group[frozenset({"agreed"})]
+    o0 = group[frozenset({"open"})]
+    either = group[frozenset({"agreed", "open"})]
+    free = group[frozenset({"agreed", "open", "neither"})]
+    a_or_none = group[frozenset({"agreed", "neither"})]
+    o_or_none = group[frozenset({"open", "neither"})]
+    for x in range(either + 1):  # agreed among the agreed-or-open
+        for y in range(free + 1):  # agreed among the free; the rest may be open or neither
+            a_lo = a0 + x + y
+            o_lo = o0 + either - x
+            if (agreed is None or agreed.allows(a_lo, a_lo + a_or_none)) and (
+                open_ is None or open_.allows(o_lo, o_lo + o_or_none + free - y)
+            ):
+                return True
+    return False
 
 
-def _allows(amount: Amount | None, count: int) -> bool:
-    return amount is None or amount.allows(count, count)
-
-
-def compare_milestone(dataset: Dataset, milestone: Milestone) -> MilestoneComparison:
+def compare_milestone(
+    dataset: Dataset, milestone: Milestone, memo: Memo | None = None
+) -> MilestoneComparison:
     """Whether the dataset on a milestone's date allows the counts officials reported."""
     m = milestone
     if m.unit not in DOCUMENT_UNITS or (m.agreed is None and m.open is None and m.done is None):
         return MilestoneComparison(m, comparable=False)
-    rows = _kind_rows(dataset, m)
+    memo = Memo() if memo is None else memo
+    over, rows = _kind_rows(dataset, m, memo)
     if not rows:
         return MilestoneComparison(m, comparable=False)
     if m.agreed is None and m.open is None:
         return _compare_done(m, rows)
     counted_set_aside = m.total is None or m.total >= len(rows)
-    word = {"agreed": "agreed", "signed": "agreed", "pending": "open", "blocked": "open"}
-    word[RoadmapStatus.SET_ASIDE.value] = "open" if counted_set_aside else "neither"
-    choices = [{word.get(status, "neither") for status in row.possible} for row in rows]
-    known_agreed = sum(c == {"agreed"} for c in choices)
-    known_open = sum(c == {"open"} for c in choices)
-    pairs = _reachable(choices)
-    consistent = any(_allows(m.agreed, a) and _allows(m.open, o) for a, o in pairs)
-    undetermined = sum(len(c) > 1 for c in choices)
+    key = (over, m.date.last, counted_set_aside)
+    if key not in memo.tallies:
+        word = {"agreed": "agreed", "signed": "agreed", "pending": "open", "blocked": "open"}
+        word[RoadmapStatus.SET_ASIDE.value] = "open" if counted_set_aside else "neither"
+        memo.tallies[key] = Counter(
+            frozenset(word.get(status, "neither") for status in row.possible) for row in rows
+        )
+    group = memo.tallies[key]
+    undetermined = sum(n for classes, n in group.items() if len(classes) > 1)
     return MilestoneComparison(
-        m, True, "adoption", len(rows), known_agreed, known_open, undetermined, consistent
+        m,
+        True,
+        "adoption",
+        len(rows),
+        known_agreed=group[frozenset({"agreed"})],
+        known_open=group[frozenset({"open"})],
+        undetermined=undetermined,
+        consistent=_consistent(group, m.agreed, m.open),
     )
 
 
@@ -704,6 +753,7 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
     directions = states(dataset, when, dataset.directions)
     figures = [m for m in reported if m.unit in IMPLEMENTATION_UNITS and m.date.last <= as_of]
     implemented = Counter(r.implementation.state for r in programs if r.implementation)
+    memo = Memo()
     return Summary(
         as_of=as_of,
         total=len(rows),
@@ -711,7 +761,7 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
         by_sphere=by_sphere,
         conditions=condition_reports(dataset, when),
         latest=list(reversed(news)),
-        milestones=[compare_milestone(dataset, m) for m in reported],
+        milestones=[compare_milestone(dataset, m, memo) for m in reported],
         programs_total=len(programs),
         programs_by_status=_count(programs),
         implementation=figures[-1] if figures else None,

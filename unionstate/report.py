@@ -37,6 +37,7 @@ from unionstate.queries import (
     UNDETERMINED,
     ConditionReport,
     Implementation,
+    Memo,
     MonthProgress,
     RoadmapState,
     TargetState,
@@ -433,6 +434,7 @@ class _Site:
         self.sources = {s.id: s for s in dataset.sources}
         self.documents = {d.id: d for d in dataset.documents}
         self.summary = summarise(dataset)
+        self.memo = Memo()  # the rows each count is over, shared by every count of a day
         self.conditions = self.summary.conditions
         self.rows = {
             r.roadmap.id: r
@@ -440,6 +442,14 @@ class _Site:
             for r in states(dataset, None, kind)
         }
         self.events = timeline(dataset)
+        self.events_of: dict[tuple[str, str], list[TimelineEvent]] = {}
+        for event in self.events:
+            self.events_of.setdefault((event.subject, event.kind), []).append(event)
+        pages = ["index.html", "conditions.html", *map(doc_path, dataset.documents)]
+        self.page_rank = {page: i for i, page in enumerate(pages)}  # where each comes
+        self.page_names = {doc_path(d): doc_name(d) for d in dataset.documents}
+        self.page_names.update({"index.html": "Overview", "conditions.html": "Conditions"})
+        self.publishers = sorted({s.publisher for s in dataset.sources}, key=str.casefold)
         self.condition_titles = {c.id: c.title for c in dataset.conditions}
         self.cited_on: dict[str, set[str]] = {}  # source id: pages citing it
 
@@ -491,7 +501,7 @@ class _Site:
 
     def credit(self, here: str) -> str:
         """Where the facts come from, and what made the page."""
-        publishers = sorted({s.publisher for s in self.dataset.sources}, key=str.casefold)
+        publishers = self.publishers
         shown = ", ".join(esc(p) for p in publishers[:8])
         more = f" and {len(publishers) - 8} more" if len(publishers) > 8 else ""
         return (
@@ -549,7 +559,7 @@ class _Site:
 
     def history_of(self, subject: str, kind: str) -> list[TimelineEvent]:
         """One record's events, observations and assessments, oldest first."""
-        return [e for e in self.events if e.subject == subject and e.kind == kind]
+        return list(self.events_of.get((subject, kind), []))
 
     def assessment(self, here: str, a: Assessment) -> str:
         """An assessment in one line: state, who (side) and the figure, when, note, sources."""
@@ -808,7 +818,7 @@ class _Site:
         for m in self.dataset.milestones:
             if is_implementation(m):
                 continue
-            check = compare_milestone(self.dataset, m)
+            check = compare_milestone(self.dataset, m, self.memo)
             if check.consistent is None:
                 verdict = "not a count the record can check"
             else:
@@ -1223,15 +1233,11 @@ class _Site:
 
     def page_order(self, page: str) -> int:
         """Where a page comes in the site: overview, conditions, roadmaps, programs."""
-        order = ["index.html", "conditions.html", *map(doc_path, self.dataset.documents)]
-        return order.index(page) if page in order else len(order)
+        return self.page_rank.get(page, len(self.page_rank))
 
     def page_name(self, page: str) -> str:
         """A short name for a generated page (for "cited on" links)."""
-        for document in self.dataset.documents:
-            if doc_path(document) == page:
-                return doc_name(document)
-        return {"index.html": "Overview", "conditions.html": "Conditions"}.get(page, page)
+        return self.page_names.get(page, page)
 
 
 # ------------------------------------------------------------------ small pure helpers
