@@ -243,22 +243,28 @@ def _document_problems(
             )
         if document.status is RoadmapStatus.BLOCKED and not open_conditions & seen:
             yield Problem((*base, "status"), "is blocked but none of its linked conditions is open")
-        yield from _statements((*base, "observations"), document.observations, dataset)
+        yield from _statements(
+            (*base, "observations"), document.observations, dataset.as_of, sources
+        )
         yield from _targets((*base, "targets"), document, sources)
         if isinstance(document, Implemented):
-            yield from _implementation((*base, "implementation"), document, dataset)
+            yield from _implementation((*base, "implementation"), document, dataset.as_of, sources)
 
 
-def _statements(base: Loc, items: Sequence[Event], dataset: Dataset) -> Iterator[Problem]:
-    """Dated, sourced statements in date order (observations, assessments)."""
-    known = {s.id for s in dataset.sources}
-    yield from _dates(base, items, dataset.as_of)
+def _statements(
+    base: Loc, items: Sequence[Event], as_of: dt.date, known: set[str]
+) -> Iterator[Problem]:
+    """Dated, sourced statements in date order (observations, assessments), citing only
+    `known` sources."""
+    yield from _dates(base, items, as_of)
     for j, item in enumerate(items):
         yield from _cited((*base, j, "sources"), getattr(item, "sources", []), known)
 
 
-def _implementation(base: Loc, document: Implemented, dataset: Dataset) -> Iterator[Problem]:
-    yield from _statements(base, document.implementation, dataset)
+def _implementation(
+    base: Loc, document: Implemented, as_of: dt.date, known: set[str]
+) -> Iterator[Problem]:
+    yield from _statements(base, document.implementation, as_of, known)
     begun = document.history[0].date
     adopted = [e.date for e in document.history if e.status in ADOPTED]
     for j, item in enumerate(document.implementation):
@@ -334,7 +340,7 @@ def cross_record_problems(dataset: Dataset) -> Iterator[Problem]:
                 f"is {condition.status} but the last history event leaves it "
                 f"{condition.history[-1].status}",
             )
-        yield from _statements((*base, "observations"), condition.observations, dataset)
+        yield from _statements((*base, "observations"), condition.observations, as_of, sources)
 
     documents = {d.id for d in dataset.documents}
     for i, milestone in enumerate(dataset.milestones):
