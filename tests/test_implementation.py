@@ -198,6 +198,38 @@ def test_list_unresolved_programs_names_the_reasons(
     assert piped.stdout.splitlines()[1].endswith("\timplementation-undetermined")
 
 
+def test_history_chart_shows_the_programs_implementation_month_by_month(
+    tmp_path: Path, with_program: dict[str, Any]
+) -> None:
+    with_program["programs"][0]["implementation"] = [
+        _assessment("2022-06-15", "under-way", "Overchuk", "russia", percent=40),
+        _assessment("2023-01-12", "completed", "Lukashenko", "belarus"),
+    ]
+    path = _save(tmp_path, with_program)
+    result = invoke("--data", str(path), "history", "--chart", "--implementation", "--json")
+    assert result.exit_code == 0, result.stderr
+    months = {m["month"]: m for m in json.loads(result.stdout)}
+    assert months["2022-05"]["undetermined"] == 1  # no assessment yet: never "not started"
+    assert months["2022-06"]["under-way"] == 1
+    assert months["2022-12"]["under-way"] == 1 and months["2023-01"]["completed"] == 1
+    piped = invoke("--data", str(path), "history", "--chart", "--implementation").stdout
+    assert piped.splitlines()[0].split("\t") == [
+        "month", "not-started", "under-way", "completed", "undetermined", "disputed"
+    ]  # fmt: skip
+    on_terminal = invoke(
+        "--data", str(path), "--no-pager", "history", "--chart", "--implementation",
+        env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "80"},
+    ).stdout  # fmt: skip
+    assert "Programs by implementation at the end of each month" in on_terminal
+    assert "█ completed" in on_terminal and "▓ under way" in on_terminal.replace("-", " ")
+    adoption = json.loads(
+        invoke("--data", str(path), "history", "--chart", "--programs", "--json").stdout
+    )
+    assert {m["month"]: m["signed"] for m in adoption}["2021-11"] == 1
+    refused = invoke("--data", str(path), "history", "--implementation")
+    assert refused.exit_code == 2 and "go with --chart" in refused.stderr
+
+
 # ---------------------------------------------------------------------- counts
 
 

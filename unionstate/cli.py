@@ -591,6 +591,17 @@ def history(
             "of each month, as bars (a table through a pipe).",
         ),
     ] = False,
+    programs: Annotated[
+        bool, typer.Option("--programs", help="With --chart: the union programs' adoption.")
+    ] = False,
+    implementation: Annotated[
+        bool,
+        typer.Option(
+            "--implementation",
+            help="With --chart: the programs' implementation (completed, under way, "
+            "disputed, undetermined, not started).",
+        ),
+    ] = False,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
@@ -599,35 +610,66 @@ def history(
     Example: unionstate history gas-market --since 2020-01-01
 
     Example: unionstate history --chart
+
+    Example: unionstate history --chart --implementation
     """
     s = session(ctx)
     dataset = s.load()
     if chart:
-        _progress_chart(s, dataset, roadmap, since, until, json_out, fields)
+        axis = "implementation" if implementation else "programs" if programs else "roadmaps"
+        _progress_chart(s, dataset, roadmap, axis, (since, until), json_out, fields)
         return
+    if programs or implementation:
+        raise UsageError("--programs and --implementation go with --chart")
     found = queries.find_roadmap(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
     s.emit(views.timeline_view(events, dataset), json_out, fields)
+
+
+def _programs_by_month(dataset: Dataset) -> list[queries.MonthProgress]:
+    return queries.progress_by_month(dataset, dataset.programs)
+
+
+CHARTS = {  # history --chart: what is counted, how, and the chart's title
+    "roadmaps": (
+        queries.progress_by_month,
+        queries.STATUSES,
+        "Roadmaps by status at the end of each month",
+    ),
+    "programs": (
+        _programs_by_month,
+        queries.STATUSES,
+        "Programs by status at the end of each month",
+    ),
+    "implementation": (
+        queries.implementation_by_month,
+        queries.IMPLEMENTATION_STATES,
+        "Programs by implementation at the end of each month",
+    ),
+}
 
 
 def _progress_chart(
     s: Session,
     dataset: Dataset,
     roadmap: str | None,
-    since: dt.date | None,
-    until: dt.date | None,
+    axis: str,
+    period: tuple[dt.date | None, dt.date | None],
     json_out: bool,
     fields: str | None,
 ) -> None:
     if roadmap:
-        raise UsageError("--chart counts all roadmaps: leave out ROADMAP")
+        counted = "roadmaps" if axis == "roadmaps" else "programs"
+        raise UsageError(f"--chart counts all {counted}: leave out ROADMAP")
+    since, until = period
+    by_month, states, title = CHARTS[axis]
     start = since.replace(day=1) if since else None
     months = [
         m
-        for m in queries.progress_by_month(dataset)
+        for m in by_month(dataset)
         if (start is None or m.month >= start) and (until is None or m.month <= until)
     ]
-    s.emit(views.progress_view(months), json_out, fields)
+    s.emit(views.progress_view(months, title, states), json_out, fields)
 
 
 @app.command()

@@ -17,8 +17,9 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from unionstate.models import ConditionStatus, Dataset, Program, RoadmapStatus
+from unionstate.models import ConditionStatus, Dataset, ImplementationState, Program, RoadmapStatus
 from unionstate.queries import (
+    DISPUTED,
     REASONS,
     STATUSES,
     UNDETERMINED,
@@ -599,12 +600,24 @@ CHART_GLYPHS = (
     (RoadmapStatus.BLOCKED.value, "×"),
     (RoadmapStatus.SET_ASIDE.value, "-"),
 )
+IMPLEMENTATION_GLYPHS = (  # done first, then under way, disputed, unknown, not started
+    (ImplementationState.COMPLETED.value, "█"),
+    (ImplementationState.UNDER_WAY.value, "▓"),
+    (DISPUTED, "!"),
+    (UNDETERMINED, "?"),
+    (ImplementationState.NOT_STARTED.value, "░"),
+)
 
 
-def stacked_bar(counts: dict[str, int], scale: int, width: int) -> Text:
-    """One bar of `width` cells for `scale` roadmaps, a run of glyphs per status."""
+def stacked_bar(
+    counts: dict[str, int],
+    scale: int,
+    width: int,
+    glyphs: Sequence[tuple[str, str]] = CHART_GLYPHS,
+) -> Text:
+    """One bar of `width` cells for `scale` records, a run of glyphs per status."""
     out, done, cells = Text(), 0, 0
-    for status, glyph in CHART_GLYPHS:
+    for status, glyph in glyphs:
         done += counts.get(status, 0)
         # Round the running total, not each run, so the runs add up to the whole bar.
         end = round(width * done / scale) if scale else 0
@@ -613,17 +626,24 @@ def stacked_bar(counts: dict[str, int], scale: int, width: int) -> Text:
     return out
 
 
-def progress_chart(months: Sequence[MonthProgress], columns: int = 100) -> Table:
-    """Roadmaps per status at the end of each month, with a stacked bar per month.
+def progress_chart(
+    months: Sequence[MonthProgress],
+    columns: int = 100,
+    title: str = "Roadmaps by status at the end of each month",
+    states: Sequence[str] = STATUSES,
+) -> Table:
+    """Records per status (or implementation state: `states`) at the end of each month,
+    with a stacked bar per month.
 
-    Only the statuses that occur get a column; the bar takes the width that is left of
+    Only the states that occur get a column; the bar takes the width that is left of
     `columns`, so that months and counts are never cut.
     """
-    present = [s for s in STATUSES if any(m.counts[s] for m in months)] or ["pending"]
-    glyphs = [(status, glyph) for status, glyph in CHART_GLYPHS if status in present]
+    present = [s for s in states if any(m.counts[s] for m in months)] or [states[0]]
+    order = IMPLEMENTATION_GLYPHS if ImplementationState.COMPLETED.value in states else CHART_GLYPHS
+    glyphs = [(status, glyph) for status, glyph in order if status in present]
     legend = "   ".join(f"{glyph} {status}" for status, glyph in glyphs)
     table = Table(
-        title=Text("Roadmaps by status at the end of each month", style="table.title"),
+        title=Text(title, style="table.title"),
         caption=Text(legend, style="table.caption"),
         header_style="bold",
     )
@@ -640,7 +660,9 @@ def progress_chart(months: Sequence[MonthProgress], columns: int = 100) -> Table
     scale = max((sum(m.counts.values()) for m in months), default=0)
     for m in months:
         table.add_row(
-            m.label, *(str(m.counts[s]) for s in counted), stacked_bar(m.counts, scale, width)
+            m.label,
+            *(str(m.counts[s]) for s in counted),
+            stacked_bar(m.counts, scale, width, order),
         )
     return table
 
@@ -666,5 +688,6 @@ def render(view: View, width: int) -> RenderableType:
         events, subjects = data
         return timeline_table(events, width, subjects)
     if kind == "chart":
-        return progress_chart(data, width)
+        months, title, states = data
+        return progress_chart(months, width, title, states)
     return Text(clean(view.plain(colored=False)))

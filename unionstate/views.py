@@ -679,9 +679,9 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
 PROGRESS_COLUMNS = ("month", *STATUSES)
 
 
-def progress_cells(month: MonthProgress) -> list[str]:
-    """The cells of one month of `history --chart`, in PROGRESS_COLUMNS order."""
-    return [month.label, *(str(month.counts[s]) for s in STATUSES)]
+def progress_cells(month: MonthProgress, states: Sequence[str] = STATUSES) -> list[str]:
+    """The cells of one month of `history --chart`: the month, then a count per state."""
+    return [month.label, *(str(month.counts[s]) for s in states)]
 
 
 def progress_object(month: MonthProgress) -> dict[str, Any]:
@@ -804,15 +804,21 @@ def timeline_view(events: Sequence[TimelineEvent], dataset: Dataset | None = Non
     )
 
 
-def progress_view(months: Sequence[MonthProgress]) -> View:
-    """`history --chart`: statuses at the end of each month."""
+def progress_view(
+    months: Sequence[MonthProgress],
+    title: str = "Roadmaps by status at the end of each month",
+    states: Sequence[str] = STATUSES,
+) -> View:
+    """`history --chart`: records per status (or implementation state, `states`) at the
+    end of each month."""
+    columns = ("month", *states)
     return View(
         [progress_object(m) for m in months],
-        PROGRESS_COLUMNS,
-        [progress_cells(m) for m in months],
+        columns,
+        [progress_cells(m, states) for m in months],
         kind="chart",
-        data=months,
-        fields=PROGRESS_COLUMNS,
+        data=(months, title, tuple(states)),
+        fields=columns,
     )
 
 
