@@ -10,6 +10,7 @@ same bytes (nothing here reads the clock).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Iterable, Sequence
@@ -216,11 +217,17 @@ def doc_name(document: Document) -> str:
 def link(here: str, target: str, text: str, *, title: str | None = None) -> str:
     """A relative link from page `here` to `target` (a site path, maybe with #fragment)."""
     path, _, fragment = target.partition("#")
-    href = posixpath.relpath(path, posixpath.dirname(here) or ".") if path else ""
+    href = _relative(path, posixpath.dirname(here) or ".") if path else ""
     if fragment:
         href += f"#{fragment}"
     extra = f' title="{esc(title)}"' if title else ""
     return f'<a href="{esc(href)}"{extra}>{text}</a>'
+
+
+@functools.lru_cache(maxsize=65536)
+def _relative(path: str, start: str) -> str:
+    """posixpath.relpath, remembered: a site links the same few folders thousands of times."""
+    return posixpath.relpath(path, start)
 
 
 def when_html(when: When) -> str:
@@ -452,6 +459,11 @@ class _Site:
         self.publishers = sorted({s.publisher for s in dataset.sources}, key=str.casefold)
         self.condition_titles = {c.id: c.title for c in dataset.conditions}
         self.cited_on: dict[str, set[str]] = {}  # source id: pages citing it
+        self.places = {  # where each record stands among those of its kind
+            (d.KIND, d.id): i
+            for kind in (dataset.roadmaps, dataset.programs, dataset.directions)
+            for i, d in enumerate(kind)
+        }
 
     # ----------------------------------------------------------------- page frame
 
@@ -1059,7 +1071,7 @@ class _Site:
 
     def neighbours(self, here: str, document: Document, siblings: Sequence[Document]) -> str:
         """Links to the previous and next record of the same kind."""
-        index = list(siblings).index(document)
+        index = self.places[document.KIND, document.id]
         parts = []
         if index > 0:
             parts.append("Previous: " + self.doc_link(here, siblings[index - 1]))
