@@ -1431,6 +1431,33 @@ def test_installed_console_script_lists_unresolved(data: Path) -> None:
     assert [line.split("\t")[1] for line in result.stdout.splitlines()[1:]] == UNRESOLVED
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--color", "never", "--data", "{data}", "show", "2"],  # options with values first
+        ["--data={data}", "list", "--fields", "number,id"],
+        ["--data", "{data}", "lis"],  # a misspelt command still gets "did you mean"
+        ["--data", "{data}", "target", "--help"],
+        ["--data", "{data}", "history", "--since", "2021-05-01"],
+    ],
+)
+def test_a_process_runs_each_command_as_the_whole_app_does(args: list[str], data: Path) -> None:
+    """The console script registers only the command it runs (start-up): same bytes out."""
+    args = [a.format(data=data) for a in args]
+    result = subprocess.run(
+        [sys.executable, "-m", "unionstate", *args],
+        capture_output=True,
+        text=True,
+        env=_process_env(),
+        timeout=60,
+        check=False,
+    )
+    whole = CliRunner().invoke(app, args, prog_name="unionstate")
+    assert (result.returncode, result.stdout) == (whole.exit_code, whole.stdout)
+    if args[-1] == "lis":
+        assert "Did you mean 'list'?" in result.stderr
+
+
 def test_python_m_unionstate_version() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "unionstate", "--version"],
