@@ -296,6 +296,46 @@ def test_the_same_page_added_on_both_sides_is_one_source(minimal_data: dict[str,
     assert result.conflicts == []
 
 
+def test_a_renamed_source_is_renamed_where_a_target_outcome_cites_it(
+    minimal_data: dict[str, Any],
+) -> None:
+    """Their new source is ours under another id: every citation of it follows, also in a
+    record inside a record (a target's outcome), so their record is kept, not reverted."""
+
+    def add_source(ident: str) -> Edit:
+        def edit(data: dict[str, Any]) -> None:
+            data["sources"].append(
+                {
+                    "id": ident,
+                    "publisher": "RBC",
+                    "url": "https://rbc.ru/same-page",
+                    "title": None,
+                    "date": None,
+                    "reprint_of": None,
+                }
+            )
+
+        return edit
+
+    def add_target(data: dict[str, Any]) -> None:
+        roadmap(data, "customs")["targets"] = [
+            {
+                "id": "customs-code",
+                "title": "A common customs code",
+                "due": [{"date": "2021-05-01", "set": "2021-04-01", "sources": ["tass-1"]}],
+                "outcome": {"state": "met", "date": "2021-05-20", "sources": ["rbc-theirs"]},
+            }
+        ]
+
+    base = version(minimal_data)
+    ours = version(minimal_data, add_source("rbc-ours"))
+    theirs = version(minimal_data, add_source("rbc-theirs"), add_target)
+    result = merge.merge(base, ours, theirs)
+    assert result.conflicts == []
+    (target,) = result.dataset.roadmap_by_id("customs").targets
+    assert target.outcome is not None and target.outcome.sources == ["rbc-ours"]
+
+
 # --------------------------------------------------------------- the file always loads
 
 

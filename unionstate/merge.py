@@ -260,6 +260,8 @@ def _cite_renamed(value: Any, renamed: dict[str, str], collection: str = "") -> 
             new = renamed.get(item, item)
         elif isinstance(item, list):
             new = _cite_renamed(item, renamed, name if isinstance(value, Dataset) else "")
+        elif isinstance(item, Record):  # a record inside a record: a target's outcome
+            new = _cite_renamed(item, renamed)
         else:
             continue
         if new is not item and new != item:
