@@ -1,0 +1,188 @@
+"""Sources, official counts, new records and field edits from the command line (issue 20).
+
+Each command runs on a copy of the frozen 2021-05-28 record (the `data` fixture), then the
+file is reloaded through the library to check what changed; a refusal leaves its bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import Result
+
+from tests.conftest import invoke
+from unionstate import sources, store
+
+TASS = "https://tass.com/politics/1295507"  # in the record as tass-1295507
+NEW = "https://eng.belta.by/politics/view/lukashenko-putin-talks-141234-2021/"
+
+
+def run(data: Path, *args: str) -> Result:
+    return invoke("--data", str(data), *args)
+
+
+# ------------------------------------------------------------------------- sources
+
+
+def test_source_add_prints_the_new_id_and_keeps_every_field(data: Path) -> None:
+    result = run(
+        data, "source", "add", NEW, "--publisher", "BelTA", "--title", "Talks in Sochi",
+        "--date", "2021-06-01", "--language", "en", "--reprint-of", "TASS",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    new_id = result.stdout.strip()
+    added = next(s for s in store.load(data).sources if s.id == new_id)
+    assert (added.url, added.publisher, added.title) == (NEW, "BelTA", "Talks in Sochi")
+    assert (str(added.date), added.language, added.reprint_of) == ("2021-06-01", "en", "TASS")
+
+
+def test_source_add_with_an_id_and_then_cite_it_by_id_or_url(data: Path) -> None:
+    result = run(
+        data, "source", "add", NEW, "--publisher", "BelTA", "--title", "T", "--id", "belta-141234"
+    )
+    assert result.stdout == "belta-141234\n"
+    by_id = run(
+        data, "note", "customs", "--on", "2021-06-01", "--note", "A.", "--source", "belta-141234"
+    )
+    by_url = run(data, "note", "taxation", "--on", "2021-06-01", "--note", "B.", "--source", NEW)
+    assert by_id.exit_code == by_url.exit_code == 0, by_id.stderr + by_url.stderr
+    after = store.load(data)
+    assert after.roadmap_by_id("customs").observations[-1].sources == ["belta-141234"]
+    assert after.roadmap_by_id("taxation").observations[-1].sources == ["belta-141234"]
+    assert [s.url for s in after.sources].count(NEW) == 1
+
+
+def test_source_add_of_a_known_url_reuses_its_id_and_writes_nothing(data: Path) -> None:
+    before = data.read_bytes()
+    result = run(data, "source", "add", TASS, "--publisher", "TASS", "--title", "Other title")
+    assert result.exit_code == 0
+    assert result.stdout == "tass-1295507\n"
+    assert "already source tass-1295507" in result.stderr
+    assert "--title" in result.stderr and "source edit tass-1295507" in result.stderr
+    assert data.read_bytes() == before
+
+
+def test_derived_ids_never_clash(data: Path) -> None:
+    first = run(data, "source", "add", NEW, "--publisher", "BelTA", "--title", "A").stdout.strip()
+    other = NEW.replace("141234", "141235")
+    second = run(
+        data, "source", "add", other, "--publisher", "BelTA", "--title", "B"
+    ).stdout.strip()
+    assert first != second
+    assert {first, second} <= {s.id for s in store.load(data).sources}
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected_error"),
+    [
+        (["--id", "tass-1295507"], 1, "source id 'tass-1295507' is taken by https://tass.com/"),
+        (["--id", "Not_An_Id"], 2, "neither a source id"),
+        (["--date", "2021-6-1"], 2, "expected a date as YYYY-MM-DD"),
+        (["--date", "2021-02-30"], 2, "is not a real date"),
+        (["--language", "Russian"], 2, "expected a language code"),
+        (["--title", "two\nlines"], 2, "must be a single line"),
+    ],
+)
+def test_source_add_bad_input(data: Path, args: list[str], code: int, expected_error: str) -> None:
+    before = data.read_bytes()
+    result = run(data, "source", "add", NEW, "--publisher", "BelTA", "--title", "T", *args)
+    assert result.exit_code == code, result.stderr
+    assert expected_error in result.stderr
+    assert len(result.stderr.strip().splitlines()[-1]) < 200
+    assert data.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "url", ["https://tass.com/a b", "ftp://tass.com/a", "https://", "http://[x", "tass.com/a"]
+)
+def test_source_add_refuses_what_is_no_http_url(data: Path, url: str) -> None:
+    before = data.read_bytes()
+    result = run(data, "source", "add", url, "--publisher", "X", "--title", "T")
+    assert result.exit_code == 2, result.stderr
+    assert data.read_bytes() == before
+
+
+def test_source_edit_changes_the_fields_named_and_diff_says_so(data: Path) -> None:
+    title = "Integration should not be rushed"
+    result = run(data, "source", "edit", "tass-1295507", "--title", title, "--language", "en")
+    assert result.exit_code == 0, result.stderr
+    assert "title, language changed" in result.stderr
+    edited = next(s for s in store.load(data).sources if s.id == "tass-1295507")
+    assert (edited.title, edited.language, edited.url) == (
+        "Integration should not be rushed",
+        "en",
+        TASS,
+    )
+    diff = run(
+        data, "diff", str(Path(__file__).parent / "data" / "record-2021-05-28.yaml"), str(data)
+    )
+    assert "source tass-1295507: title:" in diff.stdout
+
+
+def test_source_edit_by_url_and_of_an_unknown_source(data: Path) -> None:
+    assert run(data, "source", "edit", TASS, "--publisher", "TASS (English)").exit_code == 0
+    before = data.read_bytes()
+    unknown = run(data, "source", "edit", "tass-129550", "--title", "X")
+    assert unknown.exit_code == 1
+    assert "did you mean 'tass-1295507'" in unknown.stderr
+    nothing = run(data, "source", "edit", "tass-1295507")
+    assert nothing.exit_code == 2
+    assert "say what to change" in nothing.stderr
+    assert data.read_bytes() == before
+
+
+def test_source_edit_refuses_a_url_another_source_has(data: Path) -> None:
+    other = store.load(data).sources[0]
+    before = data.read_bytes()
+    result = run(data, "source", "edit", "tass-1295507", "--url", other.url)
+    assert result.exit_code == 1
+    assert f"is already source {other.id}" in result.stderr
+    assert data.read_bytes() == before
+
+
+def test_sources_lists_each_with_its_citations_and_unused_ones(data: Path) -> None:
+    listed = run(data, "sources", "--json")
+    assert listed.exit_code == 0
+    import json
+
+    rows = {row["id"]: row for row in json.loads(listed.stdout)}
+    assert rows["tass-1295507"]["cited"] >= 1
+    assert set(rows) == {s.id for s in store.load(data).sources}
+    assert run(data, "sources", "--unused").stdout.count("\n") == 1  # the header: all cited
+    run(data, "source", "add", NEW, "--publisher", "BelTA", "--title", "T", "--id", "belta-141234")
+    unused = run(data, "sources", "--unused")
+    assert unused.stdout.splitlines()[1].startswith("belta-141234\tBelTA\t")
+
+
+@pytest.mark.parametrize(
+    ("source", "code", "expected_error"),
+    [
+        ("tass-129550", 1, "unknown source 'tass-129550' — did you mean 'tass-1295507'"),
+        ("https://tass.com/a b", 2, "contains a space"),
+        ("ftp://tass.com/politics", 2, "neither a source id"),
+        ("Sochi talks", 2, "neither a source id"),
+        ("http://[x", 2, "is not a valid URL"),
+    ],
+)
+def test_every_source_option_checks_what_it_names(
+    data: Path, source: str, code: int, expected_error: str
+) -> None:
+    """The README's exit codes: a malformed source is a usage error, an unknown id a refusal."""
+    before = data.read_bytes()
+    for args in (
+        ["note", "customs", "--on", "2021-06-01", "--note", "N."],
+        ["agree", "customs", "--on", "2021-06-01"],
+    ):
+        result = run(data, *args, "--source", source)
+        assert result.exit_code == code, (args, result.stderr)
+        assert expected_error in result.stderr
+    assert data.read_bytes() == before
+
+
+def test_citations_count_every_kind_of_record(data: Path) -> None:
+    dataset = store.load(data)
+    counts = sources.citations(dataset)
+    assert set(counts) == {s.id for s in dataset.sources}
+    cited_in_milestones = {s for m in dataset.milestones for s in m.sources}
+    assert all(counts[s] >= 1 for s in cited_in_milestones)
