@@ -186,3 +186,94 @@ def test_citations_count_every_kind_of_record(data: Path) -> None:
     assert set(counts) == {s.id for s in dataset.sources}
     cited_in_milestones = {s for m in dataset.milestones for s in m.sources}
     assert all(counts[s] >= 1 for s in cited_in_milestones)
+
+
+# -------------------------------------------------------------------------- counts
+
+COUNT = ["count", "add", "--on", "2021-05-28", "--by", "Putin", "--side", "russia",
+         "--source", "tass-1295507"]  # fmt: skip
+
+
+def test_count_add_records_the_figure_and_says_it_is_consistent(data: Path) -> None:
+    """On 2021-05-28 the record has 26 roadmaps agreed and 5 open: a count that says so fits."""
+    before = store.load(data)
+    result = run(data, *COUNT, "--unit", "roadmaps", "--agreed", "26", "--open", "5",
+                 "--total", "31", "--reported", "26 of 31 agreed")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "consistent with the record: the record has 26 agreed and 5 open of 31" in result.stderr
+    after = store.load(data)
+    assert len(after.milestones) == len(before.milestones) + 1
+    new = next(m for m in after.milestones if m.reported == "26 of 31 agreed")
+    assert (str(new.agreed), str(new.open), new.total, new.unit) == ("26", "5", 31, "roadmaps")
+    assert (new.speaker, str(new.side), new.sources) == ("Putin", "russia", ["tass-1295507"])
+    dates = [m.date.first for m in after.milestones]
+    assert dates == sorted(dates)
+
+
+def test_count_add_says_when_a_count_contradicts_the_record(data: Path) -> None:
+    result = run(data, *COUNT, "--unit", "roadmaps", "--agreed", "30", "--reported", "30 agreed")
+    assert result.exit_code == 0, result.stderr
+    assert "contradicts the record: the record has 26 agreed" in result.stderr
+    summary = run(data, "summary", "--json")
+    import json
+
+    checked = json.loads(summary.stdout)["milestones"]
+    assert any(m["reported"] == "30 agreed" and m["consistent"] is False for m in checked)
+
+
+def test_count_add_of_a_unit_the_record_does_not_hold_is_not_checked(data: Path) -> None:
+    result = run(data, *COUNT, "--unit", "percent", "--percent", "46.5", "--reported", "~46.5%")
+    assert result.exit_code == 0, result.stderr
+    assert "not checked" in result.stderr
+    new = next(m for m in store.load(data).milestones if m.reported == "~46.5%")
+    assert new.percent == 46.5
+
+
+def test_count_add_over_named_members(data: Path) -> None:
+    result = run(data, *COUNT, "--unit", "roadmaps", "--open", "2", "--members", "customs,7",
+                 "--reported", "customs and taxation still open")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "consistent with the record" in result.stderr
+    new = next(m for m in store.load(data).milestones if m.members)
+    assert new.members == ["customs", "taxation"]
+
+
+@pytest.mark.parametrize(
+    ("figures", "code", "expected_error"),
+    [
+        (["--done", "30", "--total", "28"], 2, "--done 30 is more than --total 28"),
+        (
+            ["--agreed", "20", "--open", "10", "--total", "28"],
+            2,
+            "at least 30, more than --total 28",
+        ),
+        (["--done", "3"], 2, "give --done and --total together"),
+        (["--done", "3", "--total", "5", "--percent", "60"], 2, "give one kind of count"),
+        ([], 2, "give one kind of count"),
+        (["--percent", "101"], 2, "not between 0 and 100"),
+        (["--agreed", "6..x"], 2, "--agreed: expected a whole number"),
+        (["--agreed", "7..6"], 2, "--agreed: expected"),
+        (["--open", "2", "--members", "customs,nope"], 1, "unknown roadmap 'nope'"),
+        (["--open", "2", "--unit", "bananas"], 2, "--unit 'bananas': choose roadmaps"),
+        (["--open", "2", "--on", "2099-01-01"], 1, "is in the future"),
+    ],
+)
+def test_count_add_bad_input(
+    data: Path, figures: list[str], code: int, expected_error: str
+) -> None:
+    before = data.read_bytes()
+    unit = [] if "--unit" in figures else ["--unit", "roadmaps"]
+    result = run(data, *COUNT, *unit, "--reported", "as reported", *figures)
+    assert result.exit_code == code, result.stderr
+    assert expected_error in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert data.read_bytes() == before
+
+
+def test_count_add_needs_a_source(data: Path) -> None:
+    before = data.read_bytes()
+    result = run(data, "count", "add", "--on", "2021-05-28", "--unit", "roadmaps", "--open", "5",
+                 "--reported", "5 open")  # fmt: skip
+    assert result.exit_code == 2
+    assert "needs --source" in result.stderr
+    assert data.read_bytes() == before

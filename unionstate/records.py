@@ -257,6 +257,9 @@ def comparison_text(comparison: MilestoneComparison) -> str:
         opened = f"{olo}" if olo == ohi else f"{olo}–{ohi}"
         what = f"the record has {agreed} agreed and {opened} open of {comparison.listed} then"
     verdict = "consistent with the record" if comparison.consistent else "contradicts the record"
+    total = comparison.milestone.total
+    if total is not None and comparison.listed < total:
+        what += f" (it lists only {comparison.listed} of the {total} counted)"
     return f"{verdict}: {what}"
 
 
