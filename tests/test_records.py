@@ -277,3 +277,115 @@ def test_count_add_needs_a_source(data: Path) -> None:
     assert result.exit_code == 2
     assert "needs --source" in result.stderr
     assert data.read_bytes() == before
+
+
+# --------------------------------------------------------------------- new records
+
+GAS_PROGRAM = [
+    "add", "program", "--id", "program-gas-market", "--title", "Formation of a unified gas market",
+    "--sphere", "energy", "--number", "25", "--succeeds", "gas-market", "--succession",
+    "hypothesis", "--status", "blocked", "--link", "gas-price", "--on", "2021-08-09",
+    "--source", "https://www.urdupoint.com/en/world/update-belarus-president-hopes-for-adoption-1322753.html",
+]  # fmt: skip
+
+
+def test_add_program_with_its_first_event_shown_and_in_the_diff(data: Path) -> None:
+    result = run(data, *GAS_PROGRAM)
+    assert result.exit_code == 0, result.stderr
+    assert "added program P25 (program-gas-market), first recorded on 2021-08-09" in result.stderr
+    after = store.load(data)
+    program = after.programs[0]
+    assert (program.number, program.status.value, program.linked_conditions) == (
+        25,
+        "blocked",
+        ["gas-price"],
+    )
+    assert (program.succeeds, program.succession) == (["gas-market"], "hypothesis")
+    assert program.title_confirmed is False
+    first = program.history[0]
+    assert (str(first.date), first.note) == ("2021-08-09", "First recorded.")
+    assert after.as_of.isoformat() == "2021-08-09"
+    shown = run(data, "show", "P25")
+    assert "2021-08-09\tblocked\tFirst recorded.\turdupoint.com" in shown.stdout
+    fixture = Path(__file__).parent / "data" / "record-2021-05-28.yaml"
+    diff = run(data, "diff", str(fixture), str(data))
+    assert "program P25 (program-gas-market) added" in diff.stdout
+
+
+def test_add_numbers_a_document_after_the_last_one(data: Path) -> None:
+    result = run(data, "add", "roadmap", "--id", "visas", "--title", "Mutual recognition of visas",
+                 "--sphere", "migration", "--on", "2021-06", "--source", "tass-1295507",
+                 "--note", "Proposed.")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "roadmap 32 (visas)" in result.stderr
+    roadmap = store.load(data).roadmap_by_id("visas")
+    assert (roadmap.number, roadmap.status.value, roadmap.history[0].note) == (
+        32,
+        "pending",
+        "Proposed.",
+    )
+
+
+def test_add_condition_and_directions(data: Path) -> None:
+    condition = run(data, "add", "condition", "--id", "energy-prices", "--title", "Equal prices",
+                    "--description", "Belarus asks for Russia's domestic prices.", "--kind",
+                    "red-line", "--on", "2021-05-28", "--source", "tass-1295507")  # fmt: skip
+    assert condition.exit_code == 0, condition.stderr
+    run(data, *GAS_PROGRAM)
+    directions = run(data, "add", "directions", "--id", "directions-2021", "--title",
+                     "Main Directions 2021–2023", "--sphere", "integration", "--contains", "P25",
+                     "--status", "signed", "--on", "2021-11-04",
+                     "--source", "tass-1295507")  # fmt: skip
+    assert directions.exit_code == 0, directions.stderr
+    after = store.load(data)
+    added = after.condition_by_id("energy-prices")
+    assert (added.kind, added.status.value, added.history[0].note) == (
+        "red-line",
+        "open",
+        "Raised.",
+    )
+    assert after.directions[0].contains == ["program-gas-market"]
+    assert after.directions[0].label == "directions D1 (directions-2021)"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected_error"),
+    [
+        (["program", "--id", "customs"], 1, "the id 'customs' is taken: it is roadmap 8 (customs)"),
+        (["program", "--id", "gas-price"], 1, "it is condition gas-price"),
+        (["program", "--id", "bad_id"], 2, "--id 'bad_id': expected a lowercase slug"),
+        (["roadmap", "--id", "r", "--number", "8"], 1, "roadmap number 8 is taken"),
+        (["roadmap", "--id", "r", "--status", "done"], 2, "--status 'done': a roadmap is pending"),
+        (["program", "--id", "p", "--succeeds", "customs"], 2, "needs --succession"),
+        (
+            ["program", "--id", "p", "--succeeds", "nope", "--succession", "reported"],
+            1,
+            "unknown roadmap 'nope'",
+        ),
+        (
+            ["roadmap", "--id", "r", "--succeeds", "customs", "--succession", "reported"],
+            2,
+            "--succeeds is for programs",
+        ),
+        (
+            ["program", "--id", "p", "--status", "blocked"],
+            1,
+            "none of its linked conditions is open",
+        ),
+        (["program", "--id", "p", "--link", "nope"], 1, "unknown condition 'nope'"),
+        (["condition", "--id", "c"], 2, "needs --description"),
+        (["program", "--id", "p", "--title", "two\nlines"], 2, "--title 'two\\nlines': must be"),
+        (["program", "--id", "p", "--on", "2099"], 1, "is in the future"),
+        (["nation", "--id", "p"], 2, "Invalid value for 'KIND'"),
+    ],
+)
+def test_add_bad_input(data: Path, args: list[str], code: int, expected_error: str) -> None:
+    before = data.read_bytes()
+    defaults = ["--title", "T", "--sphere", "s", "--source", "tass-1295507", "--on", "2021-05-28"]
+    if args[0] == "condition":
+        defaults.remove("--sphere")
+        defaults.remove("s")
+    result = run(data, "add", args[0], *defaults, *args[1:])
+    assert result.exit_code == code, result.stderr
+    assert expected_error in result.stderr
+    assert data.read_bytes() == before

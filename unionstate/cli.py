@@ -1699,6 +1699,159 @@ def count_add(
         s.say(f"added source {outcome.new_source} for {source}")
 
 
+class NewKind(str, Enum):
+    """What `add` makes."""
+
+    ROADMAP = "roadmap"
+    PROGRAM = "program"
+    DIRECTIONS = "directions"
+    CONDITION = "condition"
+
+
+class Succession(str, Enum):
+    """How a program's succession of roadmaps is known."""
+
+    REPORTED = "reported"
+    HYPOTHESIS = "hypothesis"
+
+
+class ConditionKind(str, Enum):
+    """A demand can be met; a red line is a standing limit."""
+
+    DEMAND = "demand"
+    RED_LINE = "red-line"
+
+
+SucceedsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--succeeds",
+        metavar="ROADMAP,ROADMAP",
+        help="A program: the roadmaps it continues (with --succession).",
+        callback=_ids_arg,
+    ),
+]
+SuccessionOpt = Annotated[
+    Succession | None,
+    typer.Option("--succession", help="How the succession is known: reported or hypothesis."),
+]
+TitleConfirmedOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--title-confirmed/--title-unconfirmed",
+        help="Whether a source names it so (the title is official) [unconfirmed].",
+        show_default=False,
+    ),
+]
+LinkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--link",
+        metavar="CONDITION,CONDITION",
+        help="Conditions it is tied to.",
+        callback=_ids_arg,
+        autocompletion=complete_condition,
+    ),
+]
+
+
+@app.command("add")
+def add_record(
+    ctx: typer.Context,
+    kind: Annotated[
+        NewKind, typer.Argument(metavar="KIND", help="roadmap, program, directions or condition.")
+    ],
+    record_id: Annotated[
+        str, typer.Option("--id", help="Its id: a-z, 0-9 and '-'.", callback=_text_arg)
+    ],
+    title: Annotated[str, typer.Option("--title", help="Its title.", callback=_text_arg)],
+    source: SourceOpt = None,
+    on: Annotated[
+        When | None,
+        typer.Option(
+            "--on", parser=parse_when, metavar="DATE", help="Its first event's date [today]."
+        ),
+    ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note", help="What its first event was [First recorded.].", callback=_text_arg
+        ),
+    ] = None,
+    sphere: Annotated[
+        str | None,
+        typer.Option("--sphere", help="A document's sphere (energy, …).", callback=_text_arg),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="Its status after the first event [pending; a condition: open]."
+        ),
+    ] = None,
+    number: Annotated[
+        int | None, typer.Option("--number", min=1, help="A document's number [the next one].")
+    ] = None,
+    title_confirmed: TitleConfirmedOpt = None,
+    link: LinkOpt = None,
+    succeeds: SucceedsOpt = None,
+    succession: SuccessionOpt = None,
+    contains: Annotated[
+        str | None,
+        typer.Option(
+            "--contains",
+            metavar="PROGRAM,PROGRAM",
+            help="Main Directions: the programs it takes in.",
+            callback=_ids_arg,
+        ),
+    ] = None,
+    description: Annotated[
+        str | None,
+        typer.Option(
+            "--description", help="A condition: what Belarus asks for.", callback=_text_arg
+        ),
+    ] = None,
+    condition_kind: Annotated[
+        ConditionKind | None,
+        typer.Option("--kind", help="A condition: a demand [default] or a red line."),
+    ] = None,
+) -> None:
+    """Add a roadmap, program, Main Directions document or condition, with its first event.
+
+    Example: unionstate add program --id program-gas-market --title "Formation of a unified
+    gas market" --sphere energy --number 25 --succeeds gas-market --succession hypothesis
+    --status blocked --link gas-price --on 2021-08-09 --source urdupoint-com-1
+    """
+    from unionstate import records, updates
+
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: records.add_record(
+            d,
+            kind.value,
+            record_id,
+            title,
+            entry,
+            today,
+            sphere=sphere,
+            number=number,
+            status=status,
+            title_confirmed=bool(title_confirmed),
+            succeeds=list(succeeds) if succeeds else None,
+            succession=succession.value if succession else None,
+            contains=list(contains) if contains else None,
+            description=description,
+            condition_kind=condition_kind.value if condition_kind else None,
+            link=list(link) if link else None,
+        ),
+    )
+    s.say(f"added {outcome.label}, first recorded on {entry.on}")
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so a write in progress cleans up its temp file
 

@@ -299,6 +299,7 @@ def add_record(
     contains: list[str] | None = None,
     description: str | None = None,
     condition_kind: str | None = None,
+    link: list[str] | None = None,
 ) -> RecordAdded:
     """A new roadmap, program, Main Directions document or condition, with its first event
     (dated `entry.on`, citing `entry.source`, status pending or open unless given)."""
@@ -307,17 +308,27 @@ def add_record(
     _needs_source(entry, f"a new {kind}")
     _in_time(entry, today)
     key = record_id.strip().lower()
+    record_type: type[Record] = Condition if kind == "condition" else _DOCUMENTS[kind][1]
+    check_fields(
+        record_type,
+        {"id": key, "title": title, "sphere": sphere, "description": description, "number": number},
+    )
+    statuses = ConditionStatus if kind == "condition" else RoadmapStatus
+    if status is not None and status not in {s.value for s in statuses}:
+        raise UsageError(f"--status {status!r}: a {kind} is {', '.join(s.value for s in statuses)}")
     taken = {d.id: d.label for d in dataset.documents}
     taken.update({c.id: f"condition {c.id}" for c in dataset.conditions})
     if key in taken:
-        raise Refused(f"{key!r} is already {taken[key]}'s id")
+        raise Refused(f"the id {key!r} is taken: it is {taken[key]}")
     data = _editable(dataset)
     cited, new_source = srcs.cite(data, entry.source)
     if kind == "condition":
         if not description:
             raise UsageError("a new condition needs --description: what Belarus asks for")
-        if sphere or succeeds or contains or number:
-            raise UsageError("a condition has no --sphere, --number, --succeeds or --contains")
+        if sphere or succeeds or contains or number or link:
+            raise UsageError(
+                "a condition has no --sphere, --number, --succeeds, --contains or --link"
+            )
         first = status or ConditionStatus.OPEN.value
         record: dict[str, Any] = {
             "id": key,
@@ -346,11 +357,11 @@ def add_record(
             raise UsageError("--succeeds is for programs, --contains for Main Directions")
         if succeeds and succession is None:
             raise UsageError("--succeeds needs --succession reported or --succession hypothesis")
-        collection, record_type = _DOCUMENTS[kind]
+        collection, document_type = _DOCUMENTS[kind]
         numbers = [d.number for d in getattr(dataset, collection)]
         number = number if number is not None else max(numbers, default=0) + 1
         if number in numbers:
-            raise Refused(f"{record_type.KIND} number {record_type.PREFIX}{number} is taken")
+            raise Refused(f"{kind} number {document_type.PREFIX}{number} is taken")
         first = status or RoadmapStatus.PENDING.value
         record = {
             "number": number,
@@ -359,7 +370,9 @@ def add_record(
             "title_confirmed": title_confirmed,
             "sphere": sphere,
             "status": first,
-            "linked_conditions": [],
+            "linked_conditions": list(
+                dict.fromkeys(find_condition(dataset, c).id for c in link or [])
+            ),
             "history": [
                 {
                     "date": entry.on,
@@ -375,7 +388,7 @@ def add_record(
         if kind == "directions":
             record["contains"] = [find_roadmap(dataset, p).id for p in contains or []]
         data[collection].append(record)
-        label = f"{record_type.KIND} {record_type.PREFIX}{number} ({key})"
+        label = f"{kind} {document_type.PREFIX}{number} ({key})"
     data["as_of"] = _as_of(data["as_of"], entry.on, today)
     return RecordAdded(_revalidate(data), label, new_source)
 
