@@ -389,3 +389,105 @@ def test_add_bad_input(data: Path, args: list[str], code: int, expected_error: s
     assert result.exit_code == code, result.stderr
     assert expected_error in result.stderr
     assert data.read_bytes() == before
+
+
+# -------------------------------------------------------------------- field edits
+
+FIXTURE = Path(__file__).parent / "data" / "record-2021-05-28.yaml"
+
+
+def test_edit_title_is_recorded_with_its_source_in_history_and_diff(data: Path) -> None:
+    title = "Customs regulation and administration"
+    result = run(data, "edit", "customs", "--title", title, "--on", "2021-06",
+                 "--source", "tass-1295507", "--note", "As TASS calls it.")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "roadmap 8 (customs): title 'Customs regulation' → 'Customs regulation and" in result.stderr
+    )
+    roadmap = store.load(data).roadmap_by_id("customs")
+    assert roadmap.title == "Customs regulation and administration"
+    observed = roadmap.observations[-1]
+    assert observed.note == (
+        "Edited: title 'Customs regulation' → 'Customs regulation and administration'. "
+        "As TASS calls it."
+    )
+    assert (str(observed.date), observed.sources) == ("2021-06", ["tass-1295507"])
+    history = run(data, "history", "customs")
+    assert "2021-06\troadmap\tcustoms\t\tEdited: title 'Customs regulation'" in history.stdout
+    diff = run(data, "diff", str(FIXTURE), str(data)).stdout
+    assert "roadmap 8 (customs): on 2021-06 (note: Edited: title" in diff
+    assert "roadmap 8 (customs): title: 'Customs regulation' → 'Customs regulation and" in diff
+
+
+def test_edit_links_and_unlinks_conditions(data: Path) -> None:
+    link = run(data, "edit", "customs", "--link", "goods-restrictions", "--on", "2021-06",
+               "--source", "tass-1295507")  # fmt: skip
+    assert link.exit_code == 0, link.stderr
+    assert store.load(data).roadmap_by_id("customs").linked_conditions == ["goods-restrictions"]
+    assert "linked to condition goods-restrictions" in link.stderr
+    unlink = run(data, "edit", "customs", "--unlink", "goods-restrictions", "--on", "2021-06",
+                 "--source", "tass-1295507")  # fmt: skip
+    assert unlink.exit_code == 0, unlink.stderr
+    roadmap = store.load(data).roadmap_by_id("customs")
+    assert roadmap.linked_conditions == []
+    assert [o.note for o in roadmap.observations[-2:]] == [
+        "Edited: linked to condition goods-restrictions.",
+        "Edited: unlinked from condition goods-restrictions.",
+    ]
+
+
+def test_edit_a_condition_title_and_a_program_succession(data: Path) -> None:
+    cond = run(data, "edit", "gas-price", "--title", "Gas price", "--on", "2021-05-28",
+               "--source", "tass-1295507")  # fmt: skip
+    assert cond.exit_code == 0, cond.stderr
+    assert store.load(data).condition_by_id("gas-price").title == "Gas price"
+    run(data, *GAS_PROGRAM)
+    succession = run(data, "edit", "P25", "--succession", "reported", "--on", "2021-09",
+                     "--source", "tass-1295507")  # fmt: skip
+    assert succession.exit_code == 0, succession.stderr
+    assert store.load(data).programs[0].succession == "reported"
+
+
+def test_edit_of_what_already_holds_changes_nothing(data: Path) -> None:
+    before = data.read_bytes()
+    result = run(data, "edit", "customs", "--title", "Customs regulation", "--on", "2021-06",
+                 "--source", "tass-1295507")  # fmt: skip
+    assert result.exit_code == 0
+    assert "already says so; nothing changed" in result.stderr
+    assert data.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "expected_error"),
+    [
+        (["gas-market", "--unlink", "gas-price"], 0, ""),  # tax-manoeuvre still blocks it
+        (["oil-market", "--unlink", "tax-manoeuvre-compensation"], 1, "is blocked, and only by"),
+        (["customs", "--unlink", "gas-price"], 1, "is not linked to condition gas-price"),
+        (["customs", "--link", "nope"], 1, "unknown condition 'nope'"),
+        (["nope", "--title", "T"], 1, "unknown roadmap 'nope'"),
+        (["gas-price", "--sphere", "energy"], 2, "has only a --title to edit here"),
+        (["customs", "--succeeds", "taxation"], 2, "is not a program"),
+        (["customs", "--title", ""], 2, "--title '': must not be empty"),
+        (["customs"], 2, "say what to change"),
+    ],
+)
+def test_edit_bad_input(data: Path, args: list[str], code: int, expected_error: str) -> None:
+    before = data.read_bytes()
+    result = run(data, "edit", *args, "--on", "2021-05-28", "--source", "tass-1295507")
+    assert result.exit_code == code, result.stderr
+    assert expected_error in result.stderr
+    if code:
+        assert data.read_bytes() == before
+
+
+def test_edit_needs_a_source_and_a_date_that_has_come(data: Path) -> None:
+    before = data.read_bytes()
+    result = run(data, "edit", "customs", "--title", "T", "--on", "2021-06")
+    assert result.exit_code == 2
+    assert "an edit needs --source" in result.stderr
+    future = run(
+        data, "edit", "customs", "--title", "T", "--on", "2099", "--source", "tass-1295507"
+    )
+    assert future.exit_code == 1
+    assert "is in the future" in future.stderr
+    assert data.read_bytes() == before

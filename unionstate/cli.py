@@ -1852,6 +1852,134 @@ def add_record(
         s.say(f"added source {outcome.new_source} for {source}")
 
 
+@app.command("edit")
+def edit_record(
+    ctx: typer.Context,
+    record: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RECORD]",
+            help="A roadmap, program, Main Directions document or condition [none: the "
+            "whole file in your editor].",
+            autocompletion=complete_roadmap,
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Its new title.", callback=_text_arg)
+    ] = None,
+    sphere: Annotated[
+        str | None, typer.Option("--sphere", help="Its new sphere.", callback=_text_arg)
+    ] = None,
+    link: LinkOpt = None,
+    unlink: Annotated[
+        str | None,
+        typer.Option(
+            "--unlink",
+            metavar="CONDITION,CONDITION",
+            help="Conditions it is no longer tied to.",
+            callback=_ids_arg,
+            autocompletion=complete_condition,
+        ),
+    ] = None,
+    succeeds: SucceedsOpt = None,
+    succession: SuccessionOpt = None,
+    title_confirmed: TitleConfirmedOpt = None,
+    source: SourceOpt = None,
+    on: Annotated[
+        When | None,
+        typer.Option(
+            "--on", parser=parse_when, metavar="DATE", help="When the source said so [today]."
+        ),
+    ] = None,
+    note: NoteOpt = None,
+) -> None:
+    """Change a record's fields, recorded with their source as a dated observation (shown in
+    its history and by `diff`); or, with no field to change, edit the data file in $VISUAL
+    or $EDITOR: it is checked on save (problems as FILE:LINE:COL, then edit again or stop)
+    and replaced only by a valid version, atomically. Off a terminal that is refused.
+
+    Example: unionstate edit P25 --title-confirmed --on 2022-12..2022-12-19
+    --source minval-124294807 --note "Lukashenko names the program (BelTA)."
+
+    Example: unionstate edit
+    """
+    from unionstate import records, updates
+
+    s = session(ctx)
+    fields = (title, sphere, link, unlink, succeeds, succession, title_confirmed)
+    if all(value is None for value in fields):
+        if record is not None:
+            raise UsageError(
+                "say what to change (--title, --sphere, --link, --unlink, --succeeds, "
+                "--succession, --title-confirmed), or run `unionstate edit` alone to edit "
+                "the file in your editor"
+            )
+        if source or on or note:
+            raise UsageError("--source, --on and --note go with a field to change")
+        _edit_in_editor(s)
+        return
+    if record is None:
+        raise UsageError("name the RECORD to change")
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: records.edit_record(
+            d,
+            record,
+            entry,
+            today,
+            title=title,
+            sphere=sphere,
+            link=list(link) if link else None,
+            unlink=list(unlink) if unlink else None,
+            succeeds=list(succeeds) if succeeds is not None else None,
+            succession=succession.value if succession else None,
+            title_confirmed=title_confirmed,
+        ),
+    )
+    if not outcome.changes:
+        s.say(f"{outcome.label} already says so; nothing changed")
+        return
+    for said in outcome.changes:
+        s.say(f"{outcome.label}: {said} (recorded on {entry.on})")
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
+def _edit_in_editor(s: Session) -> None:
+    """`edit` with no field: the whole data file in the user's editor, visudo-style."""
+    from unionstate import editing
+
+    path = s.writable_path()
+    if not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
+        raise UsageError(
+            "not on a terminal: `unionstate edit` opens your editor and asks questions; "
+            "name a RECORD and the field to change instead (--title, --link, …)"
+        )
+    command = editing.editor_command(os.environ)
+
+    def again(problems: list[str]) -> bool:
+        for problem in problems:
+            sys.stderr.write(one_line(problem) + "\n")
+        try:
+            return typer.confirm("The file is not valid. Edit it again?", default=True, err=True)
+        except typer.Abort:  # Ctrl-C or end of input at the prompt
+            return False
+
+    done = editing.edit(path, command, again)
+    if done.result == "unchanged":
+        s.say(f"{path}: no change")
+    elif done.result == "abandoned":
+        raise Refused(f"{path} was not changed; your edit was discarded")
+    else:
+        kept = (
+            " (in its canonical form: comments and layout are not kept)" if done.canonical else ""
+        )
+        s.say(f"saved {path}{kept}; `unionstate undo` takes it back")
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so a write in progress cleans up its temp file
 

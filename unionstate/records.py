@@ -406,8 +406,13 @@ class Edited:
     new_source: str | None = None
 
 
-def _ids(value: Any) -> str:
-    return ", ".join(value) if isinstance(value, list) else str(value)
+def _value(value: Any) -> str:
+    """A field's value in an edit's note: 'text', [a, b], (none)."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    return repr(str(value))
 
 
 def edit_record(
@@ -442,6 +447,7 @@ def edit_record(
             raise
         found = find_condition(dataset, name)
     is_condition = isinstance(found, Condition)
+    check_fields(type(found), {"title": title, "sphere": sphere})
     if is_condition and any(v is not None for v in asked[1:]):
         raise UsageError(f"condition {found.id} has only a --title to edit here")
     if not isinstance(found, Program) and (succeeds is not None or succession is not None):
@@ -457,9 +463,9 @@ def edit_record(
         label = found.label
     said: list[str] = []
 
-    def change(field_name: str, value: Any) -> None:
+    def change(field_name: str, value: Any, text: str | None = None) -> None:
         if record[field_name] != value:
-            said.append(f"{field_name} {_ids(record[field_name])!r} → {_ids(value)!r}")
+            said.append(text or f"{field_name} {_value(record[field_name])} → {_value(value)}")
             record[field_name] = value
 
     if title is not None:
@@ -467,19 +473,26 @@ def edit_record(
     if sphere is not None:
         change("sphere", sphere)
     if title_confirmed is not None:
-        change("title_confirmed", title_confirmed)
-    if link or unlink:
-        linked = list(record["linked_conditions"])
-        for cid in link or []:
-            condition = find_condition(dataset, cid).id
-            if condition not in linked:
-                linked.append(condition)
-        for cid in unlink or []:
-            condition = find_condition(dataset, cid).id
-            if condition not in linked:
-                raise Refused(f"{label} is not linked to condition {condition}")
-            linked.remove(condition)
-        change("linked_conditions", linked)
+        confirmed = "title confirmed" if title_confirmed else "title no longer confirmed"
+        change("title_confirmed", title_confirmed, confirmed)
+    for cid in link or []:
+        condition = find_condition(dataset, cid).id
+        if condition not in record["linked_conditions"]:
+            linked = [*record["linked_conditions"], condition]
+            change("linked_conditions", linked, f"linked to condition {condition}")
+    for cid in unlink or []:
+        condition = find_condition(dataset, cid).id
+        if condition not in record["linked_conditions"]:
+            raise Refused(f"{label} is not linked to condition {condition}")
+        linked = [c for c in record["linked_conditions"] if c != condition]
+        change("linked_conditions", linked, f"unlinked from condition {condition}")
+    if not is_condition and found.status is RoadmapStatus.BLOCKED:
+        open_ids = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN}
+        if not open_ids & set(record["linked_conditions"]):
+            raise Refused(
+                f"{label} is blocked, and only by what --unlink removes: record what freed "
+                f"it first (`unionstate resolve CONDITION`, or `agree {found.id}`)"
+            )
     if succeeds is not None:
         change("succeeds", [find_roadmap(dataset, r).id for r in succeeds])
         if not record["succeeds"]:
