@@ -25,6 +25,7 @@ from unionstate.models import (
     ImplementationState,
     Implemented,
     Loc,
+    Record,
     RoadmapStatus,
     Rule,
     When,
@@ -167,6 +168,24 @@ def validate(data: Any) -> Dataset:
     except ValidationError as exc:
         raise Invalid([dict(error) for error in exc.errors()]) from None
     return dataset
+
+
+def field_problem(record_type: type[Record], name: str, value: Any) -> str | None:
+    """What is wrong with `value` as `record_type`'s field `name` by that field's own rule
+    (None: nothing, or no such field); cross-record rules are not checked."""
+    import typing
+
+    from pydantic import TypeAdapter, ValidationError
+
+    hints = typing.get_type_hints(record_type, include_extras=True)
+    if name not in hints:
+        return None
+    try:
+        TypeAdapter(hints[name]).validate_python(value)
+    except ValidationError as exc:
+        message: str = exc.errors()[0]["msg"]
+        return message.removeprefix("Value error, ")
+    return None
 
 
 def json_schema() -> dict[str, Any]:

@@ -272,17 +272,16 @@ def _text_arg(value: str | None) -> str | None:
 
 
 def _source_arg(value: str | None) -> str | None:
-    """A source id, or a URL that can be taken apart (`http://[x` cannot)."""
-    value = _text_arg(value)
-    if value is not None and "://" in value:
-        from urllib.parse import urlsplit
+    """A source id, or an http(s) URL that can be taken apart (not `http://[x`, no spaces)."""
+    from unionstate import sources
 
-        try:
-            parts = urlsplit(value)
-            parts.hostname, parts.port  # noqa: B018 - each may raise ValueError
-        except ValueError as exc:
-            raise typer.BadParameter(f"{value!r} is not a valid URL: {exc}") from None
-    return value
+    value = _text_arg(value)
+    if value is None:
+        return None
+    try:
+        return sources.reference(value)
+    except UsageError as exc:
+        raise typer.BadParameter(exc.message) from None
 
 
 NoteOpt = Annotated[
@@ -796,7 +795,7 @@ def _today() -> dt.date:
     return dt.date.today()
 
 
-def _apply(s: Session, change: Callable[[Dataset], updates.Outcome]) -> updates.Outcome:
+def _apply(s: Session, change: Callable[[Dataset], store.ChangeT]) -> store.ChangeT:
     """Run a pure update under the data file's lock, journaled for undo; what it did."""
     from unionstate import journal
 
@@ -1433,6 +1432,552 @@ def git_setup(
     path = s.data_file().path if everywhere else s.writable_path()
     for line in gitrepo.setup(path, pattern, everywhere):
         s.say(line)
+
+
+# ------------------------------- records: sources, counts, new records, edits (issue 20)
+
+
+def parse_day(value: str) -> dt.date:
+    """A whole day, YYYY-MM-DD (a source's date); else a usage error."""
+    text = value.strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, re.ASCII):
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD; got {value!r}")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a real date") from None
+
+
+def _ids_arg(value: str | None) -> list[str] | None:
+    """A comma-separated list of ids (--members, --succeeds); None when not given."""
+    value = _text_arg(value)
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+source_app = typer.Typer(
+    cls=_Group,
+    help="Sources: add one with its publisher and title, or correct one.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(source_app, name="source")
+
+PublisherOpt = Annotated[
+    str | None, typer.Option("--publisher", help="Who published it.", callback=_text_arg)
+]
+SourceTitleOpt = Annotated[
+    str | None, typer.Option("--title", help="Its headline, as published.", callback=_text_arg)
+]
+SourceDateOpt = Annotated[
+    dt.date | None,
+    typer.Option("--date", parser=parse_day, metavar="YYYY-MM-DD", help="When it was published."),
+]
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option("--language", help="The language of its text (ru, be, en).", callback=_text_arg),
+]
+ReprintOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reprint-of",
+        metavar="AGENCY",
+        help="The agency whose copy it carries, if it says so (TASS, BelTA).",
+        callback=_text_arg,
+    ),
+]
+
+
+@source_app.command("add")
+def source_add(
+    ctx: typer.Context,
+    url: Annotated[str, typer.Argument(metavar="URL", help="Its http(s) address.")],
+    publisher: Annotated[
+        str, typer.Option("--publisher", help="Who published it.", callback=_text_arg)
+    ],
+    title: SourceTitleOpt = None,
+    date: SourceDateOpt = None,
+    language: LanguageOpt = None,
+    reprint_of: ReprintOpt = None,
+    source_id: Annotated[
+        str | None,
+        typer.Option("--id", help="Its id [derived from the URL].", callback=_text_arg),
+    ] = None,
+) -> None:
+    """Add a source and print its id; a URL the record already holds prints the id it has.
+
+    Every `--source` may then name the id or the URL.
+
+    Example: unionstate source add https://tass.com/politics/1295507 --publisher TASS
+    --title "Integration of Russia, Belarus should not be rushed" --date 2021-05-28
+    --language en --id tass-1295507
+    """
+    from unionstate import records
+
+    s = session(ctx)
+    fields = {
+        "publisher": publisher,
+        "title": title,
+        "date": date,
+        "language": language,
+        "reprint_of": reprint_of,
+    }
+    added = _apply(s, lambda d: records.add_source(d, url, fields, source_id))
+    if added.existed:
+        differ = ", ".join(f"--{name.replace('_', '-')}" for name in added.ignored)
+        hint = (
+            f"; nothing changed (it differs in {differ}: `unionstate source edit {added.id}` "
+            "changes it)"
+            if added.ignored
+            else ""
+        )
+        s.say(f"{url} is already source {added.id}{hint}")
+    else:
+        s.say(f"added source {added.id}")
+    s.plain(added.id + "\n")
+
+
+@source_app.command("edit")
+def source_edit(
+    ctx: typer.Context,
+    source: Annotated[
+        str,
+        typer.Argument(metavar="SOURCE", help="Its id or URL.", autocompletion=complete_source),
+    ],
+    publisher: PublisherOpt = None,
+    title: SourceTitleOpt = None,
+    date: SourceDateOpt = None,
+    language: LanguageOpt = None,
+    reprint_of: ReprintOpt = None,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Its corrected address.", callback=_text_arg)
+    ] = None,
+) -> None:
+    """Correct a source's publisher, title, date, language, agency or address (not its id).
+
+    Example: unionstate source edit tass-1295507 --title "Integration of Russia, Belarus
+    should not be rushed"
+    """
+    from unionstate import records
+
+    s = session(ctx)
+    fields = {
+        "publisher": publisher,
+        "title": title,
+        "date": date,
+        "language": language,
+        "reprint_of": reprint_of,
+        "url": url,
+    }
+    done: list[tuple[models.Source, list[str]]] = []
+
+    def change(d: Dataset) -> updates.Outcome:
+        from unionstate import updates
+
+        new, found, changed = records.edit_source(d, source, dict(fields))
+        done.append((found, changed))
+        return updates.Outcome(new)
+
+    _apply(s, change)
+    found, changed = done[-1]
+    if changed:
+        s.say(f"source {found.id}: {', '.join(changed)} changed")
+    else:
+        s.say(f"source {found.id} already says so; nothing changed")
+
+
+@app.command("sources")
+def list_sources(
+    ctx: typer.Context,
+    unused: Annotated[
+        bool, typer.Option("--unused", help="Only the sources nothing in the record cites.")
+    ] = False,
+    json_out: JsonOpt = False,
+    fields: FieldsOpt = None,
+) -> None:
+    """List the sources, with how many times the record cites each.
+
+    Example: unionstate sources --unused
+    """
+    from unionstate import sources
+
+    s = session(ctx)
+    dataset = s.load()
+    cited = sources.citations(dataset)
+    found = [src for src in dataset.sources if not unused or not cited[src.id]]
+    s.emit(views.sources_view(found, cited), json_out, fields)
+
+
+count_app = typer.Typer(
+    cls=_Group,
+    help="Official counts: a figure officials reported, checked against the record at once.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(count_app, name="count")
+
+
+@count_app.command("add")
+def count_add(
+    ctx: typer.Context,
+    unit: Annotated[
+        str,
+        typer.Option(
+            "--unit",
+            help="What was counted: roadmaps, programs, directions, percent, tasks, "
+            "activities or measures.",
+            callback=_text_arg,
+        ),
+    ],
+    reported: Annotated[
+        str,
+        typer.Option("--reported", help="The figure in the words reported.", callback=_text_arg),
+    ],
+    source: SourceOpt = None,
+    on: OnOpt = None,
+    done: Annotated[
+        str | None,
+        typer.Option("--done", metavar="N", help="Fully done: N, N..M, N.. or ..M (with --total)."),
+    ] = None,
+    total: Annotated[int | None, typer.Option("--total", min=0, help="Out of how many.")] = None,
+    agreed: Annotated[
+        str | None, typer.Option("--agreed", metavar="N", help="Agreed: N, N..M, N.. or ..M.")
+    ] = None,
+    open_: Annotated[
+        str | None, typer.Option("--open", metavar="N", help="Still open: N, N..M, N.. or ..M.")
+    ] = None,
+    percent: Annotated[float | None, typer.Option("--percent", help="Done, in percent.")] = None,
+    members: Annotated[
+        str | None,
+        typer.Option(
+            "--members",
+            metavar="ID,ID",
+            help="The records counted, where officials named them.",
+            callback=_ids_arg,
+        ),
+    ] = None,
+    by: ByOpt = None,
+    side: SideOpt = None,
+    note: NoteOpt = None,
+) -> None:
+    """Record a count officials reported ("94% done", "22 of 28") and say at once whether
+    the record on that date allows it, as `summary` checks it.
+
+    Example: unionstate count add --on 2023-11 --unit programs --done 22 --total 28
+    --by Lukashenko --side belarus --reported "22 of 28 programs fully implemented"
+    --source belta-2023
+    """
+    from unionstate import records, updates
+
+    units = models.Unit.__args__  # type: ignore[attr-defined]
+    if unit not in units:
+        raise UsageError(f"--unit {unit!r}: choose {', '.join(units)}")
+    figures = records.count_figures(
+        done=done, total=total, agreed=agreed, open_=open_, percent=percent
+    )
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: records.add_count(
+            d,
+            entry,
+            today,
+            unit=unit,
+            figures=figures,
+            reported=reported,
+            by=by,
+            side=side.value if side else None,
+            members=list(members) if members else None,
+        ),
+    )
+    s.say(f"count of {entry.on} added: {reported}")
+    s.say(records.comparison_text(outcome.comparison))
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
+class NewKind(str, Enum):
+    """What `add` makes."""
+
+    ROADMAP = "roadmap"
+    PROGRAM = "program"
+    DIRECTIONS = "directions"
+    CONDITION = "condition"
+
+
+class Succession(str, Enum):
+    """How a program's succession of roadmaps is known."""
+
+    REPORTED = "reported"
+    HYPOTHESIS = "hypothesis"
+
+
+class ConditionKind(str, Enum):
+    """A demand can be met; a red line is a standing limit."""
+
+    DEMAND = "demand"
+    RED_LINE = "red-line"
+
+
+SucceedsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--succeeds",
+        metavar="ROADMAP,ROADMAP",
+        help="A program: the roadmaps it continues (with --succession).",
+        callback=_ids_arg,
+    ),
+]
+SuccessionOpt = Annotated[
+    Succession | None,
+    typer.Option("--succession", help="How the succession is known: reported or hypothesis."),
+]
+TitleConfirmedOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--title-confirmed/--title-unconfirmed",
+        help="Whether a source names it so (the title is official) [unconfirmed].",
+        show_default=False,
+    ),
+]
+LinkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--link",
+        metavar="CONDITION,CONDITION",
+        help="Conditions it is tied to.",
+        callback=_ids_arg,
+        autocompletion=complete_condition,
+    ),
+]
+
+
+@app.command("add")
+def add_record(
+    ctx: typer.Context,
+    kind: Annotated[
+        NewKind, typer.Argument(metavar="KIND", help="roadmap, program, directions or condition.")
+    ],
+    record_id: Annotated[
+        str, typer.Option("--id", help="Its id: a-z, 0-9 and '-'.", callback=_text_arg)
+    ],
+    title: Annotated[str, typer.Option("--title", help="Its title.", callback=_text_arg)],
+    source: SourceOpt = None,
+    on: Annotated[
+        When | None,
+        typer.Option(
+            "--on", parser=parse_when, metavar="DATE", help="Its first event's date [today]."
+        ),
+    ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            "--note", help="What its first event was [First recorded.].", callback=_text_arg
+        ),
+    ] = None,
+    sphere: Annotated[
+        str | None,
+        typer.Option("--sphere", help="A document's sphere (energy, …).", callback=_text_arg),
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="Its status after the first event [pending; a condition: open]."
+        ),
+    ] = None,
+    number: Annotated[
+        int | None, typer.Option("--number", min=1, help="A document's number [the next one].")
+    ] = None,
+    title_confirmed: TitleConfirmedOpt = None,
+    link: LinkOpt = None,
+    succeeds: SucceedsOpt = None,
+    succession: SuccessionOpt = None,
+    contains: Annotated[
+        str | None,
+        typer.Option(
+            "--contains",
+            metavar="PROGRAM,PROGRAM",
+            help="Main Directions: the programs it takes in.",
+            callback=_ids_arg,
+        ),
+    ] = None,
+    description: Annotated[
+        str | None,
+        typer.Option(
+            "--description", help="A condition: what Belarus asks for.", callback=_text_arg
+        ),
+    ] = None,
+    condition_kind: Annotated[
+        ConditionKind | None,
+        typer.Option("--kind", help="A condition: a demand [default] or a red line."),
+    ] = None,
+) -> None:
+    """Add a roadmap, program, Main Directions document or condition, with its first event.
+
+    Example: unionstate add program --id program-gas-market --title "Formation of a unified
+    gas market" --sphere energy --number 25 --succeeds gas-market --succession hypothesis
+    --status blocked --link gas-price --on 2021-08-09 --source urdupoint-com-1
+    """
+    from unionstate import records, updates
+
+    s = session(ctx)
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: records.add_record(
+            d,
+            kind.value,
+            record_id,
+            title,
+            entry,
+            today,
+            sphere=sphere,
+            number=number,
+            status=status,
+            title_confirmed=bool(title_confirmed),
+            succeeds=list(succeeds) if succeeds else None,
+            succession=succession.value if succession else None,
+            contains=list(contains) if contains else None,
+            description=description,
+            condition_kind=condition_kind.value if condition_kind else None,
+            link=list(link) if link else None,
+        ),
+    )
+    s.say(f"added {outcome.label}, first recorded on {entry.on}")
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
+@app.command("edit")
+def edit_record(
+    ctx: typer.Context,
+    record: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[RECORD]",
+            help="A roadmap, program, Main Directions document or condition [none: the "
+            "whole file in your editor].",
+            autocompletion=complete_roadmap,
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Its new title.", callback=_text_arg)
+    ] = None,
+    sphere: Annotated[
+        str | None, typer.Option("--sphere", help="Its new sphere.", callback=_text_arg)
+    ] = None,
+    link: LinkOpt = None,
+    unlink: Annotated[
+        str | None,
+        typer.Option(
+            "--unlink",
+            metavar="CONDITION,CONDITION",
+            help="Conditions it is no longer tied to.",
+            callback=_ids_arg,
+            autocompletion=complete_condition,
+        ),
+    ] = None,
+    succeeds: SucceedsOpt = None,
+    succession: SuccessionOpt = None,
+    title_confirmed: TitleConfirmedOpt = None,
+    source: SourceOpt = None,
+    on: Annotated[
+        When | None,
+        typer.Option(
+            "--on", parser=parse_when, metavar="DATE", help="When the source said so [today]."
+        ),
+    ] = None,
+    note: NoteOpt = None,
+) -> None:
+    """Change a record's fields, recorded with their source as a dated observation (shown in
+    its history and by `diff`); or, with no field to change, edit the data file in $VISUAL
+    or $EDITOR: it is checked on save (problems as FILE:LINE:COL, then edit again or stop)
+    and replaced only by a valid version, atomically. Off a terminal that is refused.
+
+    Example: unionstate edit P25 --title-confirmed --on 2022-12..2022-12-19
+    --source minval-124294807 --note "Lukashenko names the program (BelTA)."
+
+    Example: unionstate edit
+    """
+    from unionstate import records, updates
+
+    s = session(ctx)
+    fields = (title, sphere, link, unlink, succeeds, succession, title_confirmed)
+    if all(value is None for value in fields):
+        if record is not None:
+            raise UsageError(
+                "say what to change (--title, --sphere, --link, --unlink, --succeeds, "
+                "--succession, --title-confirmed), or run `unionstate edit` alone to edit "
+                "the file in your editor"
+            )
+        if source or on or note:
+            raise UsageError("--source, --on and --note go with a field to change")
+        _edit_in_editor(s)
+        return
+    if record is None:
+        raise UsageError("name the RECORD to change")
+    today = _today()
+    entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
+    outcome = _apply(
+        s,
+        lambda d: records.edit_record(
+            d,
+            record,
+            entry,
+            today,
+            title=title,
+            sphere=sphere,
+            link=list(link) if link else None,
+            unlink=list(unlink) if unlink else None,
+            succeeds=list(succeeds) if succeeds is not None else None,
+            succession=succession.value if succession else None,
+            title_confirmed=title_confirmed,
+        ),
+    )
+    if not outcome.changes:
+        s.say(f"{outcome.label} already says so; nothing changed")
+        return
+    for said in outcome.changes:
+        s.say(f"{outcome.label}: {said} (recorded on {entry.on})")
+    if outcome.new_source:
+        s.say(f"added source {outcome.new_source} for {source}")
+
+
+def _edit_in_editor(s: Session) -> None:
+    """`edit` with no field: the whole data file in the user's editor, visudo-style."""
+    from unionstate import editing
+
+    path = s.writable_path()
+    if not (is_terminal(sys.stdin) and is_terminal(sys.stdout)):
+        raise UsageError(
+            "not on a terminal: `unionstate edit` opens your editor and asks questions; "
+            "name a RECORD and the field to change instead (--title, --link, …)"
+        )
+    command = editing.editor_command(os.environ)
+
+    def again(problems: list[str]) -> bool:
+        for problem in problems:
+            sys.stderr.write(one_line(problem) + "\n")
+        try:
+            return typer.confirm("The file is not valid. Edit it again?", default=True, err=True)
+        except typer.Abort:  # Ctrl-C or end of input at the prompt
+            return False
+
+    done = editing.edit(path, command, again)
+    if done.result == "unchanged":
+        s.say(f"{path}: no change")
+    elif done.result == "abandoned":
+        raise Refused(f"{path} was not changed; your edit was discarded")
+    else:
+        kept = (
+            " (in its canonical form: comments and layout are not kept)" if done.canonical else ""
+        )
+        s.say(f"saved {path}{kept}; `unionstate undo` takes it back")
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -415,6 +415,27 @@ def prune(
             os.unlink(path)
 
 
+def scratch_copy(name: str, data: bytes) -> Path:
+    """A private copy of `data` called `name` in a new directory of its own (mode 0700),
+    for the user's editor; `remove_scratch` takes it away again."""
+    import tempfile
+
+    directory = Path(tempfile.mkdtemp(prefix="unionstate-edit-"))
+    path = directory / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return path
+
+
+def remove_scratch(path: Path) -> None:
+    """Remove a `scratch_copy`, and the editor's backups of it (`name~`), then its directory
+    if that leaves it empty; best effort, nothing else is touched."""
+    prune(path.parent, re.compile(re.escape(path.name) + "~?"))
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
 # ------------------------------------------------------------------ our directories
 
 

@@ -94,7 +94,7 @@ class Side(str, Enum):
 
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_URL = re.compile(r"^https?://[^\s/]+")
+_URL = re.compile(r"^https?://[^\s/?#]+\S*$")
 
 
 def _safe_text(value: str) -> str:
@@ -123,6 +123,15 @@ def _url(value: str) -> str:
     value = _one_line(value)
     if not _URL.match(value):
         raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+
+
+def _language(value: str) -> str:
+    if not _LANGUAGE.match(value):
+        raise ValueError("expected a language code such as 'ru', 'be' or 'en'")
     return value
 
 
@@ -191,6 +200,7 @@ Text = Annotated[str, Rule(strict=True, after=_safe_text)]
 Line = Annotated[str, Rule(strict=True, after=_one_line)]
 Slug = Annotated[str, Rule(strict=True, after=_slug, pattern=_SLUG.pattern)]
 Url = Annotated[str, Rule(strict=True, after=_url, pattern=_URL.pattern)]
+Language = Annotated[str, Rule(strict=True, after=_language, pattern=_LANGUAGE.pattern)]
 Flag = Annotated[bool, Rule(strict=True)]
 Count = Annotated[int, Rule(strict=True, ge=0)]
 Number = Annotated[int, Rule(strict=True, ge=1)]
@@ -442,6 +452,7 @@ class Source(Record):
     url: Url
     title: Line | None = None
     date: Day | None = None
+    language: Language | None = None  # of the text: an ISO 639 code (ru, be, en)
     reprint_of: Line | None = None  # the agency whose copy the page carries, if it says so
 
 

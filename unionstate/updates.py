@@ -6,11 +6,9 @@ Nothing here touches the disk; `store.update` runs these under the file lock.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from unionstate.checks import CrossRecordError, Invalid, validate
 from unionstate.errors import Refused, UsageError
@@ -25,7 +23,8 @@ from unionstate.models import (
     When,
 )
 from unionstate.plain import fields_of
-from unionstate.queries import _did_you_mean, find_condition, find_roadmap, open_conditions_of
+from unionstate.queries import find_condition, find_roadmap, open_conditions_of
+from unionstate.sources import cite
 
 P, A, B, S, X = (
     RoadmapStatus.PENDING,
@@ -111,28 +110,8 @@ def _replace(records: list[Any], index: int) -> dict[str, Any]:
 
 
 def _source_id(data: dict[str, Any], given: str | None) -> tuple[list[str], str | None]:
-    """Resolve --source to a source id, adding a source entry for a new URL."""
-    if not given:
-        return [], None
-    sources: list[Any] = data["sources"]  # validated Source models
-    if re.match(r"^https?://", given):
-        for source in sources:
-            if source.url == given:
-                return [source.id], None
-        host = (urlsplit(given).hostname or "source").removeprefix("www.")
-        stem = re.sub(r"[^a-z0-9]+", "-", host.lower()).strip("-") or "source"
-        taken = {s.id for s in sources}
-        n = 1
-        while f"{stem}-{n}" in taken:
-            n += 1
-        new_id = f"{stem}-{n}"
-        sources.append({"id": new_id, "publisher": host, "url": given, "title": None, "date": None})
-        return [new_id], new_id
-    for source in sources:
-        if source.id == given:
-            return [given], None
-    hint = _did_you_mean(given, (s.id for s in sources))
-    raise Refused(f"unknown source {given!r}{hint} (give a source id or an http(s) URL)")
+    """Resolve --source to a source id, adding a source entry for a new URL (`sources.cite`)."""
+    return cite(data, given)
 
 
 def _check_date(entry: Entry, today: dt.date, last: When, what: str) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -825,6 +825,20 @@ def progress_view(
 def table_view(header: Sequence[str], rows: Sequence[Sequence[str]], document: Any) -> View:
     """Rows of plain cells (`info`, `undo --list`): tab-separated, or their JSON."""
     return View(document, header, rows, fields=list(header))
+
+
+SOURCE_COLUMNS = ("id", "publisher", "date", "language", "cited", "title", "url")
+
+
+def sources_view(found: Sequence[Source], cited: Mapping[str, int]) -> View:
+    """`sources`: each source with how many times the record cites it."""
+    document = [{**source_object(s), "cited": cited.get(s.id, 0)} for s in found]
+    rows = [
+        [value_text(item[name]) if item[name] is not None else "" for name in SOURCE_COLUMNS]
+        for item in document
+    ]
+    names = [*plain_fields(Source), "cited"]
+    return View(document, SOURCE_COLUMNS, rows, fields=names)
 
 
 def text_view(text: str, document: Any) -> View:
