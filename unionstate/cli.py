@@ -252,6 +252,19 @@ FieldsOpt = Annotated[
         help="JSON with only these fields (implies --json); an unknown one lists them all.",
     ),
 ]
+SUMMARY_SECTIONS = "status, open, directions, spheres, conditions, latest, counts, questions"
+SHOW_SECTIONS = "facts, history, sources, conditions, targets"
+
+
+def _section_option(names: str) -> Any:
+    return typer.Option(
+        "--section",
+        metavar="NAME",
+        help=f"Only this table ({names}); through a pipe, the first unless named.",
+        show_default=False,
+    )
+
+
 OnOpt = Annotated[
     When | None,
     typer.Option(
@@ -456,20 +469,26 @@ def show(
         ),
     ],
     as_of: AsOfOpt = None,
+    section: Annotated[str | None, _section_option(SHOW_SECTIONS)] = None,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Show one roadmap or program: status, conditions, dated history with sources, notes.
+    """Show one roadmap, program or Main Directions document: status, conditions, history.
+
+    On a terminal, everything: facts, linked conditions, targets, the dated history and
+    its sources. Through a pipe, one table: the facts, or the --section named (the history
+    with its sources by id, the sources in their own columns, ...); --json has it all.
 
     Example: unionstate show gas-market
 
-    Example: unionstate show P25
+    Example: unionstate show P25 --section sources
     """
     s = session(ctx)
     dataset = s.load()
     found = queries.find_roadmap(dataset, roadmap)
     row = queries.state_of(dataset, found, as_of)
-    s.emit(views.show_view(dataset, row), json_out, fields)
+    view = views.show_view(dataset, row)
+    s.emit(view.section(section) if section else view, json_out, fields)
 
 
 @app.command()
@@ -493,22 +512,25 @@ def summary(
             "--full", help="On a terminal, everything (piped and JSON output always are)."
         ),
     ] = False,
+    section: Annotated[str | None, _section_option(SUMMARY_SECTIONS)] = None,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Progress at a glance: roadmaps and programs, implementation, open conditions, news.
+    """Progress at a glance: what is still open, both axes, conditions, news, counts.
 
     On a terminal it fits one screen; --full adds spheres, every reported count beside the
-    record's, and the open questions. `unionstate report` makes a web page of it all.
-
-    For a page to share, see `unionstate report`.
+    record's, and the open questions. Through a pipe, one table: the records per status,
+    or the --section named; --json has it all. For a page to share: `unionstate report`.
 
     Example: unionstate summary --as-of 2019-12-31
+
+    Example: unionstate summary --section counts | cut -f1,2,13
     """
     s = session(ctx)
     dataset = s.load()
     result = queries.summarise(dataset, as_of)
-    s.emit(views.summary_view(result, full, dataset), json_out, fields)
+    view = views.summary_view(result, full, dataset)
+    s.emit(view.section(section) if section else view, json_out, fields)
 
 
 @app.command()

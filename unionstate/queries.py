@@ -49,6 +49,11 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" — did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` — did you mean 'x'?` for the choices close to `word`, or ""."""
+    return _did_you_mean(word, choices)
+
+
 def find_roadmap(dataset: Dataset, name: str) -> Document:
     """The roadmap or program named by number ("14"), program number ("P12"), id
     ("gas-market") or a unique id prefix ("gas")."""
@@ -729,6 +734,31 @@ class Summary:
     def open_demands(self) -> list[ConditionReport]:
         """The conditions still open that are demands (a red line is not counted)."""
         return [c for c in self.conditions if c.status == "open" and c.demand]
+
+
+@dataclass(frozen=True)
+class SphereCount:
+    """One sphere's roadmaps, counted once for every view (terminal, pipe, JSON)."""
+
+    sphere: str
+    total: int
+    agreed_or_signed: int
+    unresolved: int  # pending or blocked; a record set aside is not unresolved
+    undetermined: int
+    set_aside: int
+
+
+def sphere_count(sphere: str, counts: dict[str, int]) -> SphereCount:
+    """The counts of one sphere from its records per status (`Summary.by_sphere`)."""
+    get = counts.get
+    return SphereCount(
+        sphere=sphere,
+        total=sum(counts.values()),
+        agreed_or_signed=get(RoadmapStatus.AGREED.value, 0) + get(RoadmapStatus.SIGNED.value, 0),
+        unresolved=sum(get(s.value, 0) for s in UNRESOLVED),
+        undetermined=get(UNDETERMINED, 0),
+        set_aside=get(RoadmapStatus.SET_ASIDE.value, 0),
+    )
 
 
 def _count(rows: Iterable[RoadmapState]) -> dict[str, int]:

@@ -11,6 +11,7 @@ one, and `tables.render` draws it on a terminal (this module never imports rich,
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -41,7 +42,6 @@ from unionstate.plain import (
 )
 from unionstate.queries import (
     STATUSES,
-    UNDETERMINED,
     ConditionReport,
     Implementation,
     MilestoneComparison,
@@ -49,11 +49,30 @@ from unionstate.queries import (
     RoadmapState,
     Summary,
     TimelineEvent,
+    sphere_count,
     successors,
+    timeline,
 )
 from unionstate.text import LOOKS, cell, clean
 
 # ---------------------------------------------------------------- one way out
+
+
+LIST_SEP = ","  # between the items of a list in one cell: TSV, CSV and `show` alike
+
+
+@dataclass
+class Section:
+    """One table of a command that has several (`summary`, `show`): its name for
+    `--section`, its tab-separated header and rows, and the keys of the JSON it comes from."""
+
+    name: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    keys: Sequence[str] = ()
+    status_column: int | None = None
+    about: str = ""
+    document: Any = None  # its JSON, where it is not a part of the command's (`keys`)
 
 
 @dataclass
@@ -61,9 +80,10 @@ class View:
     """What a command shows, in each of its shapes; `terminal.Output.emit` picks one.
 
     `document` is the JSON; `header` and `rows` the tab-separated lines through a pipe (or
-    `text` where the output is more than one table); `kind` names how `tables.render`
-    draws it on a terminal, from `data` (None: the plain shape there too); `fields` are
-    what --fields may pick.
+    `text` where the output is text already); a command with several tables has
+    `sections` instead, the first of them through a pipe, any by name (`section`); `kind`
+    names how `tables.render` draws it on a terminal, from `data` (None: the plain shape
+    there too); `fields` are what --fields may pick.
     """
 
     document: Any
@@ -74,30 +94,68 @@ class View:
     kind: str | None = None
     data: Any = None
     fields: Sequence[str] = ()
+    sections: Sequence[Section] = ()
 
     def plain(self, colored: bool) -> str:
-        """The output through a pipe."""
+        """The output through a pipe: one table (the first section, if it has several)."""
         if self.text is not None:
             return self.text
+        if self.sections:
+            return self.section(self.sections[0].name).plain(colored)
         return tsv(self.header, self.rows, self.status_column if colored else None)
+
+    def section(self, name: str) -> View:
+        """The view of one section: its rows, its part of the JSON, drawn as a plain table.
+
+        UsageError naming the sections there are for a name that is not one of them.
+        """
+        names = [s.name for s in self.sections]
+        if name not in names:
+            hint = close_to(name, names)
+            there = f"; sections are: {', '.join(names)}" if names else " (it has one table)"
+            raise UsageError(f"unknown section {name!r}{hint}{there}")
+        chosen = self.sections[names.index(name)]
+        document = chosen.document if chosen.document is not None else self.document
+        if chosen.document is None and isinstance(document, dict) and chosen.keys:
+            document = {k: document[k] for k in chosen.keys if k in document}
+        return View(
+            document,
+            chosen.header,
+            chosen.rows,
+            chosen.status_column,
+            kind="table",
+            data=chosen,
+            fields=list(document) if isinstance(document, dict) else list(self.fields),
+        )
+
+
+def close_to(word: str, choices: Sequence[str]) -> str:
+    """ " (did you mean 'x'?)" for the choices close to `word`, or ""."""
+    from unionstate.queries import did_you_mean
+
+    hint = did_you_mean(word, choices).removeprefix(" — ")
+    return f" ({hint})" if hint else ""
 
 
 def select_fields(document: Any, wanted: Sequence[str], known: Sequence[str]) -> Any:
-    """Only the `wanted` fields of a JSON object (or of each object of a list), in that order.
+    """Only the `wanted` fields of a JSON object (or of each object of a list), in that order;
+    a field that an object has no value for is null, never left out.
 
-    UsageError, naming the fields there are, for a field that is not one of `known`.
+    UsageError, naming the fields there are (and the close ones), for a field that is not
+    one of `known`: the fields of that command's records.
     """
     if not wanted:
         raise UsageError(f"--fields names no field; choose from: {', '.join(known)}")
     unknown = [f for f in wanted if f not in known]
     if unknown:
+        hint = close_to(unknown[0], known)
         raise UsageError(
-            f"unknown field {', '.join(map(repr, unknown))} for --fields; "
+            f"unknown field {', '.join(map(repr, unknown))} for --fields{hint}; "
             f"choose from: {', '.join(known)}"
         )
     if isinstance(document, list):
-        return [{f: item[f] for f in wanted if f in item} for item in document]
-    return {f: document[f] for f in wanted if f in document}
+        return [{f: item.get(f) for f in wanted} for item in document]
+    return {f: document.get(f) for f in wanted}
 
 
 # ---------------------------------------------------------------- short names
@@ -349,7 +407,7 @@ def summary_object(summary: Summary) -> dict[str, Any]:
         "by_status": dict(summary.by_status),
         "shares": {s: _share(n, summary.total) for s, n in summary.by_status.items()},
         "by_sphere": [
-            {"sphere": sphere, "total": sum(counts.values()), "by_status": dict(counts)}
+            {**dataclasses.asdict(sphere_count(sphere, counts)), "by_status": dict(counts)}
             for sphere, counts in summary.by_sphere
         ],
         "programs": {
@@ -411,14 +469,14 @@ def list_cells(row: RoadmapState) -> list[str]:
     """The cells of one `list` row, in LIST_COLUMNS order."""
     r = row.roadmap
     return [
-        str(r.number),
+        _short(r),
         r.id,
         r.title,
         r.sphere,
         row.label,
-        ",".join(row.open_conditions),
+        LIST_SEP.join(row.open_conditions),
         row.last_event.text,
-        ",".join(row.unresolved_because),
+        LIST_SEP.join(row.unresolved_because),
     ]
 
 
@@ -452,7 +510,7 @@ def timeline_cells(event: TimelineEvent) -> list[str]:
         event.subject,
         event.status or "",
         event.note,
-        ",".join(event.sources),
+        LIST_SEP.join(event.sources),
     ]
 
 
@@ -460,89 +518,167 @@ def _figure(value: object) -> str:
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def summary_text(summary: Summary) -> str:
-    """The summary as blocks of tab-separated rows, separated by blank lines."""
-    total = summary.total
-    agreed_or_signed = ("agreed", "signed")
-    blocks = [
-        tsv(("as_of", "total"), [[summary.as_of.isoformat(), str(total)]]),
-        tsv(
-            ("status", "roadmaps", "share"),
-            [[s, str(n), f"{_share(n, total):.0%}"] for s, n in summary.by_status.items()],
+def _percent(count: int, total: int) -> str:
+    return f"{_share(count, total):.0%}"
+
+
+MILESTONE_COLUMNS = (
+    "date",
+    "reported",
+    "speaker",
+    "unit",
+    "official_agreed",
+    "official_open",
+    "official_done",
+    "official_total",
+    "official_percent",
+    "dataset_agreed",
+    "dataset_open",
+    "dataset_undetermined",
+    "consistent",
+)
+
+
+def milestone_cells(c: MilestoneComparison) -> list[str]:
+    """The cells of one reported count beside the record's (summary's `counts`)."""
+    m = c.milestone
+    return [
+        m.date.text,
+        m.reported,
+        m.speaker or "",
+        m.unit,
+        *(_figure(v) for v in (m.agreed, m.open, m.done, m.total, m.percent)),
+        *(
+            (str(c.known_agreed), str(c.known_open), str(c.undetermined))
+            if c.comparable
+            else ("", "", "")
         ),
-        tsv(
-            ("program_status", "programs"),
-            [[s, str(n)] for s, n in summary.programs_by_status.items()],
+        "" if c.consistent is None else str(c.consistent).lower(),
+    ]
+
+
+def _short(record: Document) -> str:
+    return f"{record.PREFIX}{record.number}"
+
+
+def summary_sections(summary: Summary) -> list[Section]:
+    """The tables of `summary`, each a `--section`; `status` is the one through a pipe."""
+    as_of = summary.as_of.isoformat()
+    status_rows = [
+        [as_of, "roadmaps", "adoption", s, str(n), _percent(n, summary.total)]
+        for s, n in summary.by_status.items()
+    ]
+    status_rows += [
+        [as_of, "programs", "adoption", s, str(n), _percent(n, summary.programs_total)]
+        for s, n in summary.programs_by_status.items()
+    ]
+    status_rows += [
+        [as_of, "programs", "implementation", s, str(n), _percent(n, summary.programs_total)]
+        for s, n in summary.programs_implementation.items()
+    ]
+    spheres = [sphere_count(name, counts) for name, counts in summary.by_sphere]
+    return [
+        Section(
+            "status",
+            ("as_of", "records", "axis", "status", "count", "share"),
+            status_rows,
+            ("as_of", "total", "by_status", "shares", "programs"),
+            3,
+            "records per status on both axes",
         ),
-        tsv(
-            ("sphere", "roadmaps", "agreed_or_signed", "unresolved", "undetermined"),
+        Section(
+            "open",
+            ("number", "id", "kind", "status", "implementation", "unresolved_because"),
             [
                 [
-                    sphere,
-                    str(sum(c.values())),
-                    str(sum(c[s] for s in agreed_or_signed)),
-                    str(c["pending"] + c["blocked"]),
-                    str(c[UNDETERMINED]),
+                    _short(r.roadmap),
+                    r.roadmap.id,
+                    r.roadmap.KIND,
+                    r.label,
+                    r.implementation.state if r.implementation else "",
+                    LIST_SEP.join(r.unresolved_because),
                 ]
-                for sphere, c in summary.by_sphere
+                for r in summary.open
             ],
+            ("open",),
+            3,
+            "what is still open, and why",
         ),
-        tsv(
-            ("open_condition", "holds_up", "linked"),
+        Section(
+            "directions",
+            ("number", "id", "title", "status", "implementation"),
             [
-                [r.condition.id, ",".join(r.blocks), ",".join(r.roadmaps)]
-                for r in summary.conditions
-                if r.status == "open"
+                [
+                    _short(r.roadmap),
+                    r.roadmap.id,
+                    r.roadmap.title,
+                    r.label,
+                    r.implementation.state if r.implementation else "",
+                ]
+                for r in summary.directions
             ],
+            ("directions",),
+            3,
+            "the Main Directions documents",
         ),
-        tsv(
-            ("date", "kind", "subject", "status", "note", "sources"),
+        Section(
+            "spheres",
+            SPHERE_COLUMNS,
+            [
+                [
+                    c.sphere,
+                    str(c.total),
+                    str(c.agreed_or_signed),
+                    str(c.unresolved),
+                    str(c.undetermined),
+                    str(c.set_aside),
+                ]
+                for c in spheres
+            ],
+            ("by_sphere",),
+            about="roadmaps per sphere",
+        ),
+        Section(
+            "conditions",
+            CONDITION_COLUMNS,
+            condition_rows(summary.conditions),
+            ("conditions",),
+            2,
+            "Belarus's linked conditions",
+        ),
+        Section(
+            "latest",
+            TIMELINE_COLUMNS,
             [timeline_cells(e) for e in summary.latest],
+            ("latest",),
+            3,
+            "the latest events",
         ),
-        tsv(
-            (
-                "date",
-                "reported",
-                "speaker",
-                "unit",
-                "official_agreed",
-                "official_open",
-                "official_done",
-                "official_total",
-                "official_percent",
-                "dataset_agreed",
-                "dataset_open",
-                "dataset_undetermined",
-                "consistent",
-            ),
-            [
-                [
-                    c.milestone.date.text,
-                    c.milestone.reported,
-                    c.milestone.speaker or "",
-                    c.milestone.unit,
-                    *(
-                        _figure(v)
-                        for v in (
-                            c.milestone.agreed,
-                            c.milestone.open,
-                            c.milestone.done,
-                            c.milestone.total,
-                            c.milestone.percent,
-                        )
-                    ),
-                    *(
-                        (str(c.known_agreed), str(c.known_open), str(c.undetermined))
-                        if c.comparable
-                        else ("", "", "")
-                    ),
-                    "" if c.consistent is None else str(c.consistent).lower(),
-                ]
-                for c in summary.milestones
-            ],
+        Section(
+            "counts",
+            MILESTONE_COLUMNS,
+            [milestone_cells(c) for c in summary.milestones],
+            ("milestones", "implementation"),
+            about="counts officials reported, beside the record's",
+        ),
+        Section(
+            "questions",
+            ("id", "question", "note"),
+            [[q.id, q.question, q.note] for q in summary.open_questions],
+            ("open_questions",),
+            about="what the record does not know",
         ),
     ]
-    return "\n".join(blocks)
+
+
+SPHERE_COLUMNS = (
+    "sphere",
+    "roadmaps",
+    "agreed_or_signed",
+    "unresolved",
+    "undetermined",
+    "set_aside",
+)
 
 
 # ---------------------------------------------------------------- CSV, Markdown
@@ -566,7 +702,7 @@ def csv_cell(text: str) -> str:
 
 
 def csv_row(row: RoadmapState) -> dict[str, str]:
-    """One CSV row: every field of the record but its history (lists joined by ";"), then
+    """One CSV row: every field of the record but its history (lists joined by LIST_SEP), then
     the derived ones, as text."""
     record = row.roadmap
     out: dict[str, str] = {}
@@ -575,7 +711,7 @@ def csv_row(row: RoadmapState) -> dict[str, str]:
         if shown(record, name) == "never":
             continue
         if isinstance(value, list):
-            out[name] = ";".join(str(item) for item in value)
+            out[name] = LIST_SEP.join(str(item) for item in value)
         elif isinstance(value, When):
             out[name] = value.text
         else:
@@ -584,7 +720,7 @@ def csv_row(row: RoadmapState) -> dict[str, str]:
                 "" if text is None else str(text).lower() if isinstance(text, bool) else str(text)
             )
     out["status"] = row.label
-    out["open_conditions"] = ";".join(row.open_conditions)
+    out["open_conditions"] = LIST_SEP.join(row.open_conditions)
     out["last_event_date"] = row.last_event.text
     return out
 
@@ -714,61 +850,129 @@ def list_view(
     )
 
 
+SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "reprint_of")
+
+
+def source_cells(source: Source) -> list[str]:
+    """A source in its own columns: id, publisher, title, date, URL, whose reprint."""
+    return [
+        source.id,
+        source.publisher,
+        source.title or "",
+        source.date.isoformat() if source.date else "",
+        source.url,
+        source.reprint_of or "",
+    ]
+
+
 def show_view(dataset: Dataset, row: RoadmapState) -> View:
-    """`show`: the facts of one roadmap or program, then its history with sources."""
+    """`show`: the facts of one roadmap or program, then its history with sources; through
+    a pipe, one `--section` (facts, history, sources, conditions, targets)."""
     detail = roadmap_detail(dataset, row)
     r = row.roadmap
     facts = [
-        [name, value_text(getattr(r, name), ",")]
+        [name, value_text(getattr(r, name), LIST_SEP)]
         for name in plain_fields(type(r))
         if shown(r, name) != "never"
     ]
     for fact in facts:
         if fact[0] == "status":
             fact[1] = row.label
+        elif fact[0] == "number":
+            fact[1] = _short(r)  # P25, as `show` takes it back (25 is roadmap 25)
     facts.insert(
         [f[0] for f in facts].index("linked_conditions") + 1,
-        ["open_conditions", ",".join(row.open_conditions)],
+        ["open_conditions", LIST_SEP.join(row.open_conditions)],
     )
+    if row.implementation is not None:
+        facts.append(["implementation_state", row.implementation.state])
+    if row.unresolved_because:
+        facts.append(["unresolved_because", LIST_SEP.join(row.unresolved_because)])
     if not isinstance(r, Program):
-        facts.append(["successors", ",".join(f"P{p['number']}" for p in detail["successors"])])
-    history = [
-        [
-            e["date"],
-            e["status"],
-            e["note"],
-            " ".join(f"{src['publisher']} {src['url']}" for src in e["sources"]),
-        ]
-        for e in detail["history"]
+        facts.append(["successors", LIST_SEP.join(f"P{p['number']}" for p in detail["successors"])])
+    events = timeline(dataset, r)
+    cited: list[str] = []
+    for event in events:
+        cited += [sid for sid in event.sources if sid not in cited]
+    by_id = {s.id: s for s in dataset.sources}
+    conditions = {c.id: c for c in dataset.conditions}
+    sections = [
+        Section(
+            "facts",
+            ("field", "value"),
+            facts,
+            tuple(k for k in detail if k in {f[0] for f in facts}),
+            about="every field of the record",
+        ),
+        Section(
+            "history",
+            ("date", "kind", "status", "note", "sources"),
+            [
+                [e.date.text, e.kind, e.status or "", e.note, LIST_SEP.join(e.sources)]
+                for e in events
+            ],
+            ("history", "observations", "implementation"),
+            2,
+            "status changes, assessments and notes, oldest first (sources by id)",
+        ),
+        Section(
+            "sources",
+            SOURCE_COLUMNS,
+            [source_cells(by_id[sid]) for sid in cited if sid in by_id],
+            document=[source_object(by_id[sid]) for sid in cited if sid in by_id],
+            about="the sources the history cites, in order of first citation",
+        ),
+        Section(
+            "conditions",
+            ("id", "status", "title"),
+            [
+                [c, conditions[c].status.value, conditions[c].title]
+                for c in r.linked_conditions
+                if c in conditions
+            ],
+            ("conditions",),
+            1,
+            "the linked conditions",
+        ),
+        Section(
+            "targets",
+            ("id", "state", "due", "title"),
+            [[t.target.id, t.state, t.due.date.text, t.target.title] for t in row.targets],
+            ("target_states",),
+            1,
+            "its targets and where they stand",
+        ),
     ]
-    text = (
-        tsv(("field", "value"), facts) + "\n" + tsv(("date", "status", "note", "sources"), history)
-    )
-    return View(detail, text=text, kind="show", data=(dataset, row), fields=list(detail))
+    return View(detail, kind="show", data=(dataset, row), fields=list(detail), sections=sections)
 
 
-CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
+CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps", "programs")
 
 
-def conditions_view(reports: Sequence[ConditionReport], dataset: Dataset | None = None) -> View:
-    """`conditions`: ranked by how many roadmaps each holds up."""
-    rows = [
+def condition_rows(reports: Sequence[ConditionReport]) -> list[list[str]]:
+    """The cells of `conditions` (and summary's `conditions`), in CONDITION_COLUMNS order."""
+    return [
         [
             r.condition.id,
             r.condition.title,
             r.status,
             str(len(r.blocks)),
-            ",".join(r.blocks),
-            ",".join(r.roadmaps),
+            LIST_SEP.join(r.blocks),
+            LIST_SEP.join(r.roadmaps),
+            LIST_SEP.join(r.programs),
         ]
         for r in reports
     ]
+
+
+def conditions_view(reports: Sequence[ConditionReport], dataset: Dataset | None = None) -> View:
+    """`conditions`: ranked by how many roadmaps each holds up."""
     document = [condition_object(r) for r in reports]
-    fields = [*row_fields(Condition), "roadmaps", "blocks"]
+    fields = [*row_fields(Condition), "roadmaps", "programs", "blocks", "blocks_because"]
     return View(
         document,
         CONDITION_COLUMNS,
-        rows,
+        condition_rows(reports),
         2,
         kind="conditions",
         data=(reports, record_names(dataset)),
@@ -781,7 +985,7 @@ def summary_view(summary: Summary, full: bool = False, dataset: Dataset | None =
     document = summary_object(summary)
     return View(
         document,
-        text=summary_text(summary),
+        sections=summary_sections(summary),
         kind="summary-full" if full else "summary",
         data=(summary, record_names(dataset), subject_names(dataset)),
         fields=list(document),
