@@ -202,6 +202,15 @@ def parse_start(value: str) -> dt.date:
     return _period(value)[0]
 
 
+def _past_the_end(s: Session, dataset: Dataset, as_of: dt.date | None) -> None:
+    """Say, on stderr, where the record ends when `as_of` lies past it."""
+    if as_of is not None and as_of > dataset.as_of:
+        s.say(
+            f"the record ends on {dataset.as_of}: nothing after it is known, so {as_of} "
+            f"shows the state of {dataset.as_of}"
+        )
+
+
 def _completion_dataset(ctx: typer.Context) -> Dataset | None:
     """The dataset to complete values from (honouring an earlier --data), or None."""
     try:
@@ -422,6 +431,7 @@ def list_roadmaps(
     """
     s = session(ctx)
     dataset = s.load()
+    _past_the_end(s, dataset, as_of)
     if condition:
         condition = queries.find_condition(dataset, condition).id
     if programs and directions:
@@ -486,6 +496,7 @@ def show(
     s = session(ctx)
     dataset = s.load()
     found = queries.find_roadmap(dataset, roadmap)
+    _past_the_end(s, dataset, as_of)
     row = queries.state_of(dataset, found, as_of)
     view = views.show_view(dataset, row)
     s.emit(view.section(section) if section else view, json_out, fields)
@@ -528,6 +539,7 @@ def summary(
     """
     s = session(ctx)
     dataset = s.load()
+    _past_the_end(s, dataset, as_of)
     result = queries.summarise(dataset, as_of)
     view = views.summary_view(result, full, dataset)
     s.emit(view.section(section) if section else view, json_out, fields)
@@ -553,6 +565,7 @@ def report(
             "[links relative to the site].",
         ),
     ] = None,
+    as_of: RewindOpt = None,
 ) -> None:
     """Write the record as a static web site: what is still open, charts, a page per record,
     the conditions, the sources, an Atom feed and the data as downloads. No script, nothing
@@ -568,7 +581,7 @@ def report(
     from unionstate import report as web
 
     base = web.base_url(base_url) if base_url is not None else None
-    site = web.build(s.load(), base)
+    site = web.build(_rewound(s, s.load(), as_of), base)
     files.write_files(directory, site, force=force)
     pages = sum(path.endswith(".html") for path in site)
     others = len(site) - pages
@@ -727,17 +740,63 @@ def validate(
         raise DataError(problems)
 
 
+class CsvTable(str, Enum):
+    """The tables of `export --format csv`."""
+
+    ROADMAPS = "roadmaps"
+    PROGRAMS = "programs"
+    DIRECTIONS = "directions"
+    CONDITIONS = "conditions"
+    EVENTS = "events"
+    COUNTS = "counts"
+    SOURCES = "sources"
+
+
+RewindOpt = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_end,
+        metavar="DATE",
+        help="The record as it stood on this date (what surely happened by then), as "
+        "`init --as-of` makes it.",
+    ),
+]
+
+
+def _rewound(s: Session, dataset: Dataset, as_of: dt.date | None) -> Dataset:
+    """The record as it stood on `as_of` (all of it when None), saying where it ends."""
+    if as_of is None:
+        return dataset
+    from unionstate import updates
+
+    _past_the_end(s, dataset, as_of)
+    return updates.rewind(dataset, as_of)
+
+
 @app.command()
 def export(
     ctx: typer.Context,
     format: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormat.JSON,
+    table: Annotated[
+        CsvTable | None,
+        typer.Option(
+            "--table",
+            "-t",
+            help="With csv: which table, a row per record, event, reported count or source "
+            "[roadmaps].",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: RewindOpt = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
+            metavar="PATH",
             help="Write to this file ('-': stdout) [stdout]. A FIFO or device is written into.",
         ),
     ] = None,
@@ -745,20 +804,25 @@ def export(
         bool, typer.Option("--force", help="Allow writing over the data file in use.")
     ] = False,
 ) -> None:
-    """Export the whole dataset (json), one row per roadmap (csv), or a report (markdown).
+    """Export the record: all of it (json), one table of it (csv), or a report (markdown).
 
-    Example: unionstate export --format csv --output roadmaps.csv
+    The Markdown report has what is still open, both axes, the conditions, the counts
+    officials reported, the open questions and every record with its sourced history.
+
+    Example: unionstate export --format csv --table events --output events.csv
+
+    Example: unionstate export --format markdown --as-of 2021-12-31
     """
     s = session(ctx)
-    dataset = s.load()
+    if table is not None and format is not ExportFormat.CSV:
+        raise UsageError("--table goes with --format csv")
+    dataset = _rewound(s, s.load(), as_of)
     document = views.dataset_object(dataset)
     if format is ExportFormat.CSV:
-        view = views.text_view(views.to_csv(queries.states(dataset)), document)
+        name = (table or CsvTable.ROADMAPS).value
+        view = views.text_view(views.csv_table(dataset, name), document)
     elif format is ExportFormat.MARKDOWN:
-        summary = queries.summarise(dataset)
-        view = views.text_view(
-            views.to_markdown(dataset, summary, queries.states(dataset)), document
-        )
+        view = views.text_view(views.to_markdown(dataset, queries.summarise(dataset)), document)
     else:
         view = views.text_view(views.to_json(document), document)
     target = None if output is None or str(output) == "-" else output

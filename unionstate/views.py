@@ -24,8 +24,10 @@ from unionstate.errors import UsageError
 from unionstate.models import (
     Condition,
     Dataset,
+    Directions,
     Document,
     Implemented,
+    Milestone,
     Program,
     Record,
     Roadmap,
@@ -41,6 +43,7 @@ from unionstate.plain import (
     when_object,
 )
 from unionstate.queries import (
+    REASONS,
     STATUSES,
     ConditionReport,
     Implementation,
@@ -701,43 +704,126 @@ def csv_cell(text: str) -> str:
     return ("'" if text.startswith(_FORMULA_FIRST) else "") + clean(text)
 
 
-def csv_row(row: RoadmapState) -> dict[str, str]:
-    """One CSV row: every field of the record but its history (lists joined by LIST_SEP), then
-    the derived ones, as text."""
-    record = row.roadmap
-    out: dict[str, str] = {}
-    for name in plain_fields(type(record)):
-        value = getattr(record, name)
-        if shown(record, name) == "never":
+def csv_value(value: Any) -> str:
+    """A JSON value as one CSV (or TSV) cell: a list's items joined by LIST_SEP, booleans
+    as true/false, nothing as ""."""
+    if isinstance(value, list):
+        return LIST_SEP.join(csv_value(item) for item in value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def json_columns(kind: type[Record]) -> list[str]:
+    """The flat JSON keys of a record type's fields that a table has room for: every field
+    but its lists of records and its hidden ones, a date window as its four keys."""
+    import typing
+
+    hints = typing.get_type_hints(kind)
+    out: list[str] = []
+    for name in plain_fields(kind):
+        if shown(kind, name) == "never":
             continue
-        if isinstance(value, list):
-            out[name] = LIST_SEP.join(str(item) for item in value)
-        elif isinstance(value, When):
-            out[name] = value.text
+        hint = hints[name]
+        if hint is When or When in typing.get_args(hint):
+            prefix = "" if name == "date" else f"{name}_"
+            out += [name, f"{name}_precision", f"{prefix}earliest", f"{prefix}latest"]
         else:
-            text = jsonable(value)
-            out[name] = (
-                "" if text is None else str(text).lower() if isinstance(text, bool) else str(text)
-            )
-    out["status"] = row.label
-    out["open_conditions"] = LIST_SEP.join(row.open_conditions)
-    out["last_event_date"] = row.last_event.text
+            out.append(name)
     return out
 
 
-def to_csv(rows: Sequence[RoadmapState]) -> str:
-    """One CSV row per roadmap (export --format csv); no cell is ever a formula."""
+def csv_row(row: RoadmapState) -> dict[str, Any]:
+    """One CSV row of a roadmap, program or Main Directions document: every field of the
+    record but its histories (its number as the tool takes it back: P25), then its state
+    on the date: status, implementation, open conditions, why unresolved, last event."""
+    record = row.roadmap
+    out = _object(record, json_columns_of(type(record)), {})
+    out["number"] = _short(record)
+    out.update(_derived(row))
+    out.pop("possible_statuses", None)
+    if isinstance(record, Implemented):
+        out["implementation"] = row.implementation.state if row.implementation else ""
+    return out
+
+
+def json_columns_of(kind: type[Record]) -> list[str]:
+    """The fields of `kind` a CSV row shows (`json_columns`, before When is expanded)."""
+    return [n for n in plain_fields(kind) if shown(kind, n) != "never"]
+
+
+def csv_text(columns: Sequence[str], objects: Iterable[dict[str, Any]]) -> str:
+    """CSV of `objects` (JSON-like) in `columns`: a header, one line per object; no cell is
+    ever a formula."""
     import csv  # only the CSV export needs it
 
-    kind = type(rows[0].roadmap) if rows else Roadmap
-    columns = [*(n for n in plain_fields(kind) if shown(kind, n) != "never"), *DERIVED_ROW[1:]]
-    table = [csv_row(row) for row in rows]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    for values in table:
-        writer.writerow([csv_cell(values.get(column, "")) for column in columns])
+    for item in objects:
+        writer.writerow([csv_cell(csv_value(item.get(column))) for column in columns])
     return buffer.getvalue()
+
+
+def to_csv(rows: Sequence[RoadmapState], kind: type[Document] | None = None) -> str:
+    """One CSV row per roadmap, program or Main Directions document (`kind`, else that of
+    the first row)."""
+    kind = kind or (type(rows[0].roadmap) if rows else Roadmap)
+    derived = [d for d in DERIVED_ROW[1:] if d != "implementation" or issubclass(kind, Implemented)]
+    return csv_text([*json_columns(kind), *derived], (csv_row(row) for row in rows))
+
+
+CSV_TABLES = ("roadmaps", "programs", "directions", "conditions", "events", "counts", "sources")
+DOCUMENT_TYPES: dict[str, type[Document]] = {
+    "roadmaps": Roadmap,
+    "programs": Program,
+    "directions": Directions,
+}
+
+
+def csv_table(dataset: Dataset, name: str) -> str:
+    """One table of the record as CSV (export --format csv --table NAME; the report's
+    downloads): a row per record of that kind, per event, per reported count or source."""
+    from unionstate.queries import compare_milestone, condition_reports, states
+
+    if name in DOCUMENT_TYPES:
+        documents: Sequence[Document] = getattr(dataset, name)
+        kind = type(documents[0]) if documents else DOCUMENT_TYPES[name]
+        return to_csv(states(dataset, None, documents), kind)
+    if name == "conditions":
+        extra = ["holds_up", "blocks", "roadmaps", "programs", "last_event_date"]
+        rows = [
+            {
+                **_object(r.condition, json_columns_of(Condition), {}),
+                "status": r.status,
+                "holds_up": len(r.blocks),
+                "blocks": list(r.blocks),
+                "roadmaps": list(r.roadmaps),
+                "programs": list(r.programs),
+                "last_event_date": r.condition.history[-1].date.text,
+            }
+            for r in condition_reports(dataset)
+        ]
+        return csv_text([*json_columns(Condition), *extra], rows)
+    if name == "events":
+        events = [timeline_object(e) for e in timeline(dataset)]
+        columns = ["date", "date_precision", "earliest", "latest", *TIMELINE_COLUMNS[1:]]
+        return csv_text(columns, events)
+    if name == "counts":
+        checks = ["consistent", "dataset_listed", "dataset_agreed", "dataset_open"]
+        columns = [*json_columns(Milestone), *checks, "dataset_undetermined"]
+        return csv_text(
+            columns, (milestone_object(compare_milestone(dataset, m)) for m in dataset.milestones)
+        )
+    if name == "sources":
+        return csv_text(json_columns(Source), (source_object(s) for s in dataset.sources))
+    raise UsageError(
+        f"unknown table {name!r}{close_to(name, CSV_TABLES)}; tables are: " + ", ".join(CSV_TABLES)
+    )
 
 
 # Markdown inline syntax: escaped so that text stays text (no emphasis, links, code, tables).
@@ -770,43 +856,148 @@ def _md_code(text: str) -> str:
     return f"`{cell(text)}`" if "`" not in text else _md(text)
 
 
-def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]) -> str:
-    """A readable report: progress, conditions, then every roadmap with its history."""
+def _md_cited(ids: Iterable[str], sources: dict[str, Source]) -> str:
+    """The sources of an entry as links: "publisher, title" to its URL."""
+    cited = []
+    for sid in ids:
+        if sid not in sources:
+            continue
+        source = sources[sid]
+        label = source.publisher + (f", {source.title}" if source.title else "")
+        cited.append(_md_link(label, source.url))
+    return ", ".join(cited)
+
+
+def _md_counts(counts: dict[str, int], total: int) -> list[str]:
+    return [f"| {s} | {n} | {_share(n, total):.0%} |" for s, n in counts.items() if n]
+
+
+def _md_document(dataset: Dataset, row: RoadmapState, sources: dict[str, Source]) -> list[str]:
+    """One roadmap, program or Main Directions document: both axes, its targets, its whole
+    timeline (status changes, assessments, notes) with sources."""
+    r = row.roadmap
+    confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
+    out = [f"### {_short(r)}. {_md(r.title)}{confirmed}", ""]
+    line = f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · adopted: **{row.label}**"
+    if row.implementation is not None:
+        line += f" · implemented: **{row.implementation.state}**"
+    out.append(line)
+    if row.unresolved_because:
+        reasons = ", ".join(REASONS[code] for code in row.unresolved_because)
+        out.append(f"- unresolved: {_md(reasons)}")
+    if r.linked_conditions:
+        out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
+    if row.successors:
+        out.append(f"- continued by: {_md(', '.join(row.successors))}")
+    for t in row.targets:
+        planned = " → ".join(d.date.display for d in t.target.due)
+        out.append(f"- target: {_md(t.target.title)}, due {_md(planned)}: **{t.state}**")
+    out.append("")
+    for event in timeline(dataset, r):
+        cited = _md_cited(event.sources, sources)
+        what = event.status or "note"
+        out.append(
+            f"- {event.date.display} — {what}: {_md(event.note)}" + (f" ({cited})" if cited else "")
+        )
+    if r.notes:
+        out += ["", f"_{_md(r.notes)}_"]
+    extra = other_fields(r, (*LAID_OUT, "contains"))
+    if extra:
+        out += [""] + [f"- {_md(name)}: {_md(text)}" for name, text in extra]
+    out.append("")
+    return out
+
+
+def to_markdown(
+    dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState] | None = None
+) -> str:
+    """A readable report of the whole record: what is still open, both axes, the
+    conditions, the counts officials reported, the open questions, every roadmap, program
+    and Main Directions document with its history, and the sources."""
+    from unionstate.queries import states
+
     sources = {s.id: s for s in dataset.sources}
+    when = summary.as_of if summary.as_of != dataset.as_of else None
     out = [f"# {_md(dataset.title)}", "", f"State as of {summary.as_of.isoformat()}.", ""]
-    out += ["## Progress", "", "| status | roadmaps | share |", "|---|---:|---:|"]
-    for status, count in summary.by_status.items():
-        out.append(f"| {status} | {count} | {_share(count, summary.total):.0%} |")
-    out += ["", "## Belarus's linked conditions", ""]
-    out += ["| condition | status | holds up |", "|---|---|---|"]
+    out += ["## What is still open", ""]
+    if not summary.open:
+        out.append("Nothing is unresolved.")
+    for row in summary.open:
+        reasons = ", ".join(REASONS[code] for code in row.unresolved_because)
+        conditions = f" ({', '.join(row.open_conditions)})" if row.open_conditions else ""
+        out.append(f"- {_short(row.roadmap)} {_md(row.roadmap.title)}: {_md(reasons + conditions)}")
+    out += ["", "## Where they stand", ""]
+    out += [f"Roadmaps (2019), {summary.total}:", "", "| status | roadmaps | share |"]
+    out += ["|---|---:|---:|", *_md_counts(summary.by_status, summary.total), ""]
+    if summary.programs_total:
+        n = summary.programs_total
+        out += [f"Union programs (2021), {n}, adopted:", "", "| status | programs | share |"]
+        out += ["|---|---:|---:|", *_md_counts(summary.programs_by_status, n), ""]
+        out += ["Union programs, implemented:", "", "| state | programs | share |"]
+        out += ["|---|---:|---:|", *_md_counts(summary.programs_implementation, n), ""]
+    out += ["## Belarus's linked conditions", ""]
+    out += ["| condition | status | holds up | linked |", "|---|---|---|---|"]
     for report in summary.conditions:
         blocks = _md(", ".join(report.blocks)) or "—"
+        linked = _md(", ".join([*report.roadmaps, *report.programs])) or "—"
         out.append(
             f"| {_md(report.condition.title)} ({_md_code(report.condition.id)}) "
-            f"| {report.status} | {blocks} |"
+            f"| {report.status} | {blocks} | {linked} |"
         )
-    out += ["", "## Roadmaps", ""]
-    for row in rows:
-        r = row.roadmap
-        confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
-        out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
-        out.append(f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · status: **{row.label}**")
-        if r.linked_conditions:
-            out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
-        out.append("")
-        for event in r.history:
-            cited = ", ".join(_md_link(sources[s].publisher, sources[s].url) for s in event.sources)
-            when = event.date.display
+    out.append("")
+    for condition in dataset.conditions:
+        out += [f"### {_md(condition.title)} ({_md_code(condition.id)})", ""]
+        out += [_md(condition.description), ""]
+        for ce in condition.history:
+            cited = _md_cited(ce.sources, sources)
             out.append(
-                f"- {when} — {event.status.value}: {_md(event.note)}"
+                f"- {ce.date.display} — {ce.status.value}: {_md(ce.note)}"
                 + (f" ({cited})" if cited else "")
             )
-        if r.notes:
-            out += ["", f"_{_md(r.notes)}_"]
-        extra = other_fields(r, LAID_OUT)
-        if extra:
-            out += [""] + [f"- {_md(name)}: {_md(text)}" for name, text in extra]
+        for o in condition.observations:
+            cited = _md_cited(o.sources, sources)
+            out.append(
+                f"- {o.date.display} — note: {_md(o.note)}" + (f" ({cited})" if cited else "")
+            )
         out.append("")
+    out += ["## Counts officials reported", ""]
+    out += ["| date | reported | by | the record then |", "|---|---|---|---|"]
+    for c in summary.milestones:
+        m = c.milestone
+        if not c.comparable:
+            verdict = "not a count it can check"
+        else:
+            verdict = f"agreed {c.known_agreed}, open {c.known_open}, undetermined "
+            verdict += f"{c.undetermined}: " + ("consistent" if c.consistent else "contradicts it")
+        out.append(
+            f"| {m.date.display} | {_md(m.reported)} | {_md(m.speaker or '')} | {_md(verdict)} |"
+        )
+    out += ["", "## What the record does not know", ""]
+    if not summary.open_questions:
+        out.append("No open question is recorded.")
+    for q in summary.open_questions:
+        out.append(f"- {_md(q.question)}" + (f" {_md(q.note)}" if q.note else ""))
+    out.append("")
+    for heading, documents in (
+        ("Main Directions", dataset.directions),
+        ("Union programs", dataset.programs),
+        ("Roadmaps", dataset.roadmaps),
+    ):
+        if not documents:
+            continue
+        out += [f"## {heading}", ""]
+        for row in states(dataset, when, documents):
+            out += _md_document(dataset, row, sources)
+    out += ["## Sources", ""]
+    for source in dataset.sources:
+        about = ", ".join(
+            x for x in (source.title, source.date.isoformat() if source.date else None) if x
+        )
+        out.append(
+            f"- {_md_code(source.id)}: {_md_link(source.publisher, source.url)}"
+            + (f", {_md(about)}" if about else "")
+        )
+    out.append("")
     return "\n".join(out)
 
 
