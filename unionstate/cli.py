@@ -113,8 +113,87 @@ def _fail(exc: UnionStateError) -> NoReturn:
     raise typer.Exit(int(exc.exit_code))
 
 
+# The panels of `unionstate --help`, in order (a command names its own: rich_help_panel).
+READING, RECORDING, PUBLISHING = "Daily reading", "Recording", "Publishing"
+GIT, SETUP = "Git and undo", "Setup and help"
+PANELS = (READING, RECORDING, PUBLISHING, GIT, SETUP)
+
+# Click's metavar for a value of each type, as a person reads it (typer's own is `<str>`).
+_METAVARS = {
+    "text": "TEXT",
+    "str": "TEXT",
+    "integer": "N",
+    "int": "N",
+    "integer range": "N",
+    "int range": "N",
+    "float": "NUMBER",
+    "float range": "NUMBER",
+}
+
+
+def _plain_metavars(command: Any) -> Any:
+    """Give `command`'s options plain metavars: TEXT, N, NUMBER, PATH, a|b|c for a choice."""
+    for param in getattr(command, "params", ()):
+        if param.param_type_name != "option" or param.metavar is not None or param.is_flag:
+            continue
+        kind = param.type
+        choices = getattr(kind, "choices", None)
+        if choices is not None:
+            param.metavar = "|".join(str(getattr(c, "value", c)) for c in choices)
+        else:
+            param.metavar = _METAVARS.get(kind.name, kind.name.upper())
+    return command
+
+
 class _Group(TyperGroup):
-    """Turns every domain error into its message and exit code; nothing else does."""
+    """Turns every domain error into its message and exit code; nothing else does. Its
+    help groups the commands in panels, each with its whole summary."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return _plain_metavars(super().get_command(ctx, cmd_name))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _plain_metavars(self)
+        super().format_help(ctx, formatter)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The commands by panel, each summary whole (wrapped, never cut with "...")."""
+        panels: dict[str, list[tuple[str, str]]] = {}
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            panel = getattr(command, "rich_help_panel", None) or "Commands"
+            panels.setdefault(panel, []).append((name, command.get_short_help_str(10_000)))
+        order = [*PANELS, *sorted(set(panels) - set(PANELS))]
+        width = max((len(name) for rows in panels.values() for name, _ in rows), default=0)
+        for panel in order:
+            if panel in panels:
+                with formatter.section(panel):  # one column width for all the panels
+                    formatter.write_dl([(name.ljust(width), text) for name, text in panels[panel]])
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """`--no-pager` is the main command's, but taken after the command too."""
+        rest = super().parse_args(ctx, args)
+        if ctx.parent is None and "--no-pager" in ctx.args:
+            end = ctx.args.index("--") if "--" in ctx.args else len(ctx.args)
+            command = self.get_command(ctx, ctx._protected_args[0]) if ctx._protected_args else None
+            takes = {
+                opt
+                for p in getattr(command, "params", ())
+                if p.param_type_name == "option" and not p.is_flag
+                for opt in p.opts
+            }
+            kept = []
+            for i, arg in enumerate(ctx.args):
+                value = i > 0 and ctx.args[i - 1] in takes  # `--note --no-pager` is a note
+                if arg == "--no-pager" and i < end and not value:
+                    ctx.params["no_pager"] = True
+                else:
+                    kept.append(arg)
+            ctx.args = kept
+            return kept
+        return rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -376,7 +455,7 @@ def main_options(
 TABLE_LIMIT = 500  # rows of a terminal table by default; never reached by the shipped data
 
 
-@app.command("list")
+@app.command("list", rich_help_panel=READING)
 def list_roadmaps(
     ctx: typer.Context,
     status: Annotated[
@@ -423,7 +502,10 @@ def list_roadmaps(
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """List roadmaps (or programs) with status, open conditions and last event.
+    """List roadmaps, programs or Main Directions, with their status.
+
+    Each row: its number (P for a program, D for Main Directions), id, title, status,
+    open conditions and last event; with --unresolved, why it is unresolved.
 
     Example: unionstate list --unresolved --sphere energy
 
@@ -467,7 +549,7 @@ def list_roadmaps(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=READING)
 def show(
     ctx: typer.Context,
     roadmap: Annotated[
@@ -483,7 +565,7 @@ def show(
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Show one roadmap, program or Main Directions document: status, conditions, history.
+    """Show one record: status, conditions, history and sources.
 
     On a terminal, everything: facts, linked conditions, targets, the dated history and
     its sources. Through a pipe, one table: the facts, or the --section named (the history
@@ -502,9 +584,9 @@ def show(
     s.emit(view.section(section) if section else view, json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=READING)
 def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt = None) -> None:
-    """List Belarus's linked conditions, ranked by how many roadmaps each holds up.
+    """List Belarus's conditions, by how many records each holds up.
 
     Example: unionstate conditions
     """
@@ -513,7 +595,7 @@ def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt 
     s.emit(views.conditions_view(queries.condition_reports(dataset), dataset), json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=READING)
 def summary(
     ctx: typer.Context,
     as_of: AsOfOpt = None,
@@ -527,7 +609,7 @@ def summary(
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Progress at a glance: what is still open, both axes, conditions, news, counts.
+    """Progress at a glance: what is still open, and both axes.
 
     On a terminal it fits one screen; --full adds spheres, every reported count beside the
     record's, and the open questions. Through a pipe, one table: the records per status,
@@ -545,7 +627,7 @@ def summary(
     s.emit(view.section(section) if section else view, json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=PUBLISHING)
 def report(
     ctx: typer.Context,
     directory: Annotated[
@@ -567,9 +649,10 @@ def report(
     ] = None,
     as_of: RewindOpt = None,
 ) -> None:
-    """Write the record as a static web site: what is still open, charts, a page per record,
-    the conditions, the sources, an Atom feed and the data as downloads. No script, nothing
-    fetched from elsewhere.
+    """Write the record as a static web site, with a feed and data.
+
+    What is still open, charts, a page per record, the conditions, the sources, an Atom
+    feed and the data as downloads. No script, nothing fetched from elsewhere.
 
     DIR must be new, empty, or a site the report wrote before (it leaves a
     `.unionstate-report` file); --force writes into any folder. Only the report's own files
@@ -591,7 +674,7 @@ def report(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=READING)
 def history(
     ctx: typer.Context,
     roadmap: Annotated[
@@ -640,7 +723,10 @@ def history(
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """One timeline of roadmap, condition and milestone events, oldest first.
+    """One timeline of every record's events, oldest first.
+
+    Status changes, assessments and notes of roadmaps, programs, Main Directions and
+    conditions, and the counts officials reported.
 
     Example: unionstate history gas-market --since 2020-01-01
 
@@ -707,7 +793,7 @@ def _progress_chart(
     s.emit(views.progress_view(months, title, states), json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=SETUP)
 def validate(
     ctx: typer.Context,
     paths: Annotated[
@@ -719,7 +805,9 @@ def validate(
         ),
     ] = None,
 ) -> None:
-    """Check data files: one OK line per valid file; every problem as FILE:LINE:COL (exit 3).
+    """Check data files; every problem as FILE:LINE:COL (exit 3).
+
+    One OK line per valid file.
 
     Example: unionstate validate data/roadmaps.yaml
     """
@@ -774,7 +862,7 @@ def _rewound(s: Session, dataset: Dataset, as_of: dt.date | None) -> Dataset:
     return updates.rewind(dataset, as_of)
 
 
-@app.command()
+@app.command(rich_help_panel=PUBLISHING)
 def export(
     ctx: typer.Context,
     format: Annotated[
@@ -804,7 +892,9 @@ def export(
         bool, typer.Option("--force", help="Allow writing over the data file in use.")
     ] = False,
 ) -> None:
-    """Export the record: all of it (json), one table of it (csv), or a report (markdown).
+    """Export the record as JSON, one CSV table, or Markdown.
+
+    JSON is all of it; CSV one table (--table); Markdown a report to read.
 
     The Markdown report has what is still open, both axes, the conditions, the counts
     officials reported, the open questions and every record with its sourced history.
@@ -833,7 +923,7 @@ def export(
     s.emit(view, target=target)
 
 
-@app.command()
+@app.command(rich_help_panel=SETUP)
 def info(ctx: typer.Context) -> None:
     """Show the version, the data file in use and why it was chosen.
 
@@ -864,9 +954,11 @@ def info(ctx: typer.Context) -> None:
     s.emit(views.table_view(("field", "value"), rows, document))
 
 
-@app.command()
+@app.command(rich_help_panel=SETUP)
 def schema(ctx: typer.Context) -> None:
-    """Print the JSON Schema of the data file, generated from the data model, for editors.
+    """Print the data file's JSON Schema, for editors.
+
+    Generated from the data model.
 
     A data file's first line points editors at roadmaps.schema.json beside it.
 
@@ -921,7 +1013,7 @@ def _transition(
         s.say(f"added source {outcome.new_source} for {source}")
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def sign(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -935,14 +1027,16 @@ def sign(
         ),
     ] = False,
 ) -> None:
-    """Mark roadmaps signed (all or nothing); refused while not agreed or a condition is open.
+    """Mark roadmaps signed; refused while not agreed or held up.
+
+    All or nothing: refused while one is not agreed or a linked condition is open.
 
     Example: unionstate sign customs --on 2021-09-10
     """
     _transition(ctx, "sign", roadmaps, on, note, source, force=force)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def agree(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -957,7 +1051,7 @@ def agree(
     _transition(ctx, "agree", roadmaps, on, note, source)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def block(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -974,14 +1068,14 @@ def block(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Mark roadmaps blocked by an open condition (linking it if needed).
+    """Mark roadmaps blocked by an open condition (linked if need be).
 
     Example: unionstate block customs --condition goods-restrictions
     """
     _transition(ctx, "block", roadmaps, on, note, source, condition=condition)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def reopen(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -996,7 +1090,7 @@ def reopen(
     _transition(ctx, "reopen", roadmaps, on, note, source)
 
 
-@app.command("set-aside")
+@app.command("set-aside", rich_help_panel=RECORDING)
 def set_aside(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -1004,16 +1098,17 @@ def set_aside(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Take roadmaps off the table (from pending, blocked or agreed); `reopen` brings them back.
+    """Take roadmaps off the table; `reopen` brings them back.
 
-    A set-aside roadmap is not unresolved, and cannot be agreed or signed until reopened.
+    From pending, blocked or agreed. A set-aside roadmap is not unresolved, and cannot be
+    agreed or signed until reopened.
 
     Example: unionstate set-aside supranational-bodies --on 2019-12-07
     """
     _transition(ctx, "set-aside", roadmaps, on, note, source)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def resolve(
     ctx: typer.Context,
     condition: Annotated[
@@ -1026,7 +1121,9 @@ def resolve(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Mark a condition resolved and report which roadmaps it frees (blocked -> pending).
+    """Mark a condition resolved; says which roadmaps it frees.
+
+    The roadmaps it alone held up go from blocked to pending.
 
     Example: unionstate resolve gas-price --on 2021-09-09
     """
@@ -1078,14 +1175,15 @@ def _recorded(s: Session, outcome: updates.Outcome, what: str, source: str | Non
 
 
 _ASSESS_HELP = (
-    "Record how far a program or Main Directions document is implemented, and who says so."
+    "Record how far a program is implemented, and who says so.\n\n"
+    "A program or a Main Directions document: its state, who assessed it, and a figure."
     "\n\nExample: "
     "unionstate assess P19 under-way --on 2023-06-08 --by Zverev --side russia "
     "--done 101 --total 112 --unit tasks --source uralelement-transport"
 )
 
 
-@app.command(help=_ASSESS_HELP)
+@app.command(help=_ASSESS_HELP, rich_help_panel=RECORDING)
 def assess(
     ctx: typer.Context,
     record: RecordArg,
@@ -1125,7 +1223,7 @@ def assess(
     _recorded(s, outcome, f"{state.value} on {entry.on}, according to {by} ({side.value})", source)
 
 
-@app.command("note")
+@app.command("note", rich_help_panel=RECORDING)
 def note_command(
     ctx: typer.Context,
     record: Annotated[
@@ -1142,7 +1240,9 @@ def note_command(
     by: ByOpt = None,
     side: SideOpt = None,
 ) -> None:
-    """Record a statement that changes no status (an observation), and its source.
+    """Record a statement that changes no status, and its source.
+
+    An observation, on a roadmap, program, Main Directions document or condition.
 
     Example: unionstate note P25 --on 2025 --note "No launch date." --source reform-news-gas
     """
@@ -1160,11 +1260,12 @@ def note_command(
 
 target_app = typer.Typer(
     cls=_Group,
-    help="Targets: something to achieve by a planned date (add, move its date, set met or missed).",
+    help="Targets: what is to be achieved by a planned date.\n\n"
+    "Add one, move its date, or set it met or missed.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(target_app, name="target")
+app.add_typer(target_app, name="target", rich_help_panel=RECORDING)
 
 
 _TARGET_ADD_HELP = (
@@ -1207,7 +1308,8 @@ def target_add(
 
 
 _TARGET_MOVE_HELP = (
-    "Record that a target's planned date moved (the old dates stay in its history).\n\nExample: "
+    "Record that a target's planned date moved.\n\nThe old dates stay in its history."
+    "\n\nExample: "
     "unionstate target move P26 oil-market --due 2027-01-01 --on 2024-12-06 --source "
     "https://telegraf.news/ehkonomika/"
     "rossiya-otlozhila-perehod-na-obshhij-s-belarusju-neftyanoj-rynok-kogda-novyj-srok/"
@@ -1278,7 +1380,7 @@ def target_set(
     _recorded(s, outcome, f"target {target} {state.value} on {entry.on}", source)
 
 
-@app.command()
+@app.command(rich_help_panel=SETUP)
 def init(
     ctx: typer.Context,
     path: Annotated[
@@ -1297,7 +1399,9 @@ def init(
         ),
     ] = None,
 ) -> None:
-    """Write a fresh working copy of the bundled dataset (or of it as it stood on a date).
+    """Write your own working copy of the bundled dataset.
+
+    A fresh copy, or (--as-of) the record as it stood on a date.
 
     Example: unionstate init ~/roadmaps.yaml
 
@@ -1337,7 +1441,7 @@ def init(
 # ------------------------------------------------------------- git, diff and undo
 
 
-@app.command("merge")
+@app.command("merge", rich_help_panel=GIT)
 def merge_versions(
     ctx: typer.Context,
     base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (%O).")],
@@ -1350,7 +1454,9 @@ def merge_versions(
         typer.Option("--path", metavar="NAME", help="The file's name, for messages (%P)."),
     ] = None,
 ) -> None:
-    """Merge two versions of a data file record by record: git's merge driver.
+    """Merge two versions of a data file record by record (git).
+
+    Git's merge driver.
 
     Writes the merge to OURS. Exit 0 when clean; 1 when conflicts remain (one line each on
     stderr; OURS keeps our side of them, valid, with the conflicts recorded as comments);
@@ -1381,11 +1487,13 @@ VersionsArg = Annotated[
 ]
 
 
-@app.command("diff")
+@app.command("diff", rich_help_panel=GIT)
 def diff_versions(
     ctx: typer.Context, versions: VersionsArg = None, json_out: JsonOpt = False
 ) -> None:
-    """What changed between two versions of the data, one change per line, in words.
+    """What changed between two versions of the data, in words.
+
+    One change per line.
 
     OLD and NEW are files, or git revisions of the data file in use (a file by that name
     wins); NEW defaults to the file itself, OLD to the revision HEAD. Given git's seven
@@ -1448,7 +1556,7 @@ def _external_versions(name: str, *files: str) -> list[Dataset | None]:
     return [None if f == os.devnull else next(loaded) for f in files]
 
 
-@app.command()
+@app.command(rich_help_panel=GIT)
 def undo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
@@ -1457,7 +1565,7 @@ def undo(
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Revert the last change made through unionstate to the data file in use.
+    """Revert the last change unionstate made to the data file.
 
     Prints what it will revert and asks (--yes does not; off a terminal --yes is needed).
     Refused when the file was changed by something else since. An undo is a change too:
@@ -1491,7 +1599,7 @@ def undo(
     s.say(f"reverted #{entry.id}; `unionstate undo` again puts it back")
 
 
-@app.command("git-setup")
+@app.command("git-setup", rich_help_panel=GIT)
 def git_setup(
     ctx: typer.Context,
     pattern: Annotated[
@@ -1506,7 +1614,7 @@ def git_setup(
         typer.Option("--global", help="In your global git config and attributes file instead."),
     ] = False,
 ) -> None:
-    """Register unionstate's merge driver with git for the data file; safe to run again.
+    """Register unionstate's merge driver with git; safe to rerun.
 
     Sets merge.unionstate in the repository's git config and adds `PATTERN merge=unionstate`
     to its .gitattributes (with --global: your global config and attributes file).
