@@ -61,3 +61,16 @@ def test_no_pager_as_the_value_of_an_option_stays_a_value(data: Path) -> None:
     result = invoke("list", "--search", "--no-pager")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.count("\n") == 1  # the header: no title holds "--no-pager"
+
+
+def test_help_command_shows_a_commands_help_as_help_does() -> None:
+    assert invoke("help", "list").stdout.rstrip() == invoke("list", "--help").stdout.rstrip()
+    nested = invoke("help", "target", "move").stdout
+    assert nested.startswith("Usage: unionstate target move")
+    assert invoke("help").stdout.startswith("Usage: unionstate [OPTIONS] COMMAND")
+
+
+def test_help_for_a_command_that_is_not_there_suggests_one() -> None:
+    result = invoke("help", "lsit")
+    assert result.exit_code == 2
+    assert "no command 'lsit' (did you mean 'list'" in result.stderr

@@ -246,6 +246,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    add_completion=False,  # `unionstate completion SHELL` prints the script; nothing edits rc files
 )
 
 
@@ -1629,6 +1630,72 @@ def git_setup(
         s.say(line)
 
 
+class Shell(str, Enum):
+    """The shells `completion` writes a script for."""
+
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+    POWERSHELL = "powershell"
+
+
+@app.command(rich_help_panel=SETUP)
+def completion(
+    ctx: typer.Context,
+    shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.")],
+) -> None:
+    """Print the completion script for SHELL; it edits nothing.
+
+    It completes commands, options and values: roadmap ids and numbers, programs (P2) and
+    Main Directions (D1), condition and source ids. Load it from your shell's startup
+    file, or save it where your shell looks for completions.
+
+    Example: unionstate completion bash > ~/.local/share/bash-completion/completions/unionstate
+
+    Example: echo 'eval "$(unionstate completion zsh)"' >> ~/.zshrc
+    """
+    from typer._completion_shared import get_completion_script
+
+    script = get_completion_script(
+        prog_name="unionstate", complete_var="_UNIONSTATE_COMPLETE", shell=shell.value
+    )
+    session(ctx).plain(script.rstrip("\n") + "\n")
+
+
+@app.command("help", rich_help_panel=SETUP)
+def help_command(
+    ctx: typer.Context,
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[COMMAND]...",
+            help="A command (`target add`: a subcommand).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Show the help of a command (of unionstate itself without one).
+
+    Example: unionstate help list
+
+    Example: unionstate help target move
+    """
+    root = ctx.find_root()
+    current: Any = root.command
+    here: Any = root
+    for name in command or []:
+        group = hasattr(current, "list_commands")  # a command with subcommands
+        found = current.get_command(here, name) if group else None
+        if found is None:
+            names = list(current.list_commands(here)) if group else []
+            raise UsageError(
+                f"no command {name!r}{views.close_to(name, names)}; `unionstate --help` lists them"
+            )
+        here = found.make_context(name, [], parent=here, resilient_parsing=True)
+        current = found
+    session(ctx).plain(current.get_help(here) + "\n")
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # so a write in progress cleans up its temp file
 
@@ -1649,6 +1716,10 @@ def main() -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupt)
     terminal.escape_unencodable()
+    if "_UNIONSTATE_COMPLETE" in os.environ:  # a shell asks for completions
+        from typer._completion_classes import completion_init
+
+        completion_init()  # the shells typer completes (its --install-completion would)
     # A fixed name: `python -m unionstate` completes and prints usage as `unionstate` does.
     code: int | str | None = 0
     try:

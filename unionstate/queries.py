@@ -886,9 +886,11 @@ def _chart_months(dataset: Dataset, documents: Sequence[Document]) -> list[dt.da
 def roadmap_choices(
     dataset: Dataset, incomplete: str, taken: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
-    """(name, description) pairs completing `incomplete`: numbers once a digit is typed, else ids.
+    """(name, description) pairs completing `incomplete`: roadmap numbers once a digit is
+    typed, program and Main Directions numbers after a P or a D (P2, D1), else the ids of
+    roadmaps, programs and Main Directions documents.
 
-    Roadmaps already named in `taken` (by number, id or prefix) are left out.
+    Records already named in `taken` (by number, id or prefix) are left out.
     """
     skip: set[str] = set()
     for name in taken:
@@ -896,9 +898,12 @@ def roadmap_choices(
             skip.add(find_roadmap(dataset, name).id)
         except Refused:
             continue
-    left = [r for r in dataset.roadmaps if r.id not in skip]
-    if incomplete[:1].isdigit():
-        pairs = [(str(r.number), f"{r.id}: {r.title}") for r in left]
+    left = [r for r in dataset.documents if r.id not in skip]
+    first = incomplete[:1]
+    if first.isdigit():
+        pairs = [(str(r.number), f"{r.id}: {r.title}") for r in left if not r.PREFIX]
+    elif first in ("P", "D") and (incomplete[1:].isdigit() or len(incomplete) == 1):
+        pairs = [(f"{r.PREFIX}{r.number}", f"{r.id}: {r.title}") for r in left if r.PREFIX]
     else:
         pairs = [(r.id, r.title) for r in left]
     return [(name, about) for name, about in pairs if name.startswith(incomplete)]
