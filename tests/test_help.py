@@ -74,3 +74,53 @@ def test_help_for_a_command_that_is_not_there_suggests_one() -> None:
     result = invoke("help", "lsit")
     assert result.exit_code == 2
     assert "no command 'lsit' (did you mean 'list'" in result.stderr
+
+
+# ------------------------------------------------------------- and the rest
+
+
+def test_an_empty_list_says_which_filter_matched_nothing(shipped: Path) -> None:
+    result = invoke("--data", str(shipped), "list", "--programs", "--sphere", "qq")
+    assert result.exit_code == 0
+    assert "no program matches sphere 'qq' (spheres are: " in result.stderr
+    assert "energy" in result.stderr
+    assert result.stdout.count("\n") == 1  # the header: the pipe contract holds
+    terminal = invoke(
+        "--data", str(shipped), "list", "--search", "zzz", env={"TTY_COMPATIBLE": "1"}
+    )
+    assert "no roadmap's title or notes contain 'zzz'" in terminal.stderr
+    assert terminal.stdout == ""  # no empty boxed table
+
+
+def test_history_limit_keeps_the_latest_and_kind_keeps_one_kind(shipped: Path) -> None:
+    every = invoke("--data", str(shipped), "history").stdout.splitlines()
+    latest = invoke("--data", str(shipped), "history", "--limit", "5")
+    assert latest.stdout.splitlines() == [every[0], *every[-5:]]
+    assert f"showing the latest 5 of {len(every) - 1} events" in latest.stderr
+    counts = invoke("--data", str(shipped), "history", "--kind", "count").stdout.splitlines()
+    assert len(counts) > 1 and all(line.split("\t")[1] == "milestone" for line in counts[1:])
+    both = invoke("--data", str(shipped), "history", "-k", "program", "-k", "condition")
+    assert {line.split("\t")[1] for line in both.stdout.splitlines()[1:]} == {
+        "program",
+        "condition",
+    }
+    assert invoke("--data", str(shipped), "history", "--kind", "treaty").exit_code == 2
+
+
+def test_info_and_validate_speak_json(shipped: Path, tmp_path: Path) -> None:
+    import json
+
+    info = json.loads(invoke("--data", str(shipped), "info", "--json").stdout)
+    assert info["data_file"] == str(shipped) and info["schema_version"] >= 3
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("x: 1\n", encoding="utf-8")
+    result = invoke("validate", "--json", str(shipped), str(bad))
+    assert result.exit_code == 3
+    checked = json.loads(result.stdout)
+    assert [c["valid"] for c in checked] == [True, False]
+    assert checked[0]["programs"] == 28 and checked[1]["problems"]
+
+
+def test_the_default_report_folder_is_git_ignored() -> None:
+    ignored = (Path(__file__).parent.parent / ".gitignore").read_text(encoding="utf-8")
+    assert "site/" in ignored.split()

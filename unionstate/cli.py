@@ -526,15 +526,32 @@ def list_roadmaps(
         documents, record_type, kind = dataset.programs, models.Program, "programs"
     elif directions:
         documents, record_type, kind = dataset.directions, models.Directions, "Main Directions"
+    every = queries.states(dataset, as_of, documents)
+    statuses = [s.value for s in status or []]
     rows = queries.select(
-        queries.states(dataset, as_of, documents),
-        statuses=[s.value for s in status or []],
+        every,
+        statuses=statuses,
         unresolved=unresolved,
         sphere=sphere,
         condition=condition,
         search=search,
     )
     total = len(rows)
+    if not total and (status or sphere or condition or search):
+        word = {"roadmaps": "roadmap", "programs": "program"}.get(kind, "Main Directions document")
+        s.say(
+            queries.nothing_matches(
+                queries.select(every, unresolved=unresolved),
+                ("unresolved " if unresolved else "") + word,
+                statuses=statuses,
+                sphere=sphere,
+                condition=condition,
+                search=search,
+                day=as_of or dataset.as_of,
+            )
+        )
+        if s.tables and not (json_out or fields):
+            return  # an empty table says nothing more
     if limit is None and s.tables and not (json_out or fields):
         limit = TABLE_LIMIT  # thousands of table rows help nobody and take seconds to lay out
     if limit and total > limit:
@@ -675,6 +692,21 @@ def report(
     )
 
 
+class EventKind(str, Enum):
+    """What an event of `history --kind` is about."""
+
+    ROADMAP = "roadmap"
+    PROGRAM = "program"
+    DIRECTIONS = "directions"
+    CONDITION = "condition"
+    COUNT = "count"
+
+    @property
+    def kind(self) -> str:
+        """The timeline's own name of it (a count is a milestone)."""
+        return "milestone" if self is EventKind.COUNT else self.value
+
+
 @app.command(rich_help_panel=READING)
 def history(
     ctx: typer.Context,
@@ -721,6 +753,26 @@ def history(
             "disputed, undetermined, not started).",
         ),
     ] = False,
+    kind: Annotated[
+        list[EventKind] | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Only events of this kind of record (repeatable); count: the figures "
+            "officials reported.",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help="Only the latest N events (still oldest first) [all].",
+            show_default=False,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
@@ -730,6 +782,8 @@ def history(
     conditions, and the counts officials reported.
 
     Example: unionstate history gas-market --since 2020-01-01
+
+    Example: unionstate history --kind program --limit 10
 
     Example: unionstate history --chart
 
@@ -745,7 +799,35 @@ def history(
         raise UsageError("--programs and --implementation go with --chart")
     found = queries.find_roadmap(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
+    if kind:
+        wanted = {k.kind for k in kind}
+        events = [e for e in events if e.kind in wanted]
+    total = len(events)
+    if limit is not None and total > limit:
+        events = events[-limit:]
+        s.say(f"showing the latest {limit} of {total} events")
+    if not events:
+        s.say(_no_events(roadmap, kind, since, until))
+        if s.tables and not (json_out or fields):
+            return
     s.emit(views.timeline_view(events, dataset), json_out, fields)
+
+
+def _no_events(
+    roadmap: str | None,
+    kind: Sequence[EventKind] | None,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> str:
+    """What `history` says when nothing matched: which of its filters were given."""
+    what = [f"of {roadmap}"] if roadmap else []
+    if kind:
+        what.append(f"of kind {' or '.join(k.value for k in kind)}")
+    if since:
+        what.append(f"on or after {since}")
+    if until:
+        what.append(f"on or before {until}")
+    return "no event " + " ".join(what) if what else "the record has no events"
 
 
 def _programs_by_month(dataset: Dataset) -> list[queries.MonthProgress]:
@@ -805,26 +887,41 @@ def validate(
             show_default=False,
         ),
     ] = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Check data files; every problem as FILE:LINE:COL (exit 3).
 
-    One OK line per valid file.
+    One OK line per valid file. With --json, one document: each file, whether it is
+    valid, what it holds, and its problems (still exit 3 when there are any).
 
     Example: unionstate validate data/roadmaps.yaml
     """
     s = session(ctx)
     problems: list[str] = []
+    checked: list[dict[str, Any]] = []
     for target in paths or [s.data_file().path]:
         try:
             dataset = store.load(target)
         except DataError as exc:
             problems.extend(exc.problems)
+            checked.append({"file": str(target), "valid": False, "problems": list(exc.problems)})
             continue
-        s.plain(
-            f"ok: {target}: {len(dataset.roadmaps)} roadmaps, "
-            f"{len(dataset.conditions)} conditions, {len(dataset.milestones)} milestones, "
-            f"{len(dataset.sources)} sources\n"
-        )
+        counts = {
+            "roadmaps": len(dataset.roadmaps),
+            "programs": len(dataset.programs),
+            "directions": len(dataset.directions),
+            "conditions": len(dataset.conditions),
+            "milestones": len(dataset.milestones),
+            "sources": len(dataset.sources),
+        }
+        checked.append({"file": str(target), "valid": True, **counts, "problems": []})
+        if not json_out:
+            s.plain(
+                f"ok: {target}: {counts['roadmaps']} roadmaps, {counts['conditions']} "
+                f"conditions, {counts['milestones']} milestones, {counts['sources']} sources\n"
+            )
+    if json_out:
+        s.plain(views.to_json(checked))
     if problems:
         raise DataError(problems)
 
@@ -925,7 +1022,7 @@ def export(
 
 
 @app.command(rich_help_panel=SETUP)
-def info(ctx: typer.Context) -> None:
+def info(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Show the version, the data file in use and why it was chosen.
 
     Example: unionstate info
@@ -952,7 +1049,7 @@ def info(ctx: typer.Context) -> None:
         "schema_version": SCHEMA_VERSION,
     }
     rows = [[key, views.value_text(value)] for key, value in document.items()]
-    s.emit(views.table_view(("field", "value"), rows, document))
+    s.emit(views.table_view(("field", "value"), rows, document), json_out)
 
 
 @app.command(rich_help_panel=SETUP)

@@ -420,6 +420,42 @@ def nothing_unresolved(dataset: Dataset, when: dt.date | None, programs: bool) -
     return "; ".join(parts)
 
 
+def nothing_matches(
+    rows: Sequence[RoadmapState],
+    kind: str,
+    *,
+    statuses: Sequence[str] = (),
+    sphere: str | None = None,
+    condition: str | None = None,
+    search: str | None = None,
+    day: dt.date | None = None,
+) -> str:
+    """What to say when `list` finds nothing: the filter that matched nothing on its own
+    (with what it could have matched), else the filters that together match nothing.
+
+    `rows` are all the records of that `kind` ("roadmap", "program", ...) on that `day`.
+    """
+    if sphere and not select(rows, sphere=sphere):
+        spheres = ", ".join(sorted({r.roadmap.sphere for r in rows}))
+        return f"no {kind} matches sphere {sphere!r} (spheres are: {spheres})"
+    if condition and not select(rows, condition=condition):
+        return f"no {kind} is linked to condition {condition!r}"
+    if search and not select(rows, search=search):
+        return f"no {kind}'s title or notes contain {search!r}"
+    if statuses and not select(rows, statuses=statuses):
+        there = ", ".join(sorted({r.label for r in rows}))
+        on = f" on {day}" if day else ""
+        return f"no {kind} is {' or '.join(statuses)}{on} (they are: {there})"
+    given = [
+        f"{name} {value!r}"
+        for name, value in (("sphere", sphere), ("condition", condition), ("search", search))
+        if value
+    ]
+    if statuses:
+        given.append(f"status {' or '.join(statuses)}")
+    return f"no {kind} matches {' and '.join(given)} together"
+
+
 # ------------------------------------------------------------------ conditions
 
 
