@@ -405,19 +405,43 @@ def test_show_json_has_title_confirmed_history_with_sources_and_notes(data: Path
         ]
 
 
-def test_show_piped_lists_facts_then_history(data: Path) -> None:
+def test_show_piped_is_one_table_of_facts_and_each_section_is_one_table(data: Path) -> None:
     result = run(data, "show", "customs")
     assert result.exit_code == 0
-    facts, history = result.stdout.split("\n\n")
-    rows = dict(line.split("\t", 1) for line in facts.splitlines()[1:])
+    assert "\n\n" not in result.stdout  # one table
+    rows = dict(line.split("\t", 1) for line in result.stdout.splitlines()[1:])
     assert rows["id"] == "customs"
     assert rows["status"] == "pending"
     assert rows["title_confirmed"] == "true"
-    lines = history.splitlines()
-    assert lines[0] == "date\tstatus\tnote\tsources"
-    assert len(lines) - 1 == len(store.load(data).roadmap_by_id("customs").history)
-    assert "https://" in lines[-1]
+    history = run(data, "show", "customs", "--section", "history").stdout.splitlines()
+    assert history[0] == "date\tkind\tstatus\tnote\tsources"
+    assert len(history) - 1 == len(store.load(data).roadmap_by_id("customs").history)
+    cited = {sid for line in history[1:] for sid in line.split("\t")[4].split(",") if sid}
+    sources = run(data, "show", "customs", "--section", "sources").stdout.splitlines()
+    assert sources[0] == "id\tpublisher\ttitle\tdate\turl\treprint_of"
+    assert {line.split("\t")[0] for line in sources[1:]} == cited  # every id, its own row
+    assert all(line.split("\t")[4].startswith("http") for line in sources[1:])
     assert ESC not in result.stdout
+
+
+def test_program_numbers_piped_are_accepted_back_by_show(shipped: Path, tmp_path: Path) -> None:
+    """`list --programs | cut -f1 | sed -n 2p | xargs unionstate show` opens P1, not 1."""
+    exe = Path(sys.executable).parent / "unionstate"
+    env = {**os.environ, "UNIONSTATE_DATA": str(shipped), "UNIONSTATE_CACHE_DIR": str(tmp_path)}
+    pipeline = f"'{exe}' list --programs | cut -f1 | sed -n 2p | xargs '{exe}' show"
+    done = subprocess.run(
+        ["sh", "-c", pipeline], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
+    rows = dict(line.split("\t", 1) for line in done.stdout.splitlines()[1:])
+    assert rows["number"] == "P1"
+    assert rows["id"] == store.load(shipped).programs[0].id
+
+
+def test_a_section_that_is_not_there_is_a_usage_error_with_a_hint(data: Path) -> None:
+    result = run(data, "summary", "--section", "sphere")
+    assert result.exit_code == 2
+    assert "unknown section 'sphere' (did you mean 'spheres'?)" in result.stderr
+    assert result.stdout == ""
 
 
 def test_show_on_a_terminal_draws_a_panel_with_sources(data: Path) -> None:
@@ -914,7 +938,7 @@ def test_conditions_ranked_by_unresolved_roadmaps_held_up(data: Path) -> None:
     result = run(data, "conditions")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "id\ttitle\tstatus\tholds_up\tblocks\troadmaps"
+    assert lines[0] == "id\ttitle\tstatus\tholds_up\tblocks\troadmaps\tprograms"
     rows = [line.split("\t") for line in lines[1:]]
     assert rows[0][0] == "tax-manoeuvre-compensation"
     assert rows[0][3] == "3"
@@ -992,8 +1016,9 @@ def test_summary_as_of_shows_that_dates_state(data: Path) -> None:
 
 def test_summary_piped_shows_the_signed_count_change(data: Path) -> None:
     def status_rows(stdout: str) -> dict[str, str]:
-        block = stdout.split("status\troadmaps\tshare\n")[1].split("\n\n")[0]
-        return dict(line.split("\t")[:2] for line in block.splitlines())
+        lines = [line.split("\t") for line in stdout.splitlines()]
+        assert lines[0] == ["as_of", "records", "axis", "status", "count", "share"]
+        return {row[3]: row[4] for row in lines[1:] if row[1:3] == ["roadmaps", "adoption"]}
 
     assert status_rows(run(data, "summary").stdout)["signed"] == "0"
     assert run(data, "sign", "transport", "--on", "2021-09-01").exit_code == 0
@@ -1173,7 +1198,7 @@ def test_export_csv_has_a_header_and_one_row_per_roadmap(data: Path) -> None:
     assert [r["id"] for r in rows] == [r["id"] for r in raw(data)["roadmaps"]]
     gas = next(r for r in rows if r["id"] == "gas-market")
     assert gas["status"] == "blocked"
-    assert gas["open_conditions"] == "gas-price;tax-manoeuvre-compensation"
+    assert gas["open_conditions"] == "gas-price,tax-manoeuvre-compensation"
     assert gas["title_confirmed"] == "true"
 
 

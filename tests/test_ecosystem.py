@@ -178,10 +178,22 @@ def test_roadmap_choices_is_a_pure_function(minimal_data: dict[str, Any]) -> Non
     assert queries.source_choices(dataset, "b") == [("belta-2", "BelTA")]
 
 
-def test_install_completion_is_offered_and_documented() -> None:
-    result = run("--help")
-    assert "--install-completion" in result.stdout
-    assert "unionstate --install-completion" in README
+def test_completion_prints_the_script_and_edits_nothing(tmp_path: Path) -> None:
+    """Like `gh completion`: the script on stdout; no option that edits a startup file."""
+    assert "--install-completion" not in run("--help").stdout
+    for shell in ("bash", "zsh", "fish", "powershell"):
+        result = run("completion", shell, env={"HOME": str(tmp_path)})
+        assert result.exit_code == 0, result.output
+        assert "_UNIONSTATE_COMPLETE" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # no rc file was written
+    assert run("completion", "tcsh").exit_code == 2
+    assert "unionstate completion bash" in README
+
+
+def test_programs_and_main_directions_complete_by_their_numbers(shipped: Path) -> None:
+    assert bash("unionstate show P2", shipped) == ["P2", *(f"P{n}" for n in range(20, 29))]
+    assert "program-gas-market" in bash("unionstate show program-g", shipped)
+    assert bash("unionstate assess P1", shipped)[:2] == ["P1", "P10"]
 
 
 # ----------------------------------------------------------------------- JSON Schema

@@ -703,7 +703,15 @@ def _plain_renders(ds: Dataset) -> dict[str, str]:
             ("date", "kind", "subject", "status", "note", "sources"),
             [views.timeline_cells(e) for e in queries.timeline(ds, None, None, None)],
         ),
-        "summary-text": views.summary_text(summary),
+        **{  # every table of each, one --section at a time
+            f"{name}-sections": "".join(
+                view.section(section.name).plain(True) for section in view.sections
+            )
+            for name, view in (
+                ("summary", views.summary_view(summary)),
+                ("show", views.show_view(ds, rows[13])),
+            )
+        },
         "cells": "".join(text.cell(EVIL + s) for s in ("", "\n", "\t")),
     }
 

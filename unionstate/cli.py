@@ -113,8 +113,87 @@ def _fail(exc: UnionStateError) -> NoReturn:
     raise typer.Exit(int(exc.exit_code))
 
 
+# The panels of `unionstate --help`, in order (a command names its own: rich_help_panel).
+READING, RECORDING, PUBLISHING = "Daily reading", "Recording", "Publishing"
+GIT, SETUP = "Git and undo", "Setup and help"
+PANELS = (READING, RECORDING, PUBLISHING, GIT, SETUP)
+
+# Click's metavar for a value of each type, as a person reads it (typer's own is `<str>`).
+_METAVARS = {
+    "text": "TEXT",
+    "str": "TEXT",
+    "integer": "N",
+    "int": "N",
+    "integer range": "N",
+    "int range": "N",
+    "float": "NUMBER",
+    "float range": "NUMBER",
+}
+
+
+def _plain_metavars(command: Any) -> Any:
+    """Give `command`'s options plain metavars: TEXT, N, NUMBER, PATH, a|b|c for a choice."""
+    for param in getattr(command, "params", ()):
+        if param.param_type_name != "option" or param.metavar is not None or param.is_flag:
+            continue
+        kind = param.type
+        choices = getattr(kind, "choices", None)
+        if choices is not None:
+            param.metavar = "|".join(str(getattr(c, "value", c)) for c in choices)
+        else:
+            param.metavar = _METAVARS.get(kind.name, kind.name.upper())
+    return command
+
+
 class _Group(TyperGroup):
-    """Turns every domain error into its message and exit code; nothing else does."""
+    """Turns every domain error into its message and exit code; nothing else does. Its
+    help groups the commands in panels, each with its whole summary."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return _plain_metavars(super().get_command(ctx, cmd_name))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _plain_metavars(self)
+        super().format_help(ctx, formatter)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        """The commands by panel, each summary whole (wrapped, never cut with "...")."""
+        panels: dict[str, list[tuple[str, str]]] = {}
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            panel = getattr(command, "rich_help_panel", None) or "Commands"
+            panels.setdefault(panel, []).append((name, command.get_short_help_str(10_000)))
+        order = [*PANELS, *sorted(set(panels) - set(PANELS))]
+        width = max((len(name) for rows in panels.values() for name, _ in rows), default=0)
+        for panel in order:
+            if panel in panels:
+                with formatter.section(panel):  # one column width for all the panels
+                    formatter.write_dl([(name.ljust(width), text) for name, text in panels[panel]])
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """`--no-pager` is the main command's, but taken after the command too."""
+        rest = super().parse_args(ctx, args)
+        if ctx.parent is None and "--no-pager" in ctx.args:
+            end = ctx.args.index("--") if "--" in ctx.args else len(ctx.args)
+            command = self.get_command(ctx, ctx._protected_args[0]) if ctx._protected_args else None
+            takes = {
+                opt
+                for p in getattr(command, "params", ())
+                if p.param_type_name == "option" and not p.is_flag
+                for opt in p.opts
+            }
+            kept = []
+            for i, arg in enumerate(ctx.args):
+                value = i > 0 and ctx.args[i - 1] in takes  # `--note --no-pager` is a note
+                if arg == "--no-pager" and i < end and not value:
+                    ctx.params["no_pager"] = True
+                else:
+                    kept.append(arg)
+            ctx.args = kept
+            return kept
+        return rest
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -167,6 +246,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
+    add_completion=False,  # `unionstate completion SHELL` prints the script; nothing edits rc files
 )
 
 
@@ -200,6 +280,15 @@ def parse_end(value: str) -> dt.date:
 def parse_start(value: str) -> dt.date:
     """A day, or the first day of a month or year (--since); else a usage error."""
     return _period(value)[0]
+
+
+def _past_the_end(s: Session, dataset: Dataset, as_of: dt.date | None) -> None:
+    """Say, on stderr, where the record ends when `as_of` lies past it."""
+    if as_of is not None and as_of > dataset.as_of:
+        s.say(
+            f"the record ends on {dataset.as_of}: nothing after it is known, so {as_of} "
+            f"shows the state of {dataset.as_of}"
+        )
 
 
 def _completion_dataset(ctx: typer.Context) -> Dataset | None:
@@ -252,6 +341,19 @@ FieldsOpt = Annotated[
         help="JSON with only these fields (implies --json); an unknown one lists them all.",
     ),
 ]
+SUMMARY_SECTIONS = "status, open, directions, spheres, conditions, latest, counts, questions"
+SHOW_SECTIONS = "facts, history, sources, conditions, targets"
+
+
+def _section_option(names: str) -> Any:
+    return typer.Option(
+        "--section",
+        metavar="NAME",
+        help=f"Only this table ({names}); through a pipe, the first unless named.",
+        show_default=False,
+    )
+
+
 OnOpt = Annotated[
     When | None,
     typer.Option(
@@ -353,7 +455,7 @@ def main_options(
 TABLE_LIMIT = 500  # rows of a terminal table by default; never reached by the shipped data
 
 
-@app.command("list")
+@app.command("list", rich_help_panel=READING)
 def list_roadmaps(
     ctx: typer.Context,
     status: Annotated[
@@ -400,7 +502,10 @@ def list_roadmaps(
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """List roadmaps (or programs) with status, open conditions and last event.
+    """List roadmaps, programs or Main Directions, with their status.
+
+    Each row: its number (P for a program, D for Main Directions), id, title, status,
+    open conditions and last event; with --unresolved, why it is unresolved.
 
     Example: unionstate list --unresolved --sphere energy
 
@@ -408,6 +513,7 @@ def list_roadmaps(
     """
     s = session(ctx)
     dataset = s.load()
+    _past_the_end(s, dataset, as_of)
     if condition:
         condition = queries.find_condition(dataset, condition).id
     if programs and directions:
@@ -419,15 +525,32 @@ def list_roadmaps(
         documents, record_type, kind = dataset.programs, models.Program, "programs"
     elif directions:
         documents, record_type, kind = dataset.directions, models.Directions, "Main Directions"
+    every = queries.states(dataset, as_of, documents)
+    statuses = [s.value for s in status or []]
     rows = queries.select(
-        queries.states(dataset, as_of, documents),
-        statuses=[s.value for s in status or []],
+        every,
+        statuses=statuses,
         unresolved=unresolved,
         sphere=sphere,
         condition=condition,
         search=search,
     )
     total = len(rows)
+    if not total and (status or sphere or condition or search):
+        word = {"roadmaps": "roadmap", "programs": "program"}.get(kind, "Main Directions document")
+        s.say(
+            queries.nothing_matches(
+                queries.select(every, unresolved=unresolved),
+                ("unresolved " if unresolved else "") + word,
+                statuses=statuses,
+                sphere=sphere,
+                condition=condition,
+                search=search,
+                day=as_of or dataset.as_of,
+            )
+        )
+        if s.tables and not (json_out or fields):
+            return  # an empty table says nothing more
     if limit is None and s.tables and not (json_out or fields):
         limit = TABLE_LIMIT  # thousands of table rows help nobody and take seconds to lay out
     if limit and total > limit:
@@ -443,7 +566,7 @@ def list_roadmaps(
     )
 
 
-@app.command()
+@app.command(rich_help_panel=READING)
 def show(
     ctx: typer.Context,
     roadmap: Annotated[
@@ -455,25 +578,32 @@ def show(
         ),
     ],
     as_of: AsOfOpt = None,
+    section: Annotated[str | None, _section_option(SHOW_SECTIONS)] = None,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Show one roadmap or program: status, conditions, dated history with sources, notes.
+    """Show one record: status, conditions, history and sources.
+
+    On a terminal, everything: facts, linked conditions, targets, the dated history and
+    its sources. Through a pipe, one table: the facts, or the --section named (the history
+    with its sources by id, the sources in their own columns, ...); --json has it all.
 
     Example: unionstate show gas-market
 
-    Example: unionstate show P25
+    Example: unionstate show P25 --section sources
     """
     s = session(ctx)
     dataset = s.load()
     found = queries.find_roadmap(dataset, roadmap)
+    _past_the_end(s, dataset, as_of)
     row = queries.state_of(dataset, found, as_of)
-    s.emit(views.show_view(dataset, row), json_out, fields)
+    view = views.show_view(dataset, row)
+    s.emit(view.section(section) if section else view, json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=READING)
 def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt = None) -> None:
-    """List Belarus's linked conditions, ranked by how many roadmaps each holds up.
+    """List Belarus's conditions, by how many records each holds up.
 
     Example: unionstate conditions
     """
@@ -482,7 +612,7 @@ def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt 
     s.emit(views.conditions_view(queries.condition_reports(dataset), dataset), json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=READING)
 def summary(
     ctx: typer.Context,
     as_of: AsOfOpt = None,
@@ -492,25 +622,29 @@ def summary(
             "--full", help="On a terminal, everything (piped and JSON output always are)."
         ),
     ] = False,
+    section: Annotated[str | None, _section_option(SUMMARY_SECTIONS)] = None,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Progress at a glance: roadmaps and programs, implementation, open conditions, news.
+    """Progress at a glance: what is still open, and both axes.
 
     On a terminal it fits one screen; --full adds spheres, every reported count beside the
-    record's, and the open questions. `unionstate report` makes a web page of it all.
-
-    For a page to share, see `unionstate report`.
+    record's, and the open questions. Through a pipe, one table: the records per status,
+    or the --section named; --json has it all. For a page to share: `unionstate report`.
 
     Example: unionstate summary --as-of 2019-12-31
+
+    Example: unionstate summary --section counts | cut -f1,2,13
     """
     s = session(ctx)
     dataset = s.load()
+    _past_the_end(s, dataset, as_of)
     result = queries.summarise(dataset, as_of)
-    s.emit(views.summary_view(result, full, dataset), json_out, fields)
+    view = views.summary_view(result, full, dataset)
+    s.emit(view.section(section) if section else view, json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=PUBLISHING)
 def report(
     ctx: typer.Context,
     directory: Annotated[
@@ -530,10 +664,12 @@ def report(
             "[links relative to the site].",
         ),
     ] = None,
+    as_of: RewindOpt = None,
 ) -> None:
-    """Write the record as a static web site: what is still open, charts, a page per record,
-    the conditions, the sources, an Atom feed and the data as downloads. No script, nothing
-    fetched from elsewhere.
+    """Write the record as a static web site, with a feed and data.
+
+    What is still open, charts, a page per record, the conditions, the sources, an Atom
+    feed and the data as downloads. No script, nothing fetched from elsewhere.
 
     DIR must be new, empty, or a site the report wrote before (it leaves a
     `.unionstate-report` file); --force writes into any folder. Only the report's own files
@@ -545,7 +681,7 @@ def report(
     from unionstate import report as web
 
     base = web.base_url(base_url) if base_url is not None else None
-    site = web.build(s.load(), base)
+    site = web.build(_rewound(s, s.load(), as_of), base)
     files.write_files(directory, site, force=force)
     pages = sum(path.endswith(".html") for path in site)
     others = len(site) - pages
@@ -555,7 +691,22 @@ def report(
     )
 
 
-@app.command()
+class EventKind(str, Enum):
+    """What an event of `history --kind` is about."""
+
+    ROADMAP = "roadmap"
+    PROGRAM = "program"
+    DIRECTIONS = "directions"
+    CONDITION = "condition"
+    COUNT = "count"
+
+    @property
+    def kind(self) -> str:
+        """The timeline's own name of it (a count is a milestone)."""
+        return "milestone" if self is EventKind.COUNT else self.value
+
+
+@app.command(rich_help_panel=READING)
 def history(
     ctx: typer.Context,
     roadmap: Annotated[
@@ -601,12 +752,37 @@ def history(
             "disputed, undetermined, not started).",
         ),
     ] = False,
+    kind: Annotated[
+        list[EventKind] | None,
+        typer.Option(
+            "--kind",
+            "-k",
+            help="Only events of this kind of record (repeatable); count: the figures "
+            "officials reported.",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help="Only the latest N events (still oldest first) [all].",
+            show_default=False,
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """One timeline of roadmap, condition and milestone events, oldest first.
+    """One timeline of every record's events, oldest first.
+
+    Status changes, assessments and notes of roadmaps, programs, Main Directions and
+    conditions, and the counts officials reported.
 
     Example: unionstate history gas-market --since 2020-01-01
+
+    Example: unionstate history --kind program --limit 10
 
     Example: unionstate history --chart
 
@@ -622,7 +798,35 @@ def history(
         raise UsageError("--programs and --implementation go with --chart")
     found = queries.find_roadmap(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
+    if kind:
+        wanted = {k.kind for k in kind}
+        events = [e for e in events if e.kind in wanted]
+    total = len(events)
+    if limit is not None and total > limit:
+        events = events[-limit:]
+        s.say(f"showing the latest {limit} of {total} events")
+    if not events:
+        s.say(_no_events(roadmap, kind, since, until))
+        if s.tables and not (json_out or fields):
+            return
     s.emit(views.timeline_view(events, dataset), json_out, fields)
+
+
+def _no_events(
+    roadmap: str | None,
+    kind: Sequence[EventKind] | None,
+    since: dt.date | None,
+    until: dt.date | None,
+) -> str:
+    """What `history` says when nothing matched: which of its filters were given."""
+    what = [f"of {roadmap}"] if roadmap else []
+    if kind:
+        what.append(f"of kind {' or '.join(k.value for k in kind)}")
+    if since:
+        what.append(f"on or after {since}")
+    if until:
+        what.append(f"on or before {until}")
+    return "no event " + " ".join(what) if what else "the record has no events"
 
 
 def _programs_by_month(dataset: Dataset) -> list[queries.MonthProgress]:
@@ -671,7 +875,7 @@ def _progress_chart(
     s.emit(views.progress_view(months, title, states), json_out, fields)
 
 
-@app.command()
+@app.command(rich_help_panel=SETUP)
 def validate(
     ctx: typer.Context,
     paths: Annotated[
@@ -682,39 +886,102 @@ def validate(
             show_default=False,
         ),
     ] = None,
+    json_out: JsonOpt = False,
 ) -> None:
-    """Check data files: one OK line per valid file; every problem as FILE:LINE:COL (exit 3).
+    """Check data files; every problem as FILE:LINE:COL (exit 3).
+
+    One OK line per valid file. With --json, one document: each file, whether it is
+    valid, what it holds, and its problems (still exit 3 when there are any).
 
     Example: unionstate validate data/roadmaps.yaml
     """
     s = session(ctx)
     problems: list[str] = []
+    checked: list[dict[str, Any]] = []
     for target in paths or [s.data_file().path]:
         try:
             dataset = store.load(target)
         except DataError as exc:
             problems.extend(exc.problems)
+            checked.append({"file": str(target), "valid": False, "problems": list(exc.problems)})
             continue
-        s.plain(
-            f"ok: {target}: {len(dataset.roadmaps)} roadmaps, "
-            f"{len(dataset.conditions)} conditions, {len(dataset.milestones)} milestones, "
-            f"{len(dataset.sources)} sources\n"
-        )
+        counts = {
+            "roadmaps": len(dataset.roadmaps),
+            "programs": len(dataset.programs),
+            "directions": len(dataset.directions),
+            "conditions": len(dataset.conditions),
+            "milestones": len(dataset.milestones),
+            "sources": len(dataset.sources),
+        }
+        checked.append({"file": str(target), "valid": True, **counts, "problems": []})
+        if not json_out:
+            s.plain(
+                f"ok: {target}: {counts['roadmaps']} roadmaps, {counts['conditions']} "
+                f"conditions, {counts['milestones']} milestones, {counts['sources']} sources\n"
+            )
+    if json_out:
+        s.plain(views.to_json(checked))
     if problems:
         raise DataError(problems)
 
 
-@app.command()
+class CsvTable(str, Enum):
+    """The tables of `export --format csv`."""
+
+    ROADMAPS = "roadmaps"
+    PROGRAMS = "programs"
+    DIRECTIONS = "directions"
+    CONDITIONS = "conditions"
+    EVENTS = "events"
+    COUNTS = "counts"
+    SOURCES = "sources"
+
+
+RewindOpt = Annotated[
+    dt.date | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_end,
+        metavar="DATE",
+        help="The record as it stood on this date (what surely happened by then), as "
+        "`init --as-of` makes it.",
+    ),
+]
+
+
+def _rewound(s: Session, dataset: Dataset, as_of: dt.date | None) -> Dataset:
+    """The record as it stood on `as_of` (all of it when None), saying where it ends."""
+    if as_of is None:
+        return dataset
+    from unionstate import updates
+
+    _past_the_end(s, dataset, as_of)
+    return updates.rewind(dataset, as_of)
+
+
+@app.command(rich_help_panel=PUBLISHING)
 def export(
     ctx: typer.Context,
     format: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ExportFormat.JSON,
+    table: Annotated[
+        CsvTable | None,
+        typer.Option(
+            "--table",
+            "-t",
+            help="With csv: which table, a row per record, event, reported count or source "
+            "[roadmaps].",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: RewindOpt = None,
     output: Annotated[
         Path | None,
         typer.Option(
             "--output",
             "-o",
+            metavar="PATH",
             help="Write to this file ('-': stdout) [stdout]. A FIFO or device is written into.",
         ),
     ] = None,
@@ -722,20 +989,27 @@ def export(
         bool, typer.Option("--force", help="Allow writing over the data file in use.")
     ] = False,
 ) -> None:
-    """Export the whole dataset (json), one row per roadmap (csv), or a report (markdown).
+    """Export the record as JSON, one CSV table, or Markdown.
 
-    Example: unionstate export --format csv --output roadmaps.csv
+    JSON is all of it; CSV one table (--table); Markdown a report to read.
+
+    The Markdown report has what is still open, both axes, the conditions, the counts
+    officials reported, the open questions and every record with its sourced history.
+
+    Example: unionstate export --format csv --table events --output events.csv
+
+    Example: unionstate export --format markdown --as-of 2021-12-31
     """
     s = session(ctx)
-    dataset = s.load()
+    if table is not None and format is not ExportFormat.CSV:
+        raise UsageError("--table goes with --format csv")
+    dataset = _rewound(s, s.load(), as_of)
     document = views.dataset_object(dataset)
     if format is ExportFormat.CSV:
-        view = views.text_view(views.to_csv(queries.states(dataset)), document)
+        name = (table or CsvTable.ROADMAPS).value
+        view = views.text_view(views.csv_table(dataset, name), document)
     elif format is ExportFormat.MARKDOWN:
-        summary = queries.summarise(dataset)
-        view = views.text_view(
-            views.to_markdown(dataset, summary, queries.states(dataset)), document
-        )
+        view = views.text_view(views.to_markdown(dataset, queries.summarise(dataset)), document)
     else:
         view = views.text_view(views.to_json(document), document)
     target = None if output is None or str(output) == "-" else output
@@ -746,8 +1020,8 @@ def export(
     s.emit(view, target=target)
 
 
-@app.command()
-def info(ctx: typer.Context) -> None:
+@app.command(rich_help_panel=SETUP)
+def info(ctx: typer.Context, json_out: JsonOpt = False) -> None:
     """Show the version, the data file in use and why it was chosen.
 
     Example: unionstate info
@@ -774,12 +1048,14 @@ def info(ctx: typer.Context) -> None:
         "schema_version": SCHEMA_VERSION,
     }
     rows = [[key, views.value_text(value)] for key, value in document.items()]
-    s.emit(views.table_view(("field", "value"), rows, document))
+    s.emit(views.table_view(("field", "value"), rows, document), json_out)
 
 
-@app.command()
+@app.command(rich_help_panel=SETUP)
 def schema(ctx: typer.Context) -> None:
-    """Print the JSON Schema of the data file, generated from the data model, for editors.
+    """Print the data file's JSON Schema, for editors.
+
+    Generated from the data model.
 
     A data file's first line points editors at roadmaps.schema.json beside it.
 
@@ -834,7 +1110,7 @@ def _transition(
         s.say(f"added source {outcome.new_source} for {source}")
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def sign(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -848,14 +1124,16 @@ def sign(
         ),
     ] = False,
 ) -> None:
-    """Mark roadmaps signed (all or nothing); refused while not agreed or a condition is open.
+    """Mark roadmaps signed; refused while not agreed or held up.
+
+    All or nothing: refused while one is not agreed or a linked condition is open.
 
     Example: unionstate sign customs --on 2021-09-10
     """
     _transition(ctx, "sign", roadmaps, on, note, source, force=force)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def agree(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -870,7 +1148,7 @@ def agree(
     _transition(ctx, "agree", roadmaps, on, note, source)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def block(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -887,14 +1165,14 @@ def block(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Mark roadmaps blocked by an open condition (linking it if needed).
+    """Mark roadmaps blocked by an open condition (linked if need be).
 
     Example: unionstate block customs --condition goods-restrictions
     """
     _transition(ctx, "block", roadmaps, on, note, source, condition=condition)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def reopen(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -909,7 +1187,7 @@ def reopen(
     _transition(ctx, "reopen", roadmaps, on, note, source)
 
 
-@app.command("set-aside")
+@app.command("set-aside", rich_help_panel=RECORDING)
 def set_aside(
     ctx: typer.Context,
     roadmaps: RoadmapsArg,
@@ -917,16 +1195,17 @@ def set_aside(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Take roadmaps off the table (from pending, blocked or agreed); `reopen` brings them back.
+    """Take roadmaps off the table; `reopen` brings them back.
 
-    A set-aside roadmap is not unresolved, and cannot be agreed or signed until reopened.
+    From pending, blocked or agreed. A set-aside roadmap is not unresolved, and cannot be
+    agreed or signed until reopened.
 
     Example: unionstate set-aside supranational-bodies --on 2019-12-07
     """
     _transition(ctx, "set-aside", roadmaps, on, note, source)
 
 
-@app.command()
+@app.command(rich_help_panel=RECORDING)
 def resolve(
     ctx: typer.Context,
     condition: Annotated[
@@ -939,7 +1218,9 @@ def resolve(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Mark a condition resolved and report which roadmaps it frees (blocked -> pending).
+    """Mark a condition resolved; says which roadmaps it frees.
+
+    The roadmaps it alone held up go from blocked to pending.
 
     Example: unionstate resolve gas-price --on 2021-09-09
     """
@@ -991,14 +1272,15 @@ def _recorded(s: Session, outcome: updates.Outcome, what: str, source: str | Non
 
 
 _ASSESS_HELP = (
-    "Record how far a program or Main Directions document is implemented, and who says so."
+    "Record how far a program is implemented, and who says so.\n\n"
+    "A program or a Main Directions document: its state, who assessed it, and a figure."
     "\n\nExample: "
     "unionstate assess P19 under-way --on 2023-06-08 --by Zverev --side russia "
     "--done 101 --total 112 --unit tasks --source uralelement-transport"
 )
 
 
-@app.command(help=_ASSESS_HELP)
+@app.command(help=_ASSESS_HELP, rich_help_panel=RECORDING)
 def assess(
     ctx: typer.Context,
     record: RecordArg,
@@ -1038,7 +1320,7 @@ def assess(
     _recorded(s, outcome, f"{state.value} on {entry.on}, according to {by} ({side.value})", source)
 
 
-@app.command("note")
+@app.command("note", rich_help_panel=RECORDING)
 def note_command(
     ctx: typer.Context,
     record: Annotated[
@@ -1055,7 +1337,9 @@ def note_command(
     by: ByOpt = None,
     side: SideOpt = None,
 ) -> None:
-    """Record a statement that changes no status (an observation), and its source.
+    """Record a statement that changes no status, and its source.
+
+    An observation, on a roadmap, program, Main Directions document or condition.
 
     Example: unionstate note P25 --on 2025 --note "No launch date." --source reform-news-gas
     """
@@ -1073,11 +1357,12 @@ def note_command(
 
 target_app = typer.Typer(
     cls=_Group,
-    help="Targets: something to achieve by a planned date (add, move its date, set met or missed).",
+    help="Targets: what is to be achieved by a planned date.\n\n"
+    "Add one, move its date, or set it met or missed.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(target_app, name="target")
+app.add_typer(target_app, name="target", rich_help_panel=RECORDING)
 
 
 _TARGET_ADD_HELP = (
@@ -1120,7 +1405,8 @@ def target_add(
 
 
 _TARGET_MOVE_HELP = (
-    "Record that a target's planned date moved (the old dates stay in its history).\n\nExample: "
+    "Record that a target's planned date moved.\n\nThe old dates stay in its history."
+    "\n\nExample: "
     "unionstate target move P26 oil-market --due 2027-01-01 --on 2024-12-06 --source "
     "https://telegraf.news/ehkonomika/"
     "rossiya-otlozhila-perehod-na-obshhij-s-belarusju-neftyanoj-rynok-kogda-novyj-srok/"
@@ -1191,7 +1477,7 @@ def target_set(
     _recorded(s, outcome, f"target {target} {state.value} on {entry.on}", source)
 
 
-@app.command()
+@app.command(rich_help_panel=SETUP)
 def init(
     ctx: typer.Context,
     path: Annotated[
@@ -1210,7 +1496,9 @@ def init(
         ),
     ] = None,
 ) -> None:
-    """Write a fresh working copy of the bundled dataset (or of it as it stood on a date).
+    """Write your own working copy of the bundled dataset.
+
+    A fresh copy, or (--as-of) the record as it stood on a date.
 
     Example: unionstate init ~/roadmaps.yaml
 
@@ -1250,7 +1538,7 @@ def init(
 # ------------------------------------------------------------- git, diff and undo
 
 
-@app.command("merge")
+@app.command("merge", rich_help_panel=GIT)
 def merge_versions(
     ctx: typer.Context,
     base: Annotated[Path, typer.Argument(metavar="BASE", help="The common ancestor (%O).")],
@@ -1263,7 +1551,9 @@ def merge_versions(
         typer.Option("--path", metavar="NAME", help="The file's name, for messages (%P)."),
     ] = None,
 ) -> None:
-    """Merge two versions of a data file record by record: git's merge driver.
+    """Merge two versions of a data file record by record (git).
+
+    Git's merge driver.
 
     Writes the merge to OURS. Exit 0 when clean; 1 when conflicts remain (one line each on
     stderr; OURS keeps our side of them, valid, with the conflicts recorded as comments);
@@ -1294,11 +1584,13 @@ VersionsArg = Annotated[
 ]
 
 
-@app.command("diff")
+@app.command("diff", rich_help_panel=GIT)
 def diff_versions(
     ctx: typer.Context, versions: VersionsArg = None, json_out: JsonOpt = False
 ) -> None:
-    """What changed between two versions of the data, one change per line, in words.
+    """What changed between two versions of the data, in words.
+
+    One change per line.
 
     OLD and NEW are files, or git revisions of the data file in use (a file by that name
     wins); NEW defaults to the file itself, OLD to the revision HEAD. Given git's seven
@@ -1361,7 +1653,7 @@ def _external_versions(name: str, *files: str) -> list[Dataset | None]:
     return [None if f == os.devnull else next(loaded) for f in files]
 
 
-@app.command()
+@app.command(rich_help_panel=GIT)
 def undo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
@@ -1370,7 +1662,7 @@ def undo(
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Revert the last change made through unionstate to the data file in use.
+    """Revert the last change unionstate made to the data file.
 
     Prints what it will revert and asks (--yes does not; off a terminal --yes is needed).
     Refused when the file was changed by something else since. An undo is a change too:
@@ -1404,7 +1696,7 @@ def undo(
     s.say(f"reverted #{entry.id}; `unionstate undo` again puts it back")
 
 
-@app.command("git-setup")
+@app.command("git-setup", rich_help_panel=GIT)
 def git_setup(
     ctx: typer.Context,
     pattern: Annotated[
@@ -1419,7 +1711,7 @@ def git_setup(
         typer.Option("--global", help="In your global git config and attributes file instead."),
     ] = False,
 ) -> None:
-    """Register unionstate's merge driver with git for the data file; safe to run again.
+    """Register unionstate's merge driver with git; safe to rerun.
 
     Sets merge.unionstate in the repository's git config and adds `PATTERN merge=unionstate`
     to its .gitattributes (with --global: your global config and attributes file).
@@ -1978,6 +2270,70 @@ def _edit_in_editor(s: Session) -> None:
             " (in its canonical form: comments and layout are not kept)" if done.canonical else ""
         )
         s.say(f"saved {path}{kept}; `unionstate undo` takes it back")
+class Shell(str, Enum):
+    """The shells `completion` writes a script for."""
+
+    BASH = "bash"
+    ZSH = "zsh"
+    FISH = "fish"
+    POWERSHELL = "powershell"
+
+
+@app.command(rich_help_panel=SETUP)
+def completion(
+    ctx: typer.Context,
+    shell: Annotated[Shell, typer.Argument(metavar="SHELL", help="bash, zsh, fish or powershell.")],
+) -> None:
+    """Print the completion script for SHELL; it edits nothing.
+
+    It completes commands, options and values: roadmap ids and numbers, programs (P2) and
+    Main Directions (D1), condition and source ids. Load it from your shell's startup
+    file, or save it where your shell looks for completions.
+
+    Example: unionstate completion bash > ~/.local/share/bash-completion/completions/unionstate
+
+    Example: echo 'eval "$(unionstate completion zsh)"' >> ~/.zshrc
+    """
+    from typer._completion_shared import get_completion_script
+
+    script = get_completion_script(
+        prog_name="unionstate", complete_var="_UNIONSTATE_COMPLETE", shell=shell.value
+    )
+    session(ctx).plain(script.rstrip("\n") + "\n")
+
+
+@app.command("help", rich_help_panel=SETUP)
+def help_command(
+    ctx: typer.Context,
+    command: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[COMMAND]...",
+            help="A command (`target add`: a subcommand).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Show the help of a command (of unionstate itself without one).
+
+    Example: unionstate help list
+
+    Example: unionstate help target move
+    """
+    root = ctx.find_root()
+    current: Any = root.command
+    here: Any = root
+    for name in command or []:
+        group = hasattr(current, "list_commands")  # a command with subcommands
+        found = current.get_command(here, name) if group else None
+        if found is None:
+            names = list(current.list_commands(here)) if group else []
+            raise UsageError(
+                f"no command {name!r}{views.close_to(name, names)}; `unionstate --help` lists them"
+            )
+        here = found.make_context(name, [], parent=here, resilient_parsing=True)
+        current = found
+    session(ctx).plain(current.get_help(here) + "\n")
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -2000,6 +2356,10 @@ def main() -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), _interrupt)
     terminal.escape_unencodable()
+    if "_UNIONSTATE_COMPLETE" in os.environ:  # a shell asks for completions
+        from typer._completion_classes import completion_init
+
+        completion_init()  # the shells typer completes (its --install-completion would)
     # A fixed name: `python -m unionstate` completes and prints usage as `unionstate` does.
     code: int | str | None = 0
     try:

@@ -49,6 +49,11 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" — did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """` — did you mean 'x'?` for the choices close to `word`, or ""."""
+    return _did_you_mean(word, choices)
+
+
 def find_roadmap(dataset: Dataset, name: str) -> Document:
     """The roadmap or program named by number ("14"), program number ("P12"), id
     ("gas-market") or a unique id prefix ("gas")."""
@@ -415,6 +420,42 @@ def nothing_unresolved(dataset: Dataset, when: dt.date | None, programs: bool) -
     return "; ".join(parts)
 
 
+def nothing_matches(
+    rows: Sequence[RoadmapState],
+    kind: str,
+    *,
+    statuses: Sequence[str] = (),
+    sphere: str | None = None,
+    condition: str | None = None,
+    search: str | None = None,
+    day: dt.date | None = None,
+) -> str:
+    """What to say when `list` finds nothing: the filter that matched nothing on its own
+    (with what it could have matched), else the filters that together match nothing.
+
+    `rows` are all the records of that `kind` ("roadmap", "program", ...) on that `day`.
+    """
+    if sphere and not select(rows, sphere=sphere):
+        spheres = ", ".join(sorted({r.roadmap.sphere for r in rows}))
+        return f"no {kind} matches sphere {sphere!r} (spheres are: {spheres})"
+    if condition and not select(rows, condition=condition):
+        return f"no {kind} is linked to condition {condition!r}"
+    if search and not select(rows, search=search):
+        return f"no {kind}'s title or notes contain {search!r}"
+    if statuses and not select(rows, statuses=statuses):
+        there = ", ".join(sorted({r.label for r in rows}))
+        on = f" on {day}" if day else ""
+        return f"no {kind} is {' or '.join(statuses)}{on} (they are: {there})"
+    given = [
+        f"{name} {value!r}"
+        for name, value in (("sphere", sphere), ("condition", condition), ("search", search))
+        if value
+    ]
+    if statuses:
+        given.append(f"status {' or '.join(statuses)}")
+    return f"no {kind} matches {' and '.join(given)} together"
+
+
 # ------------------------------------------------------------------ conditions
 
 
@@ -731,6 +772,31 @@ class Summary:
         return [c for c in self.conditions if c.status == "open" and c.demand]
 
 
+@dataclass(frozen=True)
+class SphereCount:
+    """One sphere's roadmaps, counted once for every view (terminal, pipe, JSON)."""
+
+    sphere: str
+    total: int
+    agreed_or_signed: int
+    unresolved: int  # pending or blocked; a record set aside is not unresolved
+    undetermined: int
+    set_aside: int
+
+
+def sphere_count(sphere: str, counts: dict[str, int]) -> SphereCount:
+    """The counts of one sphere from its records per status (`Summary.by_sphere`)."""
+    get = counts.get
+    return SphereCount(
+        sphere=sphere,
+        total=sum(counts.values()),
+        agreed_or_signed=get(RoadmapStatus.AGREED.value, 0) + get(RoadmapStatus.SIGNED.value, 0),
+        unresolved=sum(get(s.value, 0) for s in UNRESOLVED),
+        undetermined=get(UNDETERMINED, 0),
+        set_aside=get(RoadmapStatus.SET_ASIDE.value, 0),
+    )
+
+
 def _count(rows: Iterable[RoadmapState]) -> dict[str, int]:
     counts = Counter(r.label for r in rows)
     return {status: counts.get(status, 0) for status in STATUSES}
@@ -856,9 +922,11 @@ def _chart_months(dataset: Dataset, documents: Sequence[Document]) -> list[dt.da
 def roadmap_choices(
     dataset: Dataset, incomplete: str, taken: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
-    """(name, description) pairs completing `incomplete`: numbers once a digit is typed, else ids.
+    """(name, description) pairs completing `incomplete`: roadmap numbers once a digit is
+    typed, program and Main Directions numbers after a P or a D (P2, D1), else the ids of
+    roadmaps, programs and Main Directions documents.
 
-    Roadmaps already named in `taken` (by number, id or prefix) are left out.
+    Records already named in `taken` (by number, id or prefix) are left out.
     """
     skip: set[str] = set()
     for name in taken:
@@ -866,9 +934,12 @@ def roadmap_choices(
             skip.add(find_roadmap(dataset, name).id)
         except Refused:
             continue
-    left = [r for r in dataset.roadmaps if r.id not in skip]
-    if incomplete[:1].isdigit():
-        pairs = [(str(r.number), f"{r.id}: {r.title}") for r in left]
+    left = [r for r in dataset.documents if r.id not in skip]
+    first = incomplete[:1]
+    if first.isdigit():
+        pairs = [(str(r.number), f"{r.id}: {r.title}") for r in left if not r.PREFIX]
+    elif first in ("P", "D") and (incomplete[1:].isdigit() or len(incomplete) == 1):
+        pairs = [(f"{r.PREFIX}{r.number}", f"{r.id}: {r.title}") for r in left if r.PREFIX]
     else:
         pairs = [(r.id, r.title) for r in left]
     return [(name, about) for name, about in pairs if name.startswith(incomplete)]

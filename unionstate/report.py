@@ -53,7 +53,7 @@ from unionstate.queries import (
     timeline,
 )
 from unionstate.text import LOOKS, status_word
-from unionstate.views import LAID_OUT, dataset_object, other_fields, to_csv, to_json
+from unionstate.views import LAID_OUT, csv_table, dataset_object, other_fields, to_json
 
 SITE = "Russia–Belarus Union State integration roadmaps"
 FEED = "feed.xml"
@@ -1141,26 +1141,25 @@ class _Site:
         """(site path, what it holds) of every data file, as `unionstate export` writes them."""
         d = self.dataset
         out = [("data/record.json", "the whole record as JSON, the same as the JSON export")]
-        for path, records, word in (
-            ("data/roadmaps.csv", d.roadmaps, "roadmap"),
-            ("data/programs.csv", d.programs, "program"),
-            ("data/directions.csv", d.directions, "Main Directions record"),
+        for name, records, word in (
+            ("roadmaps", d.roadmaps, f"roadmap, with its status on {d.as_of}"),
+            ("programs", d.programs, f"program, with its status on {d.as_of}"),
+            ("directions", d.directions, f"Main Directions record, with its status on {d.as_of}"),
+            ("conditions", d.conditions, "condition, with what it holds up"),
+            ("events", [True], "dated event of every record"),
+            ("counts", d.milestones, "count officials reported, beside the record's"),
+            ("sources", d.sources, "source"),
         ):
             if records:
-                out.append((path, f"one row per {word}, as CSV, with its status on {d.as_of}"))
+                out.append((f"data/{name}.csv", f"one row per {word}, as CSV"))
         return out
 
     def downloads(self) -> Pages:
-        """The data behind the site: the JSON export and a CSV table per kind of record."""
+        """The data behind the site: the JSON export and each table of the CSV export."""
         d = self.dataset
         files = {"data/record.json": to_json(dataset_object(d))}
-        for path, records in (
-            ("data/roadmaps.csv", d.roadmaps),
-            ("data/programs.csv", d.programs),
-            ("data/directions.csv", d.directions),
-        ):
-            if records:
-                files[path] = to_csv(states(d, None, records))
+        for path, _ in self.download_list()[1:]:
+            files[path] = csv_table(d, posixpath.basename(path).removesuffix(".csv"))
         return files
 
     def data_section(self, here: str) -> str:

@@ -29,11 +29,12 @@ from unionstate.queries import (
     Summary,
     TimelineEvent,
     assessed,
+    sphere_count,
     successors,
     timeline,
 )
 from unionstate.text import LOOKS, clean
-from unionstate.views import LAID_OUT, View, other_fields
+from unionstate.views import LAID_OUT, Section, View, other_fields
 
 STATUS_STYLE = {status: look.style for status, look in LOOKS.items()}
 
@@ -478,6 +479,8 @@ SPHERES_TABLE = (
     Column("roadmaps", justify="right"),
     Column("agreed or signed", wrap=True, justify="right"),
     Column("unresolved", justify="right"),
+    Column("undetermined", justify="right", drop=2),
+    Column("set aside", wrap=True, justify="right", drop=3),
     Column("progress", drop=1),
 )
 BLOCKERS_TABLE = (
@@ -513,15 +516,16 @@ def summary_view(
 
     sphere_rows = []
     for sphere, counts in summary.by_sphere:
-        n = sum(counts.values())
-        done = counts["agreed"] + counts["signed"]
+        n = sphere_count(sphere, counts)  # the same numbers as through a pipe and in JSON
         sphere_rows.append(
             [
                 text(sphere),
-                Text(str(n)),
-                Text(str(done)),
-                Text(str(n - done)),
-                bar(done, n, width=16, style="cyan"),
+                Text(str(n.total)),
+                Text(str(n.agreed_or_signed)),
+                Text(str(n.unresolved)),
+                Text(str(n.undetermined)),
+                Text(str(n.set_aside)),
+                bar(n.agreed_or_signed, n.total, width=16, style="cyan"),
             ]
         )
     spheres = fitted(SPHERES_TABLE, sphere_rows, inner)
@@ -667,6 +671,25 @@ def progress_chart(
     return table
 
 
+def section_table(section: Section, width: int = 100) -> RenderableType:
+    """One `--section` of `summary` or `show` as a table: a column of single words (ids,
+    dates, numbers, statuses) never wraps; text wraps at words."""
+    wraps = [any(" " in row[i] for row in section.rows) for i in range(len(section.header))]
+    columns = [
+        Column(header.replace("_", " "), wrap=wraps[i] or "_" in header)
+        for i, header in enumerate(section.header)
+    ]
+    rows = [
+        [
+            status_text(value) if i == section.status_column else text(value)
+            for i, value in enumerate(row)
+        ]
+        for row in section.rows
+    ]
+    title = section.about[:1].upper() + section.about[1:] if section.about else None
+    return fitted(columns, rows, width, title)
+
+
 def render(view: View, width: int) -> RenderableType:
     """The renderable of a view for a terminal `width` columns wide, by its kind."""
     kind, data = view.kind, view.data
@@ -690,4 +713,6 @@ def render(view: View, width: int) -> RenderableType:
     if kind == "chart":
         months, title, states = data
         return progress_chart(months, width, title, states)
+    if kind == "table":
+        return section_table(data, width)
     return Text(clean(view.plain(colored=False)))

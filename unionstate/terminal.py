@@ -167,8 +167,17 @@ class Output:
         sys.stdout.write(text)
 
     def say(self, message: str) -> None:
-        """A message for the user, on stderr: one line, whatever a path in it holds."""
-        sys.stderr.write(one_line(message) + "\n")
+        """A message for the user, on stderr: one line, whatever a path in it holds; on a
+        terminal, wrapped at spaces to its width (never inside a word)."""
+        line = one_line(message)
+        if is_terminal(sys.stderr):
+            import shutil
+            import textwrap
+
+            width = max(MIN_WIDTH, shutil.get_terminal_size().columns - 1)
+            wrapped = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False)
+            line = "\n".join(wrapped) or line
+        sys.stderr.write(line + "\n")
 
 
 # ------------------------------------------------------------- standard stream faults

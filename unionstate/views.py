@@ -11,6 +11,7 @@ one, and `tables.render` draws it on a terminal (this module never imports rich,
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -23,8 +24,10 @@ from unionstate.errors import UsageError
 from unionstate.models import (
     Condition,
     Dataset,
+    Directions,
     Document,
     Implemented,
+    Milestone,
     Program,
     Record,
     Roadmap,
@@ -40,8 +43,8 @@ from unionstate.plain import (
     when_object,
 )
 from unionstate.queries import (
+    REASONS,
     STATUSES,
-    UNDETERMINED,
     ConditionReport,
     Implementation,
     MilestoneComparison,
@@ -49,11 +52,30 @@ from unionstate.queries import (
     RoadmapState,
     Summary,
     TimelineEvent,
+    sphere_count,
     successors,
+    timeline,
 )
 from unionstate.text import LOOKS, cell, clean
 
 # ---------------------------------------------------------------- one way out
+
+
+LIST_SEP = ","  # between the items of a list in one cell: TSV, CSV and `show` alike
+
+
+@dataclass
+class Section:
+    """One table of a command that has several (`summary`, `show`): its name for
+    `--section`, its tab-separated header and rows, and the keys of the JSON it comes from."""
+
+    name: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    keys: Sequence[str] = ()
+    status_column: int | None = None
+    about: str = ""
+    document: Any = None  # its JSON, where it is not a part of the command's (`keys`)
 
 
 @dataclass
@@ -61,9 +83,10 @@ class View:
     """What a command shows, in each of its shapes; `terminal.Output.emit` picks one.
 
     `document` is the JSON; `header` and `rows` the tab-separated lines through a pipe (or
-    `text` where the output is more than one table); `kind` names how `tables.render`
-    draws it on a terminal, from `data` (None: the plain shape there too); `fields` are
-    what --fields may pick.
+    `text` where the output is text already); a command with several tables has
+    `sections` instead, the first of them through a pipe, any by name (`section`); `kind`
+    names how `tables.render` draws it on a terminal, from `data` (None: the plain shape
+    there too); `fields` are what --fields may pick.
     """
 
     document: Any
@@ -74,30 +97,68 @@ class View:
     kind: str | None = None
     data: Any = None
     fields: Sequence[str] = ()
+    sections: Sequence[Section] = ()
 
     def plain(self, colored: bool) -> str:
-        """The output through a pipe."""
+        """The output through a pipe: one table (the first section, if it has several)."""
         if self.text is not None:
             return self.text
+        if self.sections:
+            return self.section(self.sections[0].name).plain(colored)
         return tsv(self.header, self.rows, self.status_column if colored else None)
+
+    def section(self, name: str) -> View:
+        """The view of one section: its rows, its part of the JSON, drawn as a plain table.
+
+        UsageError naming the sections there are for a name that is not one of them.
+        """
+        names = [s.name for s in self.sections]
+        if name not in names:
+            hint = close_to(name, names)
+            there = f"; sections are: {', '.join(names)}" if names else " (it has one table)"
+            raise UsageError(f"unknown section {name!r}{hint}{there}")
+        chosen = self.sections[names.index(name)]
+        document = chosen.document if chosen.document is not None else self.document
+        if chosen.document is None and isinstance(document, dict) and chosen.keys:
+            document = {k: document[k] for k in chosen.keys if k in document}
+        return View(
+            document,
+            chosen.header,
+            chosen.rows,
+            chosen.status_column,
+            kind="table",
+            data=chosen,
+            fields=list(document) if isinstance(document, dict) else list(self.fields),
+        )
+
+
+def close_to(word: str, choices: Sequence[str]) -> str:
+    """ " (did you mean 'x'?)" for the choices close to `word`, or ""."""
+    from unionstate.queries import did_you_mean
+
+    hint = did_you_mean(word, choices).removeprefix(" — ")
+    return f" ({hint})" if hint else ""
 
 
 def select_fields(document: Any, wanted: Sequence[str], known: Sequence[str]) -> Any:
-    """Only the `wanted` fields of a JSON object (or of each object of a list), in that order.
+    """Only the `wanted` fields of a JSON object (or of each object of a list), in that order;
+    a field that an object has no value for is null, never left out.
 
-    UsageError, naming the fields there are, for a field that is not one of `known`.
+    UsageError, naming the fields there are (and the close ones), for a field that is not
+    one of `known`: the fields of that command's records.
     """
     if not wanted:
         raise UsageError(f"--fields names no field; choose from: {', '.join(known)}")
     unknown = [f for f in wanted if f not in known]
     if unknown:
+        hint = close_to(unknown[0], known)
         raise UsageError(
-            f"unknown field {', '.join(map(repr, unknown))} for --fields; "
+            f"unknown field {', '.join(map(repr, unknown))} for --fields{hint}; "
             f"choose from: {', '.join(known)}"
         )
     if isinstance(document, list):
-        return [{f: item[f] for f in wanted if f in item} for item in document]
-    return {f: document[f] for f in wanted if f in document}
+        return [{f: item.get(f) for f in wanted} for item in document]
+    return {f: document.get(f) for f in wanted}
 
 
 # ---------------------------------------------------------------- short names
@@ -349,7 +410,7 @@ def summary_object(summary: Summary) -> dict[str, Any]:
         "by_status": dict(summary.by_status),
         "shares": {s: _share(n, summary.total) for s, n in summary.by_status.items()},
         "by_sphere": [
-            {"sphere": sphere, "total": sum(counts.values()), "by_status": dict(counts)}
+            {**dataclasses.asdict(sphere_count(sphere, counts)), "by_status": dict(counts)}
             for sphere, counts in summary.by_sphere
         ],
         "programs": {
@@ -411,14 +472,14 @@ def list_cells(row: RoadmapState) -> list[str]:
     """The cells of one `list` row, in LIST_COLUMNS order."""
     r = row.roadmap
     return [
-        str(r.number),
+        _short(r),
         r.id,
         r.title,
         r.sphere,
         row.label,
-        ",".join(row.open_conditions),
+        LIST_SEP.join(row.open_conditions),
         row.last_event.text,
-        ",".join(row.unresolved_because),
+        LIST_SEP.join(row.unresolved_because),
     ]
 
 
@@ -452,7 +513,7 @@ def timeline_cells(event: TimelineEvent) -> list[str]:
         event.subject,
         event.status or "",
         event.note,
-        ",".join(event.sources),
+        LIST_SEP.join(event.sources),
     ]
 
 
@@ -460,89 +521,167 @@ def _figure(value: object) -> str:
     return "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def summary_text(summary: Summary) -> str:
-    """The summary as blocks of tab-separated rows, separated by blank lines."""
-    total = summary.total
-    agreed_or_signed = ("agreed", "signed")
-    blocks = [
-        tsv(("as_of", "total"), [[summary.as_of.isoformat(), str(total)]]),
-        tsv(
-            ("status", "roadmaps", "share"),
-            [[s, str(n), f"{_share(n, total):.0%}"] for s, n in summary.by_status.items()],
+def _percent(count: int, total: int) -> str:
+    return f"{_share(count, total):.0%}"
+
+
+MILESTONE_COLUMNS = (
+    "date",
+    "reported",
+    "speaker",
+    "unit",
+    "official_agreed",
+    "official_open",
+    "official_done",
+    "official_total",
+    "official_percent",
+    "dataset_agreed",
+    "dataset_open",
+    "dataset_undetermined",
+    "consistent",
+)
+
+
+def milestone_cells(c: MilestoneComparison) -> list[str]:
+    """The cells of one reported count beside the record's (summary's `counts`)."""
+    m = c.milestone
+    return [
+        m.date.text,
+        m.reported,
+        m.speaker or "",
+        m.unit,
+        *(_figure(v) for v in (m.agreed, m.open, m.done, m.total, m.percent)),
+        *(
+            (str(c.known_agreed), str(c.known_open), str(c.undetermined))
+            if c.comparable
+            else ("", "", "")
         ),
-        tsv(
-            ("program_status", "programs"),
-            [[s, str(n)] for s, n in summary.programs_by_status.items()],
+        "" if c.consistent is None else str(c.consistent).lower(),
+    ]
+
+
+def _short(record: Document) -> str:
+    return f"{record.PREFIX}{record.number}"
+
+
+def summary_sections(summary: Summary) -> list[Section]:
+    """The tables of `summary`, each a `--section`; `status` is the one through a pipe."""
+    as_of = summary.as_of.isoformat()
+    status_rows = [
+        [as_of, "roadmaps", "adoption", s, str(n), _percent(n, summary.total)]
+        for s, n in summary.by_status.items()
+    ]
+    status_rows += [
+        [as_of, "programs", "adoption", s, str(n), _percent(n, summary.programs_total)]
+        for s, n in summary.programs_by_status.items()
+    ]
+    status_rows += [
+        [as_of, "programs", "implementation", s, str(n), _percent(n, summary.programs_total)]
+        for s, n in summary.programs_implementation.items()
+    ]
+    spheres = [sphere_count(name, counts) for name, counts in summary.by_sphere]
+    return [
+        Section(
+            "status",
+            ("as_of", "records", "axis", "status", "count", "share"),
+            status_rows,
+            ("as_of", "total", "by_status", "shares", "programs"),
+            3,
+            "records per status on both axes",
         ),
-        tsv(
-            ("sphere", "roadmaps", "agreed_or_signed", "unresolved", "undetermined"),
+        Section(
+            "open",
+            ("number", "id", "kind", "status", "implementation", "unresolved_because"),
             [
                 [
-                    sphere,
-                    str(sum(c.values())),
-                    str(sum(c[s] for s in agreed_or_signed)),
-                    str(c["pending"] + c["blocked"]),
-                    str(c[UNDETERMINED]),
+                    _short(r.roadmap),
+                    r.roadmap.id,
+                    r.roadmap.KIND,
+                    r.label,
+                    r.implementation.state if r.implementation else "",
+                    LIST_SEP.join(r.unresolved_because),
                 ]
-                for sphere, c in summary.by_sphere
+                for r in summary.open
             ],
+            ("open",),
+            3,
+            "what is still open, and why",
         ),
-        tsv(
-            ("open_condition", "holds_up", "linked"),
+        Section(
+            "directions",
+            ("number", "id", "title", "status", "implementation"),
             [
-                [r.condition.id, ",".join(r.blocks), ",".join(r.roadmaps)]
-                for r in summary.conditions
-                if r.status == "open"
+                [
+                    _short(r.roadmap),
+                    r.roadmap.id,
+                    r.roadmap.title,
+                    r.label,
+                    r.implementation.state if r.implementation else "",
+                ]
+                for r in summary.directions
             ],
+            ("directions",),
+            3,
+            "the Main Directions documents",
         ),
-        tsv(
-            ("date", "kind", "subject", "status", "note", "sources"),
+        Section(
+            "spheres",
+            SPHERE_COLUMNS,
+            [
+                [
+                    c.sphere,
+                    str(c.total),
+                    str(c.agreed_or_signed),
+                    str(c.unresolved),
+                    str(c.undetermined),
+                    str(c.set_aside),
+                ]
+                for c in spheres
+            ],
+            ("by_sphere",),
+            about="roadmaps per sphere",
+        ),
+        Section(
+            "conditions",
+            CONDITION_COLUMNS,
+            condition_rows(summary.conditions),
+            ("conditions",),
+            2,
+            "Belarus's linked conditions",
+        ),
+        Section(
+            "latest",
+            TIMELINE_COLUMNS,
             [timeline_cells(e) for e in summary.latest],
+            ("latest",),
+            3,
+            "the latest events",
         ),
-        tsv(
-            (
-                "date",
-                "reported",
-                "speaker",
-                "unit",
-                "official_agreed",
-                "official_open",
-                "official_done",
-                "official_total",
-                "official_percent",
-                "dataset_agreed",
-                "dataset_open",
-                "dataset_undetermined",
-                "consistent",
-            ),
-            [
-                [
-                    c.milestone.date.text,
-                    c.milestone.reported,
-                    c.milestone.speaker or "",
-                    c.milestone.unit,
-                    *(
-                        _figure(v)
-                        for v in (
-                            c.milestone.agreed,
-                            c.milestone.open,
-                            c.milestone.done,
-                            c.milestone.total,
-                            c.milestone.percent,
-                        )
-                    ),
-                    *(
-                        (str(c.known_agreed), str(c.known_open), str(c.undetermined))
-                        if c.comparable
-                        else ("", "", "")
-                    ),
-                    "" if c.consistent is None else str(c.consistent).lower(),
-                ]
-                for c in summary.milestones
-            ],
+        Section(
+            "counts",
+            MILESTONE_COLUMNS,
+            [milestone_cells(c) for c in summary.milestones],
+            ("milestones", "implementation"),
+            about="counts officials reported, beside the record's",
+        ),
+        Section(
+            "questions",
+            ("id", "question", "note"),
+            [[q.id, q.question, q.note] for q in summary.open_questions],
+            ("open_questions",),
+            about="what the record does not know",
         ),
     ]
-    return "\n".join(blocks)
+
+
+SPHERE_COLUMNS = (
+    "sphere",
+    "roadmaps",
+    "agreed_or_signed",
+    "unresolved",
+    "undetermined",
+    "set_aside",
+)
 
 
 # ---------------------------------------------------------------- CSV, Markdown
@@ -565,43 +704,126 @@ def csv_cell(text: str) -> str:
     return ("'" if text.startswith(_FORMULA_FIRST) else "") + clean(text)
 
 
-def csv_row(row: RoadmapState) -> dict[str, str]:
-    """One CSV row: every field of the record but its history (lists joined by ";"), then
-    the derived ones, as text."""
-    record = row.roadmap
-    out: dict[str, str] = {}
-    for name in plain_fields(type(record)):
-        value = getattr(record, name)
-        if shown(record, name) == "never":
+def csv_value(value: Any) -> str:
+    """A JSON value as one CSV (or TSV) cell: a list's items joined by LIST_SEP, booleans
+    as true/false, nothing as ""."""
+    if isinstance(value, list):
+        return LIST_SEP.join(csv_value(item) for item in value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def json_columns(kind: type[Record]) -> list[str]:
+    """The flat JSON keys of a record type's fields that a table has room for: every field
+    but its lists of records and its hidden ones, a date window as its four keys."""
+    import typing
+
+    hints = typing.get_type_hints(kind)
+    out: list[str] = []
+    for name in plain_fields(kind):
+        if shown(kind, name) == "never":
             continue
-        if isinstance(value, list):
-            out[name] = ";".join(str(item) for item in value)
-        elif isinstance(value, When):
-            out[name] = value.text
+        hint = hints[name]
+        if hint is When or When in typing.get_args(hint):
+            prefix = "" if name == "date" else f"{name}_"
+            out += [name, f"{name}_precision", f"{prefix}earliest", f"{prefix}latest"]
         else:
-            text = jsonable(value)
-            out[name] = (
-                "" if text is None else str(text).lower() if isinstance(text, bool) else str(text)
-            )
-    out["status"] = row.label
-    out["open_conditions"] = ";".join(row.open_conditions)
-    out["last_event_date"] = row.last_event.text
+            out.append(name)
     return out
 
 
-def to_csv(rows: Sequence[RoadmapState]) -> str:
-    """One CSV row per roadmap (export --format csv); no cell is ever a formula."""
+def csv_row(row: RoadmapState) -> dict[str, Any]:
+    """One CSV row of a roadmap, program or Main Directions document: every field of the
+    record but its histories (its number as the tool takes it back: P25), then its state
+    on the date: status, implementation, open conditions, why unresolved, last event."""
+    record = row.roadmap
+    out = _object(record, json_columns_of(type(record)), {})
+    out["number"] = _short(record)
+    out.update(_derived(row))
+    out.pop("possible_statuses", None)
+    if isinstance(record, Implemented):
+        out["implementation"] = row.implementation.state if row.implementation else ""
+    return out
+
+
+def json_columns_of(kind: type[Record]) -> list[str]:
+    """The fields of `kind` a CSV row shows (`json_columns`, before When is expanded)."""
+    return [n for n in plain_fields(kind) if shown(kind, n) != "never"]
+
+
+def csv_text(columns: Sequence[str], objects: Iterable[dict[str, Any]]) -> str:
+    """CSV of `objects` (JSON-like) in `columns`: a header, one line per object; no cell is
+    ever a formula."""
     import csv  # only the CSV export needs it
 
-    kind = type(rows[0].roadmap) if rows else Roadmap
-    columns = [*(n for n in plain_fields(kind) if shown(kind, n) != "never"), *DERIVED_ROW[1:]]
-    table = [csv_row(row) for row in rows]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    for values in table:
-        writer.writerow([csv_cell(values.get(column, "")) for column in columns])
+    for item in objects:
+        writer.writerow([csv_cell(csv_value(item.get(column))) for column in columns])
     return buffer.getvalue()
+
+
+def to_csv(rows: Sequence[RoadmapState], kind: type[Document] | None = None) -> str:
+    """One CSV row per roadmap, program or Main Directions document (`kind`, else that of
+    the first row)."""
+    kind = kind or (type(rows[0].roadmap) if rows else Roadmap)
+    derived = [d for d in DERIVED_ROW[1:] if d != "implementation" or issubclass(kind, Implemented)]
+    return csv_text([*json_columns(kind), *derived], (csv_row(row) for row in rows))
+
+
+CSV_TABLES = ("roadmaps", "programs", "directions", "conditions", "events", "counts", "sources")
+DOCUMENT_TYPES: dict[str, type[Document]] = {
+    "roadmaps": Roadmap,
+    "programs": Program,
+    "directions": Directions,
+}
+
+
+def csv_table(dataset: Dataset, name: str) -> str:
+    """One table of the record as CSV (export --format csv --table NAME; the report's
+    downloads): a row per record of that kind, per event, per reported count or source."""
+    from unionstate.queries import compare_milestone, condition_reports, states
+
+    if name in DOCUMENT_TYPES:
+        documents: Sequence[Document] = getattr(dataset, name)
+        kind = type(documents[0]) if documents else DOCUMENT_TYPES[name]
+        return to_csv(states(dataset, None, documents), kind)
+    if name == "conditions":
+        extra = ["holds_up", "blocks", "roadmaps", "programs", "last_event_date"]
+        rows = [
+            {
+                **_object(r.condition, json_columns_of(Condition), {}),
+                "status": r.status,
+                "holds_up": len(r.blocks),
+                "blocks": list(r.blocks),
+                "roadmaps": list(r.roadmaps),
+                "programs": list(r.programs),
+                "last_event_date": r.condition.history[-1].date.text,
+            }
+            for r in condition_reports(dataset)
+        ]
+        return csv_text([*json_columns(Condition), *extra], rows)
+    if name == "events":
+        events = [timeline_object(e) for e in timeline(dataset)]
+        columns = ["date", "date_precision", "earliest", "latest", *TIMELINE_COLUMNS[1:]]
+        return csv_text(columns, events)
+    if name == "counts":
+        checks = ["consistent", "dataset_listed", "dataset_agreed", "dataset_open"]
+        columns = [*json_columns(Milestone), *checks, "dataset_undetermined"]
+        return csv_text(
+            columns, (milestone_object(compare_milestone(dataset, m)) for m in dataset.milestones)
+        )
+    if name == "sources":
+        return csv_text(json_columns(Source), (source_object(s) for s in dataset.sources))
+    raise UsageError(
+        f"unknown table {name!r}{close_to(name, CSV_TABLES)}; tables are: " + ", ".join(CSV_TABLES)
+    )
 
 
 # Markdown inline syntax: escaped so that text stays text (no emphasis, links, code, tables).
@@ -634,43 +856,148 @@ def _md_code(text: str) -> str:
     return f"`{cell(text)}`" if "`" not in text else _md(text)
 
 
-def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]) -> str:
-    """A readable report: progress, conditions, then every roadmap with its history."""
+def _md_cited(ids: Iterable[str], sources: dict[str, Source]) -> str:
+    """The sources of an entry as links: "publisher, title" to its URL."""
+    cited = []
+    for sid in ids:
+        if sid not in sources:
+            continue
+        source = sources[sid]
+        label = source.publisher + (f", {source.title}" if source.title else "")
+        cited.append(_md_link(label, source.url))
+    return ", ".join(cited)
+
+
+def _md_counts(counts: dict[str, int], total: int) -> list[str]:
+    return [f"| {s} | {n} | {_share(n, total):.0%} |" for s, n in counts.items() if n]
+
+
+def _md_document(dataset: Dataset, row: RoadmapState, sources: dict[str, Source]) -> list[str]:
+    """One roadmap, program or Main Directions document: both axes, its targets, its whole
+    timeline (status changes, assessments, notes) with sources."""
+    r = row.roadmap
+    confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
+    out = [f"### {_short(r)}. {_md(r.title)}{confirmed}", ""]
+    line = f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · adopted: **{row.label}**"
+    if row.implementation is not None:
+        line += f" · implemented: **{row.implementation.state}**"
+    out.append(line)
+    if row.unresolved_because:
+        reasons = ", ".join(REASONS[code] for code in row.unresolved_because)
+        out.append(f"- unresolved: {_md(reasons)}")
+    if r.linked_conditions:
+        out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
+    if row.successors:
+        out.append(f"- continued by: {_md(', '.join(row.successors))}")
+    for t in row.targets:
+        planned = " → ".join(d.date.display for d in t.target.due)
+        out.append(f"- target: {_md(t.target.title)}, due {_md(planned)}: **{t.state}**")
+    out.append("")
+    for event in timeline(dataset, r):
+        cited = _md_cited(event.sources, sources)
+        what = event.status or "note"
+        out.append(
+            f"- {event.date.display} — {what}: {_md(event.note)}" + (f" ({cited})" if cited else "")
+        )
+    if r.notes:
+        out += ["", f"_{_md(r.notes)}_"]
+    extra = other_fields(r, (*LAID_OUT, "contains"))
+    if extra:
+        out += [""] + [f"- {_md(name)}: {_md(text)}" for name, text in extra]
+    out.append("")
+    return out
+
+
+def to_markdown(
+    dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState] | None = None
+) -> str:
+    """A readable report of the whole record: what is still open, both axes, the
+    conditions, the counts officials reported, the open questions, every roadmap, program
+    and Main Directions document with its history, and the sources."""
+    from unionstate.queries import states
+
     sources = {s.id: s for s in dataset.sources}
+    when = summary.as_of if summary.as_of != dataset.as_of else None
     out = [f"# {_md(dataset.title)}", "", f"State as of {summary.as_of.isoformat()}.", ""]
-    out += ["## Progress", "", "| status | roadmaps | share |", "|---|---:|---:|"]
-    for status, count in summary.by_status.items():
-        out.append(f"| {status} | {count} | {_share(count, summary.total):.0%} |")
-    out += ["", "## Belarus's linked conditions", ""]
-    out += ["| condition | status | holds up |", "|---|---|---|"]
+    out += ["## What is still open", ""]
+    if not summary.open:
+        out.append("Nothing is unresolved.")
+    for row in summary.open:
+        reasons = ", ".join(REASONS[code] for code in row.unresolved_because)
+        conditions = f" ({', '.join(row.open_conditions)})" if row.open_conditions else ""
+        out.append(f"- {_short(row.roadmap)} {_md(row.roadmap.title)}: {_md(reasons + conditions)}")
+    out += ["", "## Where they stand", ""]
+    out += [f"Roadmaps (2019), {summary.total}:", "", "| status | roadmaps | share |"]
+    out += ["|---|---:|---:|", *_md_counts(summary.by_status, summary.total), ""]
+    if summary.programs_total:
+        n = summary.programs_total
+        out += [f"Union programs (2021), {n}, adopted:", "", "| status | programs | share |"]
+        out += ["|---|---:|---:|", *_md_counts(summary.programs_by_status, n), ""]
+        out += ["Union programs, implemented:", "", "| state | programs | share |"]
+        out += ["|---|---:|---:|", *_md_counts(summary.programs_implementation, n), ""]
+    out += ["## Belarus's linked conditions", ""]
+    out += ["| condition | status | holds up | linked |", "|---|---|---|---|"]
     for report in summary.conditions:
         blocks = _md(", ".join(report.blocks)) or "—"
+        linked = _md(", ".join([*report.roadmaps, *report.programs])) or "—"
         out.append(
             f"| {_md(report.condition.title)} ({_md_code(report.condition.id)}) "
-            f"| {report.status} | {blocks} |"
+            f"| {report.status} | {blocks} | {linked} |"
         )
-    out += ["", "## Roadmaps", ""]
-    for row in rows:
-        r = row.roadmap
-        confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
-        out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
-        out.append(f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · status: **{row.label}**")
-        if r.linked_conditions:
-            out.append(f"- linked conditions: {_md(', '.join(r.linked_conditions))}")
-        out.append("")
-        for event in r.history:
-            cited = ", ".join(_md_link(sources[s].publisher, sources[s].url) for s in event.sources)
-            when = event.date.display
+    out.append("")
+    for condition in dataset.conditions:
+        out += [f"### {_md(condition.title)} ({_md_code(condition.id)})", ""]
+        out += [_md(condition.description), ""]
+        for ce in condition.history:
+            cited = _md_cited(ce.sources, sources)
             out.append(
-                f"- {when} — {event.status.value}: {_md(event.note)}"
+                f"- {ce.date.display} — {ce.status.value}: {_md(ce.note)}"
                 + (f" ({cited})" if cited else "")
             )
-        if r.notes:
-            out += ["", f"_{_md(r.notes)}_"]
-        extra = other_fields(r, LAID_OUT)
-        if extra:
-            out += [""] + [f"- {_md(name)}: {_md(text)}" for name, text in extra]
+        for o in condition.observations:
+            cited = _md_cited(o.sources, sources)
+            out.append(
+                f"- {o.date.display} — note: {_md(o.note)}" + (f" ({cited})" if cited else "")
+            )
         out.append("")
+    out += ["## Counts officials reported", ""]
+    out += ["| date | reported | by | the record then |", "|---|---|---|---|"]
+    for c in summary.milestones:
+        m = c.milestone
+        if not c.comparable:
+            verdict = "not a count it can check"
+        else:
+            verdict = f"agreed {c.known_agreed}, open {c.known_open}, undetermined "
+            verdict += f"{c.undetermined}: " + ("consistent" if c.consistent else "contradicts it")
+        out.append(
+            f"| {m.date.display} | {_md(m.reported)} | {_md(m.speaker or '')} | {_md(verdict)} |"
+        )
+    out += ["", "## What the record does not know", ""]
+    if not summary.open_questions:
+        out.append("No open question is recorded.")
+    for q in summary.open_questions:
+        out.append(f"- {_md(q.question)}" + (f" {_md(q.note)}" if q.note else ""))
+    out.append("")
+    for heading, documents in (
+        ("Main Directions", dataset.directions),
+        ("Union programs", dataset.programs),
+        ("Roadmaps", dataset.roadmaps),
+    ):
+        if not documents:
+            continue
+        out += [f"## {heading}", ""]
+        for row in states(dataset, when, documents):
+            out += _md_document(dataset, row, sources)
+    out += ["## Sources", ""]
+    for source in dataset.sources:
+        about = ", ".join(
+            x for x in (source.title, source.date.isoformat() if source.date else None) if x
+        )
+        out.append(
+            f"- {_md_code(source.id)}: {_md_link(source.publisher, source.url)}"
+            + (f", {_md(about)}" if about else "")
+        )
+    out.append("")
     return "\n".join(out)
 
 
@@ -714,61 +1041,129 @@ def list_view(
     )
 
 
+SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "reprint_of")
+
+
+def source_cells(source: Source) -> list[str]:
+    """A source in its own columns: id, publisher, title, date, URL, whose reprint."""
+    return [
+        source.id,
+        source.publisher,
+        source.title or "",
+        source.date.isoformat() if source.date else "",
+        source.url,
+        source.reprint_of or "",
+    ]
+
+
 def show_view(dataset: Dataset, row: RoadmapState) -> View:
-    """`show`: the facts of one roadmap or program, then its history with sources."""
+    """`show`: the facts of one roadmap or program, then its history with sources; through
+    a pipe, one `--section` (facts, history, sources, conditions, targets)."""
     detail = roadmap_detail(dataset, row)
     r = row.roadmap
     facts = [
-        [name, value_text(getattr(r, name), ",")]
+        [name, value_text(getattr(r, name), LIST_SEP)]
         for name in plain_fields(type(r))
         if shown(r, name) != "never"
     ]
     for fact in facts:
         if fact[0] == "status":
             fact[1] = row.label
+        elif fact[0] == "number":
+            fact[1] = _short(r)  # P25, as `show` takes it back (25 is roadmap 25)
     facts.insert(
         [f[0] for f in facts].index("linked_conditions") + 1,
-        ["open_conditions", ",".join(row.open_conditions)],
+        ["open_conditions", LIST_SEP.join(row.open_conditions)],
     )
+    if row.implementation is not None:
+        facts.append(["implementation_state", row.implementation.state])
+    if row.unresolved_because:
+        facts.append(["unresolved_because", LIST_SEP.join(row.unresolved_because)])
     if not isinstance(r, Program):
-        facts.append(["successors", ",".join(f"P{p['number']}" for p in detail["successors"])])
-    history = [
-        [
-            e["date"],
-            e["status"],
-            e["note"],
-            " ".join(f"{src['publisher']} {src['url']}" for src in e["sources"]),
-        ]
-        for e in detail["history"]
+        facts.append(["successors", LIST_SEP.join(f"P{p['number']}" for p in detail["successors"])])
+    events = timeline(dataset, r)
+    cited: list[str] = []
+    for event in events:
+        cited += [sid for sid in event.sources if sid not in cited]
+    by_id = {s.id: s for s in dataset.sources}
+    conditions = {c.id: c for c in dataset.conditions}
+    sections = [
+        Section(
+            "facts",
+            ("field", "value"),
+            facts,
+            tuple(k for k in detail if k in {f[0] for f in facts}),
+            about="every field of the record",
+        ),
+        Section(
+            "history",
+            ("date", "kind", "status", "note", "sources"),
+            [
+                [e.date.text, e.kind, e.status or "", e.note, LIST_SEP.join(e.sources)]
+                for e in events
+            ],
+            ("history", "observations", "implementation"),
+            2,
+            "status changes, assessments and notes, oldest first (sources by id)",
+        ),
+        Section(
+            "sources",
+            SOURCE_COLUMNS,
+            [source_cells(by_id[sid]) for sid in cited if sid in by_id],
+            document=[source_object(by_id[sid]) for sid in cited if sid in by_id],
+            about="the sources the history cites, in order of first citation",
+        ),
+        Section(
+            "conditions",
+            ("id", "status", "title"),
+            [
+                [c, conditions[c].status.value, conditions[c].title]
+                for c in r.linked_conditions
+                if c in conditions
+            ],
+            ("conditions",),
+            1,
+            "the linked conditions",
+        ),
+        Section(
+            "targets",
+            ("id", "state", "due", "title"),
+            [[t.target.id, t.state, t.due.date.text, t.target.title] for t in row.targets],
+            ("target_states",),
+            1,
+            "its targets and where they stand",
+        ),
     ]
-    text = (
-        tsv(("field", "value"), facts) + "\n" + tsv(("date", "status", "note", "sources"), history)
-    )
-    return View(detail, text=text, kind="show", data=(dataset, row), fields=list(detail))
+    return View(detail, kind="show", data=(dataset, row), fields=list(detail), sections=sections)
 
 
-CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
+CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps", "programs")
 
 
-def conditions_view(reports: Sequence[ConditionReport], dataset: Dataset | None = None) -> View:
-    """`conditions`: ranked by how many roadmaps each holds up."""
-    rows = [
+def condition_rows(reports: Sequence[ConditionReport]) -> list[list[str]]:
+    """The cells of `conditions` (and summary's `conditions`), in CONDITION_COLUMNS order."""
+    return [
         [
             r.condition.id,
             r.condition.title,
             r.status,
             str(len(r.blocks)),
-            ",".join(r.blocks),
-            ",".join(r.roadmaps),
+            LIST_SEP.join(r.blocks),
+            LIST_SEP.join(r.roadmaps),
+            LIST_SEP.join(r.programs),
         ]
         for r in reports
     ]
+
+
+def conditions_view(reports: Sequence[ConditionReport], dataset: Dataset | None = None) -> View:
+    """`conditions`: ranked by how many roadmaps each holds up."""
     document = [condition_object(r) for r in reports]
-    fields = [*row_fields(Condition), "roadmaps", "blocks"]
+    fields = [*row_fields(Condition), "roadmaps", "programs", "blocks", "blocks_because"]
     return View(
         document,
         CONDITION_COLUMNS,
-        rows,
+        condition_rows(reports),
         2,
         kind="conditions",
         data=(reports, record_names(dataset)),
@@ -781,7 +1176,7 @@ def summary_view(summary: Summary, full: bool = False, dataset: Dataset | None =
     document = summary_object(summary)
     return View(
         document,
-        text=summary_text(summary),
+        sections=summary_sections(summary),
         kind="summary-full" if full else "summary",
         data=(summary, record_names(dataset), subject_names(dataset)),
         fields=list(document),
