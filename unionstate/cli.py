@@ -829,10 +829,18 @@ def _transition(
     labels = {r.id: r.label for r in outcome.dataset.documents}
     for rid in outcome.unchanged:
         s.say(f"{labels[rid]} is already {target}; nothing changed")
+    statuses = {r.id: r.status.value for r in outcome.dataset.documents}
     for rid in outcome.changed:
-        s.say(f"{labels[rid]}: {target} on {entry.on}")
+        s.say(f"{labels[rid]}: {target} on {entry.on}" + _backfilled(outcome, rid, statuses))
     if outcome.new_source:
         s.say(f"added source {outcome.new_source} for {source}")
+
+
+def _backfilled(outcome: updates.Outcome, rid: str, statuses: dict[str, str]) -> str:
+    """What a back-filled event leaves: the record's later events decide its status."""
+    if rid not in outcome.backfilled:
+        return ""
+    return f" (back-filled before its event of {outcome.backfilled[rid]}; now {statuses[rid]})"
 
 
 @app.command()
@@ -952,10 +960,21 @@ def resolve(
     outcome = _apply(s, lambda d: updates.resolve_condition(d, condition, entry, today))
     for cid in outcome.unchanged:
         s.say(f"condition {cid} is already resolved; nothing changed")
+    statuses = {c.id: c.status.value for c in outcome.dataset.conditions}
+    statuses.update({r.id: r.status.value for r in outcome.dataset.documents})
     for cid in outcome.changed:
-        s.say(f"condition {cid}: resolved on {entry.on}")
+        s.say(f"condition {cid}: resolved on {entry.on}" + _backfilled(outcome, cid, statuses))
     if outcome.freed:
-        s.say(f"freed (now pending): {', '.join(outcome.freed)}")
+        backfilled = [
+            f"{r} (before its event of {outcome.backfilled[r]}; now {statuses[r]})"
+            for r in outcome.freed
+            if r in outcome.backfilled
+        ]
+        now = [r for r in outcome.freed if r not in outcome.backfilled]
+        if now:
+            s.say(f"freed (now pending): {', '.join(now)}")
+        if backfilled:
+            s.say(f"freed on {entry.on}: {', '.join(backfilled)}")
     elif outcome.changed:
         s.say("no roadmap was waiting on it alone")
     if outcome.new_source:
