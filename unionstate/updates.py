@@ -18,6 +18,7 @@ from unionstate.models import (
     Condition,
     ConditionStatus,
     Dataset,
+    DatePrecision,
     Document,
     Implemented,
     Record,
@@ -158,8 +159,14 @@ def _check_date(entry: Entry, today: dt.date, last: When, what: str) -> str | No
 
 
 def _as_of(as_of: dt.date, on: When, today: dt.date) -> dt.date:
-    """The dataset's as_of after an event dated `on`: the last day the record speaks for."""
-    end = on.hi if on.hi is not None else (on.lo or as_of)
+    """The dataset's as_of after an event dated `on`: never past what is known.
+
+    A day, and a window a source closes ("..2021-08-09", "2019-12-08..2019-12-20"), are
+    known up to their last day; a month or a year only from its first day (the record knows
+    nothing of the rest of that period), and an open end ("2021-08..") from its start.
+    """
+    bounded = on.precision not in (DatePrecision.MONTH, DatePrecision.YEAR)
+    end = on.hi if bounded and on.hi is not None else (on.lo or as_of)
     return max(as_of, min(end, today))
 
 
