@@ -221,6 +221,17 @@ def complete_roadmap(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     )
 
 
+def complete_record(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of roadmap ids (as `complete_roadmap`), then condition ids."""
+    dataset = _completion_dataset(ctx)
+    if dataset is None:
+        return []
+    found = queries.roadmap_choices(dataset, incomplete, [])
+    return found + (
+        [] if incomplete[:1].isdigit() else queries.condition_choices(dataset, incomplete)
+    )
+
+
 def complete_condition(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion of condition ids, with their status and title."""
     dataset = _completion_dataset(ctx)
@@ -450,37 +461,49 @@ def show(
     roadmap: Annotated[
         str,
         typer.Argument(
-            metavar="ROADMAP",
-            help="Roadmap number, id or unique id prefix.",
-            autocompletion=complete_roadmap,
+            metavar="RECORD",
+            help="Roadmap number, id or unique id prefix, program (P25), Main Directions "
+            "(D2), or a condition's id.",
+            autocompletion=complete_record,
         ),
     ],
     as_of: AsOfOpt = None,
     json_out: JsonOpt = False,
     fields: FieldsOpt = None,
 ) -> None:
-    """Show one roadmap or program: status, conditions, dated history with sources, notes.
+    """Show one roadmap, program or condition: status, links, dated history with sources.
 
     Example: unionstate show gas-market
 
     Example: unionstate show P25
+
+    Example: unionstate show gas-price --as-of 2021-05-28
     """
     s = session(ctx)
     dataset = s.load()
-    found = queries.find_roadmap(dataset, roadmap)
+    found = queries.find_record(dataset, roadmap)
+    if isinstance(found, models.Condition):
+        report = queries.condition_report(dataset, found, as_of)
+        s.emit(views.condition_show_view(dataset, report), json_out, fields)
+        return
     row = queries.state_of(dataset, found, as_of)
     s.emit(views.show_view(dataset, row), json_out, fields)
 
 
 @app.command()
-def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt = None) -> None:
+def conditions(
+    ctx: typer.Context, as_of: AsOfOpt = None, json_out: JsonOpt = False, fields: FieldsOpt = None
+) -> None:
     """List Belarus's linked conditions, ranked by how many roadmaps each holds up.
 
-    Example: unionstate conditions
+    With --as-of, as they stood that day (a condition not yet raised is left out).
+
+    Example: unionstate conditions --as-of 2021-05-28
     """
     s = session(ctx)
     dataset = s.load()
-    s.emit(views.conditions_view(queries.condition_reports(dataset), dataset), json_out, fields)
+    reports = queries.condition_reports(dataset, as_of)
+    s.emit(views.conditions_view(reports, dataset), json_out, fields)
 
 
 @app.command()
@@ -562,9 +585,9 @@ def history(
     roadmap: Annotated[
         str | None,
         typer.Argument(
-            metavar="ROADMAP",
-            help="Only this roadmap (number, id or prefix).",
-            autocompletion=complete_roadmap,
+            metavar="RECORD",
+            help="Only this roadmap (number, id or prefix), program, Main Directions or condition.",
+            autocompletion=complete_record,
         ),
     ] = None,
     since: Annotated[
@@ -621,7 +644,7 @@ def history(
         return
     if programs or implementation:
         raise UsageError("--programs and --implementation go with --chart")
-    found = queries.find_roadmap(dataset, roadmap) if roadmap else None
+    found = queries.find_record(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
     s.emit(views.timeline_view(events, dataset), json_out, fields)
 
@@ -819,14 +842,27 @@ def _transition(
     s = session(ctx)
     today = _today()
     entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
-    outcome = _apply(
-        s,
-        lambda d: updates.transition(
-            d, action, roadmaps, entry, today, condition=condition, force=force
-        ),
-    )
+    if action == "reopen":  # roadmaps, programs, or a condition
+        outcome = _apply(s, lambda d: updates.reopen(d, roadmaps, entry, today))
+    else:
+        outcome = _apply(
+            s,
+            lambda d: updates.transition(
+                d, action, roadmaps, entry, today, condition=condition, force=force
+            ),
+        )
     target = updates.TRANSITIONS[action][1].value
     labels = {r.id: r.label for r in outcome.dataset.documents}
+    reopened = {c.id for c in outcome.dataset.conditions} & set(outcome.changed)
+    if reopened:
+        statuses = {c.id: c.status.value for c in outcome.dataset.conditions}
+        for cid in reopened:
+            s.say(f"condition {cid}: open on {entry.on}" + _backfilled(outcome, cid, statuses))
+            s.say(
+                "the records it freed stay as they are: "
+                f"`unionstate block ROADMAP --condition {cid}` for those it holds up again"
+            )
+        return
     for rid in outcome.unchanged:
         s.say(f"{labels[rid]} is already {target}; nothing changed")
     statuses = {r.id: r.status.value for r in outcome.dataset.documents}
@@ -906,14 +942,25 @@ def block(
 @app.command()
 def reopen(
     ctx: typer.Context,
-    roadmaps: RoadmapsArg,
+    roadmaps: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RECORD",
+            help="Roadmaps by number, id or unique id prefix; or one condition's id.",
+            show_default=False,
+            autocompletion=complete_record,
+        ),
+    ],
     on: OnOpt = None,
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Send agreed, signed or set-aside roadmaps back to pending.
+    """Send agreed, signed or set-aside roadmaps back to pending, or a resolved condition
+    back to open.
 
     Example: unionstate reopen customs --note "Reopened by RBC report"
+
+    Example: unionstate reopen gas-price --on 2022-01 --source URL
     """
     _transition(ctx, "reopen", roadmaps, on, note, source)
 

@@ -33,6 +33,7 @@ from unionstate.queries import (
     condition_standing,
     find_condition,
     find_roadmap,
+    is_condition,
     open_conditions_of,
     possible_statuses,
 )
@@ -339,6 +340,16 @@ def transition(
     data["as_of"] = _as_of(data["as_of"], entry.on, today)
     outcome.dataset = _revalidate(data)
     return outcome
+
+
+def reopen(dataset: Dataset, names: Sequence[str], entry: Entry, today: dt.date) -> Outcome:
+    """Reopen roadmaps, programs or Main Directions (`transition`), or one condition."""
+    conditions = [name for name in names if is_condition(dataset, name)]
+    if not conditions:
+        return transition(dataset, "reopen", names, entry, today)
+    if len(names) > 1:
+        raise UsageError(f"reopen a condition on its own: `unionstate reopen {conditions[0]}`")
+    return reopen_condition(dataset, conditions[0], entry, today)
 
 
 def _not_allowed(

@@ -747,6 +747,53 @@ def show_view(dataset: Dataset, row: RoadmapState) -> View:
     return View(detail, text=text, kind="show", data=(dataset, row), fields=list(detail))
 
 
+def condition_detail(dataset: Dataset, report: ConditionReport) -> dict[str, Any]:
+    """The JSON object of `show CONDITION`: every field of the condition (its status on
+    that date, each event's sources in full), then the records linked to it and those it
+    holds up."""
+    sources = {s.id: s for s in dataset.sources}
+    condition = report.condition
+    detail = {
+        k: _cited(v, sources) for k, v in record_object(condition, status=report.status).items()
+    }
+    detail.update(
+        roadmaps=list(report.roadmaps),
+        programs=list(report.programs),
+        blocks=list(report.blocks),
+        blocks_because={k: list(v) for k, v in report.because.items()},
+    )
+    return detail
+
+
+def condition_show_view(dataset: Dataset, report: ConditionReport) -> View:
+    """`show CONDITION`: its facts, what it is linked to and holds up, then its history and
+    observations with their sources."""
+    detail = condition_detail(dataset, report)
+    condition = report.condition
+    facts = [
+        [name, report.status if name == "status" else value_text(getattr(condition, name), ",")]
+        for name in plain_fields(Condition)
+        if shown(condition, name) != "never"
+    ]
+    facts += [
+        ["roadmaps", ",".join(report.roadmaps)],
+        ["programs", ",".join(report.programs)],
+        ["holds_up", ",".join(report.blocks)],
+    ]
+
+    def cited(item: dict[str, Any]) -> str:
+        return " ".join(f"{src['publisher']} {src['url']}" for src in item["sources"])
+
+    history = [[e["date"], e["status"], e["note"], cited(e)] for e in detail["history"]]
+    text = (
+        tsv(("field", "value"), facts) + "\n" + tsv(("date", "status", "note", "sources"), history)
+    )
+    observed = [[o["date"], o.get("by") or "", o["note"], cited(o)] for o in detail["observations"]]
+    if observed:
+        text += "\n" + tsv(("date", "by", "observation", "sources"), observed)
+    return View(detail, text=text, fields=list(detail))
+
+
 CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
 
 
