@@ -1363,7 +1363,15 @@ VersionsArg = Annotated[
 
 @app.command("diff")
 def diff_versions(
-    ctx: typer.Context, versions: VersionsArg = None, json_out: JsonOpt = False
+    ctx: typer.Context,
+    versions: VersionsArg = None,
+    last: Annotated[
+        bool,
+        typer.Option(
+            "--last", help="The last change made through unionstate (from its journal, no git)."
+        ),
+    ] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """What changed between two versions of the data, one change per line, in words.
 
@@ -1373,12 +1381,23 @@ def diff_versions(
     see the README).
 
     Example: unionstate diff HEAD~1
+
+    Example: unionstate diff --last
     """
     from unionstate import diff
 
     s = session(ctx)
     given = list(versions or [])
-    if len(given) in (7, 9):  # git's external diff: path old-file old-hex old-mode new-file
+    if last:
+        if given:
+            raise UsageError("--last takes no versions: it is the journal's last change")
+        from unionstate import journal
+
+        entry, old_bytes, new_bytes = journal.change(s.data_file().path)
+        s.say(f"#{entry.id} ({entry.time}): {entry.description}")
+        pair = [(old_bytes, f"before #{entry.id}"), (new_bytes, str(s.data_file().path))]
+        found = diff.changes(*store.loads_versions(pair))
+    elif len(given) in (7, 9):  # git's external diff: path old-file old-hex old-mode new-file
         # new-hex new-mode, and for a rename or copy the new path and how similar they are
         old, new = _external_versions(given[0], given[1], given[4])
         found = (
@@ -1432,43 +1451,97 @@ def _external_versions(name: str, *files: str) -> list[Dataset | None]:
 def undo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    to: Annotated[
+        int | None,
+        typer.Option(
+            "--to", metavar="N", help="Go back to the state before change #N (see --list)."
+        ),
+    ] = None,
     list_changes: Annotated[
-        bool, typer.Option("--list", help="Show the recent changes instead, newest last.")
+        bool,
+        typer.Option("--list", help="Show the recent changes instead, newest last."),
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Revert the last change made through unionstate to the data file in use.
+    """Revert the last change made through unionstate to the data file in use; each undo
+    goes one change further back, and `unionstate redo` puts them back.
 
     Prints what it will revert and asks (--yes does not; off a terminal --yes is needed).
-    Refused when the file was changed by something else since. An undo is a change too:
-    undo again to redo.
+    Refused when the file was changed by something else since. --list shows the journal:
+    each change by its main effect, and whether it is applied or undone.
 
     Example: unionstate undo --yes
+
+    Example: unionstate undo --to 3 --yes
     """
     from unionstate import journal
 
     s = session(ctx)
     path = s.writable_path()
     if list_changes:
-        entries = journal.entries(path)
-        rows = [[str(e.id), e.time, e.description] for e in entries]
-        document = [journal.as_json(e) for e in entries]
-        s.emit(views.table_view(("id", "time", "change"), rows, document), json_out)
+        if to is not None:
+            raise UsageError("--list and --to do not go together")
+        _undo_list(s, path, json_out)
         return
-    entry = journal.last(path)
-    s.say(f"will revert #{entry.id} ({entry.time}): {entry.description}")
-    if not yes:
-        if not is_terminal(sys.stdin):
-            raise UsageError("not on a terminal: run `unionstate undo --yes` to revert it")
-        try:
-            confirmed = typer.confirm("Revert it?", err=True)
-        except typer.Abort:  # Ctrl-C or end of input at the prompt
-            sys.stderr.write("\nunionstate: interrupted; nothing was changed\n")
-            raise typer.Exit(130) from None
-        if not confirmed:
-            raise Refused("nothing was changed")
-    journal.undo(path, entry)
-    s.say(f"reverted #{entry.id}; `unionstate undo` again puts it back")
+    steps = journal.plan(path, to)
+    for entry in steps:
+        s.say(f"will revert #{entry.id} ({entry.time}): {entry.description}")
+    _confirm(yes, "undo", "Revert it?" if len(steps) == 1 else f"Revert these {len(steps)}?")
+    journal.undo(path, steps)
+    reverted = ", ".join(f"#{e.id}" for e in steps)
+    s.say(f"reverted {reverted}; `unionstate redo` puts {'it' if len(steps) == 1 else 'them'} back")
+
+
+def _undo_list(s: Session, path: Path, json_out: bool) -> None:
+    from unionstate import journal
+
+    entries = journal.entries(path)
+    applied, undone = journal.stacks(entries)
+
+    def state(entry: journal.Entry) -> str:
+        if entry.step:
+            return "undo" if entry.undoes is not None else "redo"
+        return "applied" if entry in applied else "undone" if entry in undone else "forgotten"
+
+    rows = [[str(e.id), e.time, state(e), e.description] for e in entries]
+    document = [{**journal.as_json(e), "state": state(e)} for e in entries]
+    s.emit(views.table_view(("id", "time", "state", "change"), rows, document), json_out)
+
+
+def _confirm(yes: bool, command: str, question: str) -> None:
+    """Ask on a terminal unless --yes; off a terminal --yes is needed (a usage error)."""
+    if yes:
+        return
+    if not is_terminal(sys.stdin):
+        raise UsageError(f"not on a terminal: run `unionstate {command} --yes` to do it")
+    try:
+        confirmed = typer.confirm(question, err=True)
+    except typer.Abort:  # Ctrl-C or end of input at the prompt
+        sys.stderr.write("\nunionstate: interrupted; nothing was changed\n")
+        raise typer.Exit(130) from None
+    if not confirmed:
+        raise Refused("nothing was changed")
+
+
+@app.command()
+def redo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+) -> None:
+    """Put back the change undone last (an undo of an undo); refused once a new change was
+    made since, or when the file was changed by something else.
+
+    Example: unionstate redo --yes
+    """
+    from unionstate import journal
+
+    s = session(ctx)
+    path = s.writable_path()
+    entry = journal.next_redo(path)
+    s.say(f"will put back #{entry.id} ({entry.time}): {entry.description}")
+    _confirm(yes, "redo", "Put it back?")
+    journal.redo(path, entry)
+    s.say(f"put back #{entry.id}; `unionstate undo` reverts it again")
 
 
 @app.command("git-setup")
