@@ -823,7 +823,7 @@ def _apply(s: Session, change: Callable[[Dataset], updates.Outcome]) -> updates.
     """Run a pure update under the data file's lock, journaled for undo; what it did."""
     from unionstate import journal
 
-    return journal.update(s.writable_path(), change)
+    return journal.update(s.writable_path(), change, s.say)
 
 
 def _transition(

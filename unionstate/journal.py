@@ -118,10 +118,37 @@ def _entry(item: Any) -> Entry | None:
     return Entry(**item)
 
 
-def update(path: Path, change: Callable[[Dataset], ChangeT]) -> ChangeT:
-    """`store.update`, with the change recorded for `unionstate undo`."""
-    return store.update(
-        path, change, lambda raw, after, old, new: record(path, raw, after, old, new)
+def update(
+    path: Path,
+    change: Callable[[Dataset], ChangeT],
+    notice: Callable[[str], None] | None = None,
+) -> ChangeT:
+    """`store.update`, with the change recorded for `unionstate undo`; `notice` hears of
+    the hand comments the rewrite dropped (`dropped_comments`)."""
+
+    def written(raw: bytes, after: str, old: Dataset, new: Dataset) -> None:
+        record(path, raw, after, old, new)
+        if notice is not None:
+            message = dropped_comments(raw)
+            if message:
+                notice(message)
+
+    return store.update(path, change, written)
+
+
+def dropped_comments(raw: bytes) -> str | None:
+    """The line saying that a rewrite of `raw` dropped its hand comments, or None."""
+    from unionstate import yamlfile
+
+    count = 0
+    with contextlib.suppress(Exception):  # the file is written: a notice never fails it
+        count = yamlfile.comment_lines(raw)
+    if not count:
+        return None
+    lines = "line" if count == 1 else "lines"
+    return (
+        f"dropped {count} comment {lines} written by hand (the file keeps none): notes "
+        "belong in `note:` fields (`unionstate note`) or a record's `notes:`"
     )
 
 
