@@ -606,11 +606,11 @@ def test_sign_malformed_date_is_a_usage_error(data: Path, on: str) -> None:
     ("on", "expected_error"),
     [
         (TOMORROW.isoformat(), "in the future"),
-        ("2021-05-25", "before roadmap 21 (transport)'s last event"),
-        ("2019-01-01", "before roadmap 21 (transport)'s last event"),
+        ("2021-05-25", "its later event of ~2021-05-26 leaves it agreed, which cannot follow"),
+        ("2019-01-01", "before roadmap 21 (transport)'s first event (2019-09-06)"),
     ],
 )
-def test_sign_date_in_the_future_or_before_the_last_event_is_refused(
+def test_sign_date_in_the_future_or_that_a_later_event_cannot_follow_is_refused(
     data: Path, on: str, expected_error: str
 ) -> None:
     before = data.read_bytes()
@@ -915,7 +915,7 @@ def test_resolve_an_already_resolved_condition_changes_nothing(data: Path) -> No
     ("args", "expected_code", "expected_error"),
     [
         (["gas-prise"], 1, "did you mean 'gas-price'"),
-        (["gas-price", "--on", "2021-05-27"], 1, "before condition gas-price's last event"),
+        (["gas-price", "--on", "2019-01-01"], 1, "before condition gas-price's first event"),
         (["gas-price", "--on", TOMORROW.isoformat()], 1, "in the future"),
         (["gas-price", "--on", "28.05.2021"], 2, "YYYY-MM-DD"),
         (["gas-price", "--source", "nowhere"], 1, "unknown source 'nowhere'"),

@@ -278,20 +278,28 @@ def test_undo_killed_at_random_moments_leaves_old_or_new_and_stays_undoable(
     changed = data.read_bytes()
     assert Forked(["undo", "--yes"], env).wait().returncode == 0
     original = data.read_bytes()
-    assert Forked(["undo", "--yes"], env).wait().returncode == 0  # redo: changed again
+    assert Forked(["redo", "--yes"], env).wait().returncode == 0  # changed again
     assert data.read_bytes() == changed
-    window = _window(["undo", "--yes"], env, lambda: None)  # each toggles: 3 leave it undone
-    assert Forked(["undo", "--yes"], env).wait().returncode == 0  # changed again
+
+    def redo() -> None:  # back to the change, so that each undo has one to revert
+        if data.read_bytes() != changed:
+            assert Forked(["redo", "--yes"], env).wait().returncode == 0
+
+    window = _window(["undo", "--yes"], env, redo)
+    redo()
     rng, tally = random.Random(SEED), Counter[str]()
     for i in range(SMALL_RUNS):
-        before = data.read_bytes()
+        assert data.read_bytes() == changed
         code = _killed_at_random(["undo", "--yes"], env, rng, window)
         after = data.read_bytes()
         assert after in (changed, original), f"run {i}: exit {code}: torn"
-        tally["reverted" if after != before else "unchanged"] += 1
-        again = Forked(["undo", "--yes"], env).wait()  # always undoable, killed or not
-        assert again.returncode == 0, f"run {i}: {again}"
-        assert data.read_bytes() != after, f"run {i}: the next undo changed nothing"
+        reverted = after == original
+        tally["reverted" if reverted else "unchanged"] += 1
+        # Always undoable (or, once reverted, redoable), killed or not.
+        again = Forked(["redo" if reverted else "undo", "--yes"], env).wait()
+        assert again.returncode == 0, f"run {i}: {again} {code} {_journal(tmp_path)}"
+        assert data.read_bytes() != after, f"run {i}: the next step changed nothing"
+        redo()
     print(f"undo SIGKILL x{SMALL_RUNS}: {dict(tally)}")
 
 
@@ -317,3 +325,7 @@ def test_report_killed_at_random_moments_never_tears_a_page(data: Path, tmp_path
         assert Forked(["report", str(site)], env).wait().returncode == 0
         assert not list(site.rglob("*.tmp")), f"run {i}: temp files left by the next run"
     print(f"report SIGKILL x{SMALL_RUNS}: {dict(tally)}")
+
+
+def _journal(tmp_path: Path) -> str:
+    return "\n".join(p.read_text() for p in (tmp_path / "state").rglob("entries.json"))

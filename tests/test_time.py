@@ -288,14 +288,28 @@ def test_a_malformed_on_is_a_usage_error_naming_the_forms(
     assert path.read_bytes() == before
 
 
-def test_a_year_on_that_is_not_over_moves_as_of_only_to_today(
-    tmp_path: Path, minimal_data: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("on", "expected_as_of"),
+    [
+        ("2021", "2021-05-28"),  # a year does not claim its whole period: as_of stays
+        ("2021-06", "2021-06-01"),  # nor does a month: only its first day is reached
+        ("2021-06-15", "2021-06-15"),
+        ("~2021-06-15", "2021-06-15"),
+        ("..2021-06-20", "2021-06-20"),  # no later than: a source speaks on that day
+        ("2021-06-10..", "2021-06-10"),
+        ("2021-06-10..2021-06-20", "2021-06-20"),
+        ("2021-06-10..2021-12-31", "2021-07-01"),  # never past today
+    ],
+)
+def test_an_update_moves_as_of_only_as_far_as_is_known(
+    tmp_path: Path, minimal_data: dict[str, Any], on: str, expected_as_of: str
 ) -> None:
+    """The record's as_of (2021-05-28) moves to the last day the new event is known by."""
     path = save(tmp_path, minimal_data)
     today = dt.date(2021, 7, 1)
-    entry = updates.Entry(on=models.When.parse("2021"))
+    entry = updates.Entry(on=models.When.parse(on))
     store.update(path, lambda d: updates.transition(d, "agree", ["tax-policy"], entry, today))
-    assert store.load(path).as_of == today
+    assert store.load(path).as_of == dt.date.fromisoformat(expected_as_of)
 
 
 # ------------------------------------------------------------------ old files

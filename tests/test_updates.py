@@ -236,7 +236,7 @@ def test_force_still_checks_the_date(dataset: Dataset) -> None:
     ("on", "expected_error"),
     [
         (TODAY + dt.timedelta(days=1), "is in the future"),
-        (dt.date(2021, 5, 25), r"is before roadmap 8 \(customs\)'s last event \(~2021-05-26\)"),
+        (dt.date(2019, 1, 1), r"is before roadmap 8 \(customs\)'s first event \(2019-09-06\)"),
         (dt.date(2021, 5, 26), None),  # the same day as the last event
         (TODAY, None),
     ],
@@ -412,7 +412,7 @@ def test_resolve_an_already_resolved_condition_changes_nothing(dataset: Dataset)
     ("name", "on", "expected_error"),
     [
         ("gas-prise", ON, "did you mean 'gas-price'"),
-        ("gas-price", dt.date(2021, 5, 27), "before condition gas-price's last event"),
+        ("gas-price", dt.date(2019, 1, 1), "before condition gas-price's first event"),
         ("gas-price", TODAY + dt.timedelta(days=1), "in the future"),
     ],
 )
@@ -421,12 +421,16 @@ def test_resolve_refusals(dataset: Dataset, name: str, on: dt.date, expected_err
         updates.resolve_condition(dataset, name, updates.Entry(on=on), TODAY)
 
 
-def test_resolve_before_a_freed_roadmaps_last_event_is_refused(
+def test_resolve_before_a_later_block_is_refused(
     minimal_data: dict[str, Any],
 ) -> None:
-    """gas-price was raised 2019-09-06 but gas-market was blocked on 2019-12-20."""
+    """gas-price was raised 2019-09-06 but gas-market was blocked by it on 2019-12-20."""
     dataset = checks.validate(minimal_data)
-    with pytest.raises(Refused, match=r"before roadmap 1 \(gas-market\)'s last event"):
+    with pytest.raises(
+        Refused,
+        match=r"roadmap 1 \(gas-market\): its later event of 2019-12-20 leaves it blocked, "
+        r"but none of its conditions is open then",
+    ):
         updates.resolve_condition(
             dataset, "gas-price", updates.Entry(on=dt.date(2019, 10, 1)), TODAY
         )

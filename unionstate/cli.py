@@ -310,6 +310,17 @@ def complete_roadmap(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     )
 
 
+def complete_record(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of roadmap ids (as `complete_roadmap`), then condition ids."""
+    dataset = _completion_dataset(ctx)
+    if dataset is None:
+        return []
+    found = queries.roadmap_choices(dataset, incomplete, [])
+    return found + (
+        [] if incomplete[:1].isdigit() else queries.condition_choices(dataset, incomplete)
+    )
+
+
 def complete_condition(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion of condition ids, with their status and title."""
     dataset = _completion_dataset(ctx)
@@ -572,9 +583,10 @@ def show(
     roadmap: Annotated[
         str,
         typer.Argument(
-            metavar="ROADMAP",
-            help="Roadmap number, id or unique id prefix.",
-            autocompletion=complete_roadmap,
+            metavar="RECORD",
+            help="Roadmap number, id or unique id prefix, program (P25), Main Directions "
+            "(D2), or a condition's id.",
+            autocompletion=complete_record,
         ),
     ],
     as_of: AsOfOpt = None,
@@ -584,32 +596,44 @@ def show(
 ) -> None:
     """Show one record: status, conditions, history and sources.
 
-    On a terminal, everything: facts, linked conditions, targets, the dated history and
-    its sources. Through a pipe, one table: the facts, or the --section named (the history
-    with its sources by id, the sources in their own columns, ...); --json has it all.
+    A roadmap, program, Main Directions record or condition. On a terminal, everything:
+    facts, linked conditions, targets, the dated history and its sources. Through a pipe,
+    one table: the facts, or the --section named (the history with its sources by id, the
+    sources in their own columns, ...); --json has it all.
 
     Example: unionstate show gas-market
 
     Example: unionstate show P25 --section sources
+
+    Example: unionstate show gas-price --as-of 2021-05-28
     """
     s = session(ctx)
     dataset = s.load()
-    found = queries.find_roadmap(dataset, roadmap)
+    found = queries.find_record(dataset, roadmap)
     _past_the_end(s, dataset, as_of)
+    if isinstance(found, models.Condition):
+        view = views.condition_show_view(dataset, queries.condition_report(dataset, found, as_of))
+        s.emit(view.section(section) if section else view, json_out, fields)
+        return
     row = queries.state_of(dataset, found, as_of)
     view = views.show_view(dataset, row)
     s.emit(view.section(section) if section else view, json_out, fields)
 
 
 @app.command(rich_help_panel=READING)
-def conditions(ctx: typer.Context, json_out: JsonOpt = False, fields: FieldsOpt = None) -> None:
+def conditions(
+    ctx: typer.Context, as_of: AsOfOpt = None, json_out: JsonOpt = False, fields: FieldsOpt = None
+) -> None:
     """List Belarus's conditions, by how many records each holds up.
 
-    Example: unionstate conditions
+    With --as-of, as they stood that day (a condition not yet raised is left out).
+
+    Example: unionstate conditions --as-of 2021-05-28
     """
     s = session(ctx)
     dataset = s.load()
-    s.emit(views.conditions_view(queries.condition_reports(dataset), dataset), json_out, fields)
+    reports = queries.condition_reports(dataset, as_of)
+    s.emit(views.conditions_view(reports, dataset), json_out, fields)
 
 
 @app.command(rich_help_panel=READING)
@@ -712,9 +736,9 @@ def history(
     roadmap: Annotated[
         str | None,
         typer.Argument(
-            metavar="ROADMAP",
-            help="Only this roadmap (number, id or prefix).",
-            autocompletion=complete_roadmap,
+            metavar="RECORD",
+            help="Only this roadmap (number, id or prefix), program, Main Directions or condition.",
+            autocompletion=complete_record,
         ),
     ] = None,
     since: Annotated[
@@ -796,7 +820,7 @@ def history(
         return
     if programs or implementation:
         raise UsageError("--programs and --implementation go with --chart")
-    found = queries.find_roadmap(dataset, roadmap) if roadmap else None
+    found = queries.find_record(dataset, roadmap) if roadmap else None
     events = queries.timeline(dataset, found, since, until)
     if kind:
         wanted = {k.kind for k in kind}
@@ -1075,7 +1099,7 @@ def _apply(s: Session, change: Callable[[Dataset], store.ChangeT]) -> store.Chan
     """Run a pure update under the data file's lock, journaled for undo; what it did."""
     from unionstate import journal
 
-    return journal.update(s.writable_path(), change)
+    return journal.update(s.writable_path(), change, s.say)
 
 
 def _transition(
@@ -1094,20 +1118,41 @@ def _transition(
     s = session(ctx)
     today = _today()
     entry = updates.Entry(on=on or When.parse(today), note=note, source=source)
-    outcome = _apply(
-        s,
-        lambda d: updates.transition(
-            d, action, roadmaps, entry, today, condition=condition, force=force
-        ),
-    )
+    if action == "reopen":  # roadmaps, programs, or a condition
+        outcome = _apply(s, lambda d: updates.reopen(d, roadmaps, entry, today))
+    else:
+        outcome = _apply(
+            s,
+            lambda d: updates.transition(
+                d, action, roadmaps, entry, today, condition=condition, force=force
+            ),
+        )
     target = updates.TRANSITIONS[action][1].value
     labels = {r.id: r.label for r in outcome.dataset.documents}
+    reopened = {c.id for c in outcome.dataset.conditions} & set(outcome.changed)
+    if reopened:
+        statuses = {c.id: c.status.value for c in outcome.dataset.conditions}
+        for cid in reopened:
+            s.say(f"condition {cid}: open on {entry.on}" + _backfilled(outcome, cid, statuses))
+            s.say(
+                "the records it freed stay as they are: "
+                f"`unionstate block ROADMAP --condition {cid}` for those it holds up again"
+            )
+        return
     for rid in outcome.unchanged:
         s.say(f"{labels[rid]} is already {target}; nothing changed")
+    statuses = {r.id: r.status.value for r in outcome.dataset.documents}
     for rid in outcome.changed:
-        s.say(f"{labels[rid]}: {target} on {entry.on}")
+        s.say(f"{labels[rid]}: {target} on {entry.on}" + _backfilled(outcome, rid, statuses))
     if outcome.new_source:
         s.say(f"added source {outcome.new_source} for {source}")
+
+
+def _backfilled(outcome: updates.Outcome, rid: str, statuses: dict[str, str]) -> str:
+    """What a back-filled event leaves: the record's later events decide its status."""
+    if rid not in outcome.backfilled:
+        return ""
+    return f" (back-filled before its event of {outcome.backfilled[rid]}; now {statuses[rid]})"
 
 
 @app.command(rich_help_panel=RECORDING)
@@ -1175,14 +1220,25 @@ def block(
 @app.command(rich_help_panel=RECORDING)
 def reopen(
     ctx: typer.Context,
-    roadmaps: RoadmapsArg,
+    roadmaps: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="RECORD",
+            help="Roadmaps by number, id or unique id prefix; or one condition's id.",
+            show_default=False,
+            autocompletion=complete_record,
+        ),
+    ],
     on: OnOpt = None,
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Send agreed, signed or set-aside roadmaps back to pending.
+    """Send agreed, signed or set-aside roadmaps back to pending, or a resolved condition
+    back to open.
 
     Example: unionstate reopen customs --note "Reopened by RBC report"
+
+    Example: unionstate reopen gas-price --on 2022-01 --source URL
     """
     _transition(ctx, "reopen", roadmaps, on, note, source)
 
@@ -1232,10 +1288,21 @@ def resolve(
     outcome = _apply(s, lambda d: updates.resolve_condition(d, condition, entry, today))
     for cid in outcome.unchanged:
         s.say(f"condition {cid} is already resolved; nothing changed")
+    statuses = {c.id: c.status.value for c in outcome.dataset.conditions}
+    statuses.update({r.id: r.status.value for r in outcome.dataset.documents})
     for cid in outcome.changed:
-        s.say(f"condition {cid}: resolved on {entry.on}")
+        s.say(f"condition {cid}: resolved on {entry.on}" + _backfilled(outcome, cid, statuses))
     if outcome.freed:
-        s.say(f"freed (now pending): {', '.join(outcome.freed)}")
+        backfilled = [
+            f"{r} (before its event of {outcome.backfilled[r]}; now {statuses[r]})"
+            for r in outcome.freed
+            if r in outcome.backfilled
+        ]
+        now = [r for r in outcome.freed if r not in outcome.backfilled]
+        if now:
+            s.say(f"freed (now pending): {', '.join(now)}")
+        if backfilled:
+            s.say(f"freed on {entry.on}: {', '.join(backfilled)}")
     elif outcome.changed:
         s.say("no roadmap was waiting on it alone")
     if outcome.new_source:
@@ -1586,7 +1653,15 @@ VersionsArg = Annotated[
 
 @app.command("diff", rich_help_panel=GIT)
 def diff_versions(
-    ctx: typer.Context, versions: VersionsArg = None, json_out: JsonOpt = False
+    ctx: typer.Context,
+    versions: VersionsArg = None,
+    last: Annotated[
+        bool,
+        typer.Option(
+            "--last", help="The last change made through unionstate (from its journal, no git)."
+        ),
+    ] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """What changed between two versions of the data, in words.
 
@@ -1598,12 +1673,23 @@ def diff_versions(
     see the README).
 
     Example: unionstate diff HEAD~1
+
+    Example: unionstate diff --last
     """
     from unionstate import diff
 
     s = session(ctx)
     given = list(versions or [])
-    if len(given) in (7, 9):  # git's external diff: path old-file old-hex old-mode new-file
+    if last:
+        if given:
+            raise UsageError("--last takes no versions: it is the journal's last change")
+        from unionstate import journal
+
+        entry, old_bytes, new_bytes = journal.change(s.data_file().path)
+        s.say(f"#{entry.id} ({entry.time}): {entry.description}")
+        pair = [(old_bytes, f"before #{entry.id}"), (new_bytes, str(s.data_file().path))]
+        found = diff.changes(*store.loads_versions(pair))
+    elif len(given) in (7, 9):  # git's external diff: path old-file old-hex old-mode new-file
         # new-hex new-mode, and for a rename or copy the new path and how similar they are
         old, new = _external_versions(given[0], given[1], given[4])
         found = (
@@ -1657,43 +1743,98 @@ def _external_versions(name: str, *files: str) -> list[Dataset | None]:
 def undo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+    to: Annotated[
+        int | None,
+        typer.Option(
+            "--to", metavar="N", help="Go back to the state before change #N (see --list)."
+        ),
+    ] = None,
     list_changes: Annotated[
-        bool, typer.Option("--list", help="Show the recent changes instead, newest last.")
+        bool,
+        typer.Option("--list", help="Show the recent changes instead, newest last."),
     ] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Revert the last change unionstate made to the data file.
+    """Step back through the changes unionstate made to the data file.
+
+    Each undo goes one change further back; `unionstate redo` puts them back.
 
     Prints what it will revert and asks (--yes does not; off a terminal --yes is needed).
-    Refused when the file was changed by something else since. An undo is a change too:
-    undo again to redo.
+    Refused when the file was changed by something else since. --list shows the journal:
+    each change by its main effect, and whether it is applied or undone.
 
     Example: unionstate undo --yes
+
+    Example: unionstate undo --to 3 --yes
     """
     from unionstate import journal
 
     s = session(ctx)
     path = s.writable_path()
     if list_changes:
-        entries = journal.entries(path)
-        rows = [[str(e.id), e.time, e.description] for e in entries]
-        document = [journal.as_json(e) for e in entries]
-        s.emit(views.table_view(("id", "time", "change"), rows, document), json_out)
+        if to is not None:
+            raise UsageError("--list and --to do not go together")
+        _undo_list(s, path, json_out)
         return
-    entry = journal.last(path)
-    s.say(f"will revert #{entry.id} ({entry.time}): {entry.description}")
-    if not yes:
-        if not is_terminal(sys.stdin):
-            raise UsageError("not on a terminal: run `unionstate undo --yes` to revert it")
-        try:
-            confirmed = typer.confirm("Revert it?", err=True)
-        except typer.Abort:  # Ctrl-C or end of input at the prompt
-            sys.stderr.write("\nunionstate: interrupted; nothing was changed\n")
-            raise typer.Exit(130) from None
-        if not confirmed:
-            raise Refused("nothing was changed")
-    journal.undo(path, entry)
-    s.say(f"reverted #{entry.id}; `unionstate undo` again puts it back")
+    steps = journal.plan(path, to)
+    for entry in steps:
+        s.say(f"will revert #{entry.id} ({entry.time}): {entry.description}")
+    _confirm(yes, "undo", "Revert it?" if len(steps) == 1 else f"Revert these {len(steps)}?")
+    journal.undo(path, steps)
+    reverted = ", ".join(f"#{e.id}" for e in steps)
+    s.say(f"reverted {reverted}; `unionstate redo` puts {'it' if len(steps) == 1 else 'them'} back")
+
+
+def _undo_list(s: Session, path: Path, json_out: bool) -> None:
+    from unionstate import journal
+
+    entries = journal.entries(path)
+    applied, undone = journal.stacks(entries)
+
+    def state(entry: journal.Entry) -> str:
+        if entry.step:
+            return "undo" if entry.undoes is not None else "redo"
+        return "applied" if entry in applied else "undone" if entry in undone else "forgotten"
+
+    rows = [[str(e.id), e.time, state(e), e.description] for e in entries]
+    document = [{**journal.as_json(e), "state": state(e)} for e in entries]
+    s.emit(views.table_view(("id", "time", "state", "change"), rows, document), json_out)
+
+
+def _confirm(yes: bool, command: str, question: str) -> None:
+    """Ask on a terminal unless --yes; off a terminal --yes is needed (a usage error)."""
+    if yes:
+        return
+    if not is_terminal(sys.stdin):
+        raise UsageError(f"not on a terminal: run `unionstate {command} --yes` to do it")
+    try:
+        confirmed = typer.confirm(question, err=True)
+    except typer.Abort:  # Ctrl-C or end of input at the prompt
+        sys.stderr.write("\nunionstate: interrupted; nothing was changed\n")
+        raise typer.Exit(130) from None
+    if not confirmed:
+        raise Refused("nothing was changed")
+
+
+@app.command(rich_help_panel=GIT)
+def redo(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
+) -> None:
+    """Put back the change undone last (an undo of an undo); refused once a new change was
+    made since, or when the file was changed by something else.
+
+    Example: unionstate redo --yes
+    """
+    from unionstate import journal
+
+    s = session(ctx)
+    path = s.writable_path()
+    entry = journal.next_redo(path)
+    s.say(f"will put back #{entry.id} ({entry.time}): {entry.description}")
+    _confirm(yes, "redo", "Put it back?")
+    journal.redo(path, entry)
+    s.say(f"put back #{entry.id}; `unionstate undo` reverts it again")
 
 
 @app.command("git-setup", rich_help_panel=GIT)
@@ -1754,7 +1895,7 @@ source_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(source_app, name="source")
+app.add_typer(source_app, name="source", rich_help_panel=RECORDING)
 
 PublisherOpt = Annotated[
     str | None, typer.Option("--publisher", help="Who published it.", callback=_text_arg)
@@ -1879,7 +2020,7 @@ def source_edit(
         s.say(f"source {found.id} already says so; nothing changed")
 
 
-@app.command("sources")
+@app.command("sources", rich_help_panel=READING)
 def list_sources(
     ctx: typer.Context,
     unused: Annotated[
@@ -1907,7 +2048,7 @@ count_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-app.add_typer(count_app, name="count")
+app.add_typer(count_app, name="count", rich_help_panel=RECORDING)
 
 
 @count_app.command("add")
@@ -2047,7 +2188,7 @@ LinkOpt = Annotated[
 ]
 
 
-@app.command("add")
+@app.command("add", rich_help_panel=RECORDING)
 def add_record(
     ctx: typer.Context,
     kind: Annotated[
@@ -2144,7 +2285,7 @@ def add_record(
         s.say(f"added source {outcome.new_source} for {source}")
 
 
-@app.command("edit")
+@app.command("edit", rich_help_panel=RECORDING)
 def edit_record(
     ctx: typer.Context,
     record: Annotated[

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from unionstate.models import Dataset, Record
+from unionstate.models import Dataset, Record, When
 from unionstate.plain import fields_of, is_record_list, jsonable
 
 NOTE_WIDTH = 100  # characters of a note shown in a change's text; JSON carries it whole
@@ -211,8 +211,35 @@ def empty_like(dataset: Dataset | None) -> Dataset:
 
 
 def describe(found: list[Change]) -> str:
-    """One line for a list of changes: the first, and how many more."""
+    """One line for a list of changes, main effect first: the records' events and changes
+    ("roadmap 7 (taxation): pending on 2022-03-01"; two at most, then how many more), then
+    what came with them ("1 source added"); the dataset's own fields (as_of) only alone."""
     if not found:
         return "no change"
-    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-    return found[0].text + more
+    own = [c for c in found if not c.collection]
+    sources = [c for c in found if c.collection == "sources"]
+    main = [c for c in found if c.collection and c.collection != "sources"]
+    main.sort(key=lambda c: c.kind != "event")  # stable: events first, in the file's order
+    parts = [_headline(c) for c in main[:2]]
+    if len(main) > 2:
+        more = len(main) - 2
+        parts.append(f"{more} more change{'' if more == 1 else 's'}")
+    for kind in ("added", "removed", "changed"):
+        count = sum(
+            1 for c in sources if (c.kind if c.kind in ("added", "removed") else "changed") == kind
+        )
+        if count:
+            parts.append(f"{count} source{'' if count == 1 else 's'} {kind}")
+    return "; ".join(parts) if parts else "; ".join(c.text for c in own)
+
+
+def _headline(change: Change) -> str:
+    """A change as its main effect, without the note: 'roadmap 8 (customs): agreed on …'."""
+    if change.kind == "event" and isinstance(change.new, dict):
+        status = change.new.get("status") or change.new.get("state")
+        date = change.new.get("date")
+        if isinstance(date, str):
+            day = When.parse(date).display
+            head = f"{status} on {day}" if status else f"{singular(change.field)} on {day}"
+            return f"{change.record}: {head}"
+    return short(change.text, 100)

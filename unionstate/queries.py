@@ -54,7 +54,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return _did_you_mean(word, choices)
 
 
-def find_roadmap(dataset: Dataset, name: str) -> Document:
+def find_roadmap(dataset: Dataset, name: str, *, or_condition: bool = False) -> Document:
     """The roadmap or program named by number ("14"), program number ("P12"), id
     ("gas-market") or a unique id prefix ("gas")."""
     key = name.strip()
@@ -82,12 +82,20 @@ def find_roadmap(dataset: Dataset, name: str) -> Document:
     for document in documents:
         if document.id == lowered:
             return document
+    if lowered in {c.id for c in dataset.conditions}:
+        raise Refused(
+            f"{name!r} is a condition, not a roadmap, program or Main Directions document: "
+            f"`unionstate show {lowered}`, `history`, `resolve`, `reopen` and `note` take it"
+        )
     matches = [d for d in documents if d.id.startswith(lowered)] if lowered else []
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
         ids = ", ".join(d.id for d in matches)
         raise Refused(f"{name!r} is ambiguous: it could be {ids}")
+    if or_condition:  # the caller takes a condition too: suggest either kind
+        either = [*(d.id for d in documents), *(c.id for c in dataset.conditions)]
+        raise Refused(f"unknown roadmap or condition {name!r}{_did_you_mean(lowered, either)}")
     hint = _did_you_mean(lowered, (d.id for d in documents))
     raise Refused(f"unknown roadmap {name!r}{hint}")
 
@@ -98,10 +106,29 @@ def find_condition(dataset: Dataset, name: str) -> Condition:
     for condition in dataset.conditions:
         if condition.id == key:
             return condition
+    for document in dataset.documents:  # a record of another kind: say which
+        if key in (document.id, f"{document.PREFIX}{document.number}".lower()):
+            known = ", ".join(c.id for c in dataset.conditions)
+            raise Refused(f"{name!r} is {document.label}, not a condition (conditions: {known})")
     hint = _did_you_mean(key, (c.id for c in dataset.conditions))
     if not hint:
         hint = f" (known: {', '.join(c.id for c in dataset.conditions)})"
     raise Refused(f"unknown condition {name!r}{hint}")
+
+
+def is_condition(dataset: Dataset, name: str) -> bool:
+    """Whether `name` names a condition (and no roadmap, program or Main Directions)."""
+    key = name.strip().lower()
+    return key in {c.id for c in dataset.conditions} and key not in {
+        d.id for d in dataset.documents
+    }
+
+
+def find_record(dataset: Dataset, name: str) -> Document | Condition:
+    """The roadmap, program, Main Directions document (as `find_roadmap`) or condition."""
+    if is_condition(dataset, name):
+        return find_condition(dataset, name)
+    return find_roadmap(dataset, name, or_condition=True)
 
 
 # ----------------------------------------------------------- states on any date
@@ -512,6 +539,16 @@ def condition_reports(dataset: Dataset, when: dt.date | None = None) -> list[Con
     return reports
 
 
+def condition_report(
+    dataset: Dataset, condition: Condition, when: dt.date | None = None
+) -> ConditionReport:
+    """One condition's report on `when` (Refused if not yet raised by then)."""
+    for report in condition_reports(dataset, when):
+        if report.condition is condition:
+            return report
+    raise Refused(f"condition {condition.id} was not yet raised on {when}")
+
+
 # -------------------------------------------------------------------- timeline
 
 
@@ -549,17 +586,24 @@ def _observed(kind: str, subject: str, observation: Observation) -> TimelineEven
 
 def timeline(
     dataset: Dataset,
-    roadmap: Document | None = None,
+    roadmap: Document | Condition | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> list[TimelineEvent]:
-    """All dated events, oldest first; only one roadmap's (or program's) when it is given.
+    """All dated events, oldest first; only one record's (roadmap, program, Main
+    Directions or condition) when it is given.
 
     `since` keeps the events that may have happened on or after it, `until` those that may
     have happened on or before it.
     """
     events: list[TimelineEvent] = []
-    for r in [roadmap] if roadmap else dataset.documents:
+    if isinstance(roadmap, Condition):
+        documents: list[Document] = []
+        conditions = [roadmap]
+    else:
+        documents = [roadmap] if roadmap else dataset.documents
+        conditions = [] if roadmap else dataset.conditions
+    for r in documents:
         for e in r.history:
             note = f"{e.note} (Signed although {e.override}.)" if e.override else e.note
             events.append(
@@ -572,15 +616,15 @@ def timeline(
                 events.append(
                     TimelineEvent(a.date, r.KIND, r.id, a.state.value, note, tuple(a.sources))
                 )
-    if roadmap is None:
-        for c in dataset.conditions:
-            for ce in c.history:
-                events.append(
-                    TimelineEvent(
-                        ce.date, "condition", c.id, ce.status.value, ce.note, tuple(ce.sources)
-                    )
+    for c in conditions:
+        for ce in c.history:
+            events.append(
+                TimelineEvent(
+                    ce.date, "condition", c.id, ce.status.value, ce.note, tuple(ce.sources)
                 )
-            events += [_observed("condition", c.id, o) for o in c.observations]
+            )
+        events += [_observed("condition", c.id, o) for o in c.observations]
+    if roadmap is None:
         for m in dataset.milestones:
             note = m.note or (f"{m.speaker}" if m.speaker else "")
             events.append(

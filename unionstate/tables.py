@@ -715,4 +715,6 @@ def render(view: View, width: int) -> RenderableType:
         return progress_chart(months, width, title, states)
     if kind == "table":
         return section_table(data, width)
+    if kind == "sections":  # every table of the view, one after another
+        return Group(*(section_table(s, width) for s in view.sections if s.rows))
     return Text(clean(view.plain(colored=False)))

@@ -13,8 +13,10 @@ from typing import Any
 from unionstate.checks import CrossRecordError, Invalid, validate
 from unionstate.errors import Refused, UsageError
 from unionstate.models import (
+    Condition,
     ConditionStatus,
     Dataset,
+    DatePrecision,
     Document,
     Implemented,
     Record,
@@ -23,7 +25,16 @@ from unionstate.models import (
     When,
 )
 from unionstate.plain import fields_of
-from unionstate.queries import find_condition, find_roadmap, open_conditions_of
+from unionstate.queries import (
+    UNDETERMINED,
+    _did_you_mean,
+    condition_standing,
+    find_condition,
+    find_roadmap,
+    is_condition,
+    open_conditions_of,
+    possible_statuses,
+)
 from unionstate.sources import cite
 
 P, A, B, S, X = (
@@ -73,6 +84,8 @@ class Outcome:
     unchanged: list[str] = field(default_factory=list)  # already in the wanted state
     freed: list[str] = field(default_factory=list)  # roadmaps a resolved condition unblocked
     new_source: str | None = None
+    # back-filled records (an event placed before a later one): the date of that next event
+    backfilled: dict[str, When] = field(default_factory=dict)
 
 
 def _revalidate(data: dict[str, Any]) -> Dataset:
@@ -126,8 +139,14 @@ def _check_date(entry: Entry, today: dt.date, last: When, what: str) -> str | No
 
 
 def _as_of(as_of: dt.date, on: When, today: dt.date) -> dt.date:
-    """The dataset's as_of after an event dated `on`: the last day the record speaks for."""
-    end = on.hi if on.hi is not None else (on.lo or as_of)
+    """The dataset's as_of after an event dated `on`: never past what is known.
+
+    A day, and a window a source closes ("..2021-08-09", "2019-12-08..2019-12-20"), are
+    known up to their last day; a month or a year only from its first day (the record knows
+    nothing of the rest of that period), and an open end ("2021-08..") from its start.
+    """
+    bounded = on.precision not in (DatePrecision.MONTH, DatePrecision.YEAR)
+    end = on.hi if bounded and on.hi is not None else (on.lo or as_of)
     return max(as_of, min(end, today))
 
 
@@ -144,6 +163,48 @@ def _index(dataset: Dataset) -> dict[str, tuple[str, int]]:
     }
 
 
+def _follows(before: RoadmapStatus, after: RoadmapStatus) -> bool:
+    """Whether a history may go from `before` to `after` in one event: a restatement of the
+    same status, a transition of TRANSITIONS, or an unblocking (blocked -> pending)."""
+    if after is before or (before is B and after is P):
+        return True
+    return any(before in allowed and after is target for allowed, target in TRANSITIONS.values())
+
+
+def _position(history: Sequence[Any], on: When) -> int:
+    """Where an event dated `on` goes in a history: after every event that began no later
+    (so an event of the same day as the last one still comes last)."""
+    at = len(history)
+    while at and _first(history[at - 1]) > on.first:
+        at -= 1
+    return at
+
+
+def _check_place(
+    entry: Entry, today: dt.date, history: Sequence[Any], at: int, what: str
+) -> str | None:
+    """Why the event cannot go at position `at` of `history`, or None if it can."""
+    if at == 0:
+        first = history[0].date.display
+        return f"{entry.on.display} is before {what}'s first event ({first})"
+    return _check_date(entry, today, history[at - 1].date, what)
+
+
+def _cannot_follow(label: str, later: Any, status: Any, action: str) -> str:
+    """The refusal for a back-filled event that its next event cannot follow."""
+    return (
+        f"{label}: its later event of {later.date.display} leaves it {later.status}, "
+        f"which cannot follow the {action} on that earlier date (it leaves it {status}); "
+        "nothing was changed"
+    )
+
+
+def _open_on(dataset: Dataset, day: dt.date, *, surely: bool, but: str | None = None) -> set[str]:
+    """The conditions open on `day` (with `surely` False, also those that may be)."""
+    kinds = {ConditionStatus.OPEN.value} if surely else {ConditionStatus.OPEN.value, UNDETERMINED}
+    return {c.id for c in dataset.conditions if c.id != but and condition_standing(c, day) in kinds}
+
+
 def transition(
     dataset: Dataset,
     action: str,
@@ -154,16 +215,29 @@ def transition(
     condition: str | None = None,
     force: bool = False,
 ) -> Outcome:
-    """Move the named roadmaps with `action` (agree, block, sign, reopen); all or nothing."""
+    """Move the named roadmaps with `action` (agree, block, sign, reopen); all or nothing.
+
+    An event dated before a record's last one is back-filled: it goes in date order, must
+    follow the status the record had then, and its next event must be able to follow it;
+    the record's status stays that of its last event.
+    """
     allowed, target = TRANSITIONS[action]
     if force and not entry.note:
         raise UsageError("--force needs --note saying why the rules were overridden")
+    blocking: Condition | None = None
     if action == "block":
         if not condition:
             raise UsageError("block needs --condition naming the open condition that blocks it")
         blocking = find_condition(dataset, condition)
-        if blocking.status is not ConditionStatus.OPEN:
-            raise Refused(f"condition {blocking.id!r} is resolved, so it cannot block anything")
+        standing = condition_standing(blocking, entry.on.last)
+        if standing is None:
+            raise Refused(f"condition {blocking.id!r} was not yet raised on {entry.on.display}")
+        if standing == ConditionStatus.RESOLVED.value:
+            raise Refused(
+                f"condition {blocking.id!r} is resolved"
+                + ("" if blocking.status is ConditionStatus.RESOLVED else f" on {entry.on}")
+                + ", so it cannot block anything"
+            )
         condition = blocking.id  # as stored, whatever case the user typed
     roadmaps: list[Document] = []
     for name in names:
@@ -177,34 +251,50 @@ def transition(
     outcome = Outcome(dataset=dataset, new_source=new_source)
     refusals: list[str] = []
     for roadmap in roadmaps:
-        status = roadmap.status
-        open_ids = open_conditions_of(dataset, roadmap)
-        if status is target and (action != "block" or condition in roadmap.linked_conditions):
+        history = roadmap.history
+        at = _position(history, entry.on)
+        backfill = at < len(history)
+        status = history[at - 1].status if at else roadmap.status
+        if backfill:  # the conditions of that day
+            surely = _open_on(dataset, entry.on.last, surely=True)
+            open_ids = [c for c in roadmap.linked_conditions if c in surely]
+        else:
+            open_ids = open_conditions_of(dataset, roadmap)
+        if (
+            at
+            and status is target
+            and (action != "block" or condition in roadmap.linked_conditions)
+        ):
             if entry.note or entry.source:  # never report a note or source that is not written
                 refusals.append(
-                    f"{_label(roadmap)} is already {status}, so nothing would record the note "
-                    f"or source: for a statement that changes no status, run "
+                    f"{_label(roadmap)} is already {status}"
+                    + (f" on {entry.on}" if backfill else "")
+                    + ", so nothing would record the note or source: for a statement that "
+                    f"changes no status, run "
                     f"`unionstate note {roadmap.id} --on DATE --note TEXT --source URL`"
                 )
             outcome.unchanged.append(roadmap.id)
             continue
         why: list[str] = []
-        if status not in allowed:
-            why.append(_not_allowed(action, roadmap, open_ids))
-        elif action == "sign" and open_ids:
+        if at and status not in allowed:
+            why.append(_not_allowed(action, roadmap, status, open_ids, backfill and entry.on))
+        elif at and action == "sign" and open_ids:
             resolve = "; ".join(f"`unionstate resolve {c}`" for c in open_ids)
             why.append(
-                f"{_label(roadmap)} is tied to open condition(s) {', '.join(open_ids)}: "
-                f"run {resolve} first"
+                f"{_label(roadmap)} is tied to open condition(s) {', '.join(open_ids)}"
+                + (f" on {entry.on}" if backfill else "")
+                + f": run {resolve} first"
             )
         if why and force and action == "sign":
             override = "; ".join(why)
             why = []
         else:
             override = ""
-        bad_date = _check_date(entry, today, roadmap.last_event.date, _label(roadmap))
+        bad_date = _check_place(entry, today, history, at, _label(roadmap))
         if bad_date:
             why.append(bad_date)
+        elif backfill and not _follows(target, history[at].status):
+            why.append(_cannot_follow(_label(roadmap), history[at], target, action))
         if why:
             refusals.extend(why)
             continue
@@ -213,12 +303,14 @@ def transition(
         record = _replace(data[kind], position)
         if action == "block" and condition not in record["linked_conditions"]:
             record["linked_conditions"].append(condition)
-        record["status"] = target
         event = {"date": entry.on, "status": target, "note": note, "sources": list(sources)}
         if override:
             event["override"] = override.replace(" is tied to ", " was tied to ")
-        record["history"].append(event)
+        record["history"].insert(at, event)
+        record["status"] = roadmap.status if backfill else target  # that of its last event
         outcome.changed.append(roadmap.id)
+        if backfill:
+            outcome.backfilled[roadmap.id] = history[at].date
     if refusals:
         raise Refused("\n".join(refusals))
     if not outcome.changed:
@@ -229,9 +321,29 @@ def transition(
     return outcome
 
 
-def _not_allowed(action: str, roadmap: Document, open_ids: list[str]) -> str:
-    status = roadmap.status
+def reopen(dataset: Dataset, names: Sequence[str], entry: Entry, today: dt.date) -> Outcome:
+    """Reopen roadmaps, programs or Main Directions (`transition`), or one condition."""
+    conditions = [name for name in names if is_condition(dataset, name)]
+    if not conditions:
+        return transition(dataset, "reopen", names, entry, today)
+    if len(names) > 1:
+        raise UsageError(f"reopen a condition on its own: `unionstate reopen {conditions[0]}`")
+    return reopen_condition(dataset, conditions[0], entry, today)
+
+
+def _not_allowed(
+    action: str,
+    roadmap: Document,
+    status: RoadmapStatus,
+    open_ids: list[str],
+    then: When | bool = False,
+) -> str:
     label = _label(roadmap)
+    if then:  # a back-filled event: the status it would follow is an earlier one
+        return (
+            f"{label} was {status} on {then}; `{action}` applies only to "
+            f"{_names(TRANSITIONS[action][0])}"
+        )
     if action == "sign" and status is B:
         resolve = "; ".join(f"`unionstate resolve {c}`" for c in open_ids)
         return f"{label} is blocked by {', '.join(open_ids)}: run {resolve}, then agree it"
@@ -251,62 +363,154 @@ def _names(statuses: frozenset[RoadmapStatus]) -> str:
     return " or ".join(s.value for s in RoadmapStatus if s in statuses)
 
 
-def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date) -> Outcome:
-    """Mark a condition resolved; blocked roadmaps with no other open condition become pending."""
+def _condition_event(
+    dataset: Dataset,
+    name: str,
+    entry: Entry,
+    today: dt.date,
+    wanted: ConditionStatus,
+    verb: str,
+) -> tuple[Condition, int, dict[str, Any], list[str], Outcome]:
+    """The shared part of resolving and reopening a condition: the event placed in date
+    order in an editable copy (`data`), or an Outcome with `unchanged` set."""
     condition = find_condition(dataset, name)
-    if condition.status is ConditionStatus.RESOLVED:
-        if entry.note or entry.source:
-            raise Refused(
-                f"condition {condition.id} is already resolved, so nothing would record the "
-                f"note or source: for a statement that changes no status, run "
-                f"`unionstate note {condition.id} --on DATE --note TEXT --source URL`"
+    history = condition.history
+    at = _position(history, entry.on)
+    backfill = at < len(history)
+    before = history[at - 1].status if at else None
+    if before is wanted:
+        then = f" on {entry.on}" if backfill else ""
+        if wanted is ConditionStatus.OPEN or entry.note or entry.source:
+            tail = (
+                ", so nothing would record the note or source: for a statement that changes "
+                f"no status, run `unionstate note {condition.id} --on DATE --note TEXT "
+                "--source URL`"
+                if entry.note or entry.source
+                else f": nothing to {verb}"
             )
-        return Outcome(dataset=dataset, unchanged=[condition.id])
-    bad = _check_date(entry, today, condition.history[-1].date, f"condition {condition.id}")
+            already = "" if then else "already "
+            raise Refused(f"condition {condition.id} is {already}{wanted.value}{then}{tail}")
+        outcome = Outcome(dataset=dataset, unchanged=[condition.id])
+        return condition, at, {}, [], outcome
+    bad = _check_place(entry, today, history, at, f"condition {condition.id}")
     if bad:
         raise Refused(bad)
     data = _editable(dataset)
     sources, new_source = _source_id(data, entry.source)
     outcome = Outcome(dataset=dataset, changed=[condition.id], new_source=new_source)
     record = _replace(data["conditions"], dataset.conditions.index(condition))
-    record["status"] = ConditionStatus.RESOLVED
-    record["history"].append(
+    record["history"].insert(
+        at,
         {
             "date": entry.on,
-            "status": ConditionStatus.RESOLVED,
-            "note": entry.note or "Resolved.",
+            "status": wanted,
+            "note": entry.note
+            or ("Resolved." if wanted is ConditionStatus.RESOLVED else "Reopened."),
             "sources": list(sources),
-        }
+        },
     )
-    still_open = {c.id for c in dataset.conditions if c.status is ConditionStatus.OPEN} - {
-        condition.id
-    }
+    record["status"] = condition.status if backfill else wanted
+    if backfill:
+        outcome.backfilled[condition.id] = history[at].date
+    return condition, at, data, sources, outcome
+
+
+def resolve_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date) -> Outcome:
+    """Mark a condition resolved; blocked roadmaps with no other open condition become pending.
+
+    Dated before its last event, the resolution is back-filled: the records it held up
+    then are freed on that day, and refused if a later event of theirs leaves them blocked
+    with none of their conditions open.
+    """
+    condition, _, data, sources, outcome = _condition_event(
+        dataset, name, entry, today, ConditionStatus.RESOLVED, "resolve"
+    )
+    if outcome.unchanged:
+        return outcome
+    still_open = _open_on(dataset, entry.on.last, surely=False, but=condition.id)
     refusals = []
     for kind, i, roadmap in (
         *(("roadmaps", i, r) for i, r in enumerate(dataset.roadmaps)),
         *(("programs", i, p) for i, p in enumerate(dataset.programs)),
     ):
-        if roadmap.status is not B or condition.id not in roadmap.linked_conditions:
+        if condition.id not in roadmap.linked_conditions:
+            continue
+        history = roadmap.history
+        at = _position(history, entry.on)
+        if not at or history[at - 1].status is not B:
             continue
         if still_open & set(roadmap.linked_conditions):
             continue
-        bad_date = _check_date(entry, today, roadmap.last_event.date, _label(roadmap))
+        bad_date = _check_place(entry, today, history, at, _label(roadmap))
         if bad_date:
             refusals.append(bad_date)
             continue
         raw = _replace(data[kind], i)
-        raw["status"] = P
-        raw["history"].append(
+        raw["history"].insert(
+            at,
             {
                 "date": entry.on,
                 "status": P,
                 "note": f"Unblocked: condition {condition.id} resolved.",
                 "sources": list(sources),
-            }
+            },
         )
+        raw["status"] = roadmap.status if at < len(history) else P
         outcome.freed.append(roadmap.id)
+        if at < len(history):
+            outcome.backfilled[roadmap.id] = history[at].date
     if refusals:
         raise Refused("\n".join(refusals))
+    _blocked_later(dataset, condition, entry.on)
+    data["as_of"] = _as_of(data["as_of"], entry.on, today)
+    outcome.dataset = _revalidate(data)
+    return outcome
+
+
+def _blocked_later(dataset: Dataset, condition: Condition, on: When) -> None:
+    """Refuse a resolution on `on` that would leave a later event blocked with none of its
+    conditions open (or possibly open) then; `dataset` is the one before the change."""
+    at = _position(condition.history, on)
+    placed = on.resolved(condition.history[at - 1].date.earliest, dataset.as_of)
+    history: list[Any] = [*condition.history[:at], _Event(placed, ConditionStatus.RESOLVED)]
+    history += condition.history[at:]
+    problems = []
+    for document in dataset.documents:
+        if condition.id not in document.linked_conditions:
+            continue
+        events = document.history
+        for event in events[_position(events, on) :]:
+            if event.status is not B:
+                continue
+            day = event.date.last
+            others = _open_on(dataset, day, surely=False, but=condition.id)
+            if not others & set(document.linked_conditions) and possible_statuses(history, day) == (
+                ConditionStatus.RESOLVED.value,
+            ):
+                problems.append(
+                    f"{_label(document)}: its later event of {event.date.display} leaves it "
+                    f"blocked, but none of its conditions is open then (condition "
+                    f"{condition.id} resolved on {on}); nothing was changed"
+                )
+                break
+    if problems:
+        raise Refused("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class _Event:
+    """An event about to be placed in a history, as `possible_statuses` reads it."""
+
+    date: When
+    status: ConditionStatus
+
+
+def reopen_condition(dataset: Dataset, name: str, entry: Entry, today: dt.date) -> Outcome:
+    """Mark a resolved condition open again (in date order, as any event). The records it
+    freed stay as they are: `unionstate block` says which it holds up again."""
+    _, _, data, _, outcome = _condition_event(
+        dataset, name, entry, today, ConditionStatus.OPEN, "reopen"
+    )
     data["as_of"] = _as_of(data["as_of"], entry.on, today)
     outcome.dataset = _revalidate(data)
     return outcome

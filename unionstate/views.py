@@ -1137,6 +1137,84 @@ def show_view(dataset: Dataset, row: RoadmapState) -> View:
     return View(detail, kind="show", data=(dataset, row), fields=list(detail), sections=sections)
 
 
+def condition_detail(dataset: Dataset, report: ConditionReport) -> dict[str, Any]:
+    """The JSON object of `show CONDITION`: every field of the condition (its status on
+    that date, each event's sources in full), then the records linked to it and those it
+    holds up."""
+    sources = {s.id: s for s in dataset.sources}
+    condition = report.condition
+    detail = {
+        k: _cited(v, sources) for k, v in record_object(condition, status=report.status).items()
+    }
+    detail.update(
+        roadmaps=list(report.roadmaps),
+        programs=list(report.programs),
+        blocks=list(report.blocks),
+        blocks_because={k: list(v) for k, v in report.because.items()},
+    )
+    return detail
+
+
+def condition_show_view(dataset: Dataset, report: ConditionReport) -> View:
+    """`show CONDITION`: its facts, what it is linked to and holds up, then its history and
+    observations with their sources."""
+    detail = condition_detail(dataset, report)
+    condition = report.condition
+    facts = [
+        [name, report.status if name == "status" else value_text(getattr(condition, name), LIST_SEP)]
+        for name in plain_fields(Condition)
+        if shown(condition, name) != "never"
+    ]
+    facts += [
+        ["roadmaps", LIST_SEP.join(report.roadmaps)],
+        ["programs", LIST_SEP.join(report.programs)],
+        ["holds_up", LIST_SEP.join(report.blocks)],
+    ]
+
+    by_id = {s.id: s for s in dataset.sources}
+    cited: list[str] = []
+    for item in (*condition.history, *condition.observations):
+        cited += [sid for sid in item.sources if sid not in cited]
+    sections = [
+        Section(
+            "facts",
+            ("field", "value"),
+            facts,
+            tuple(k for k in detail if k in {f[0] for f in facts}),
+            about="every field of the condition, what it is linked to and holds up",
+        ),
+        Section(
+            "history",
+            ("date", "status", "note", "sources"),
+            [
+                [e.date.text, e.status.value, e.note, LIST_SEP.join(e.sources)]
+                for e in condition.history
+            ],
+            ("history",),
+            1,
+            "its status changes, oldest first (sources by id)",
+        ),
+        Section(
+            "observations",
+            ("date", "by", "note", "sources"),
+            [
+                [o.date.text, o.by or "", o.note, LIST_SEP.join(o.sources)]
+                for o in condition.observations
+            ],
+            ("observations",),
+            about="statements that changed nothing, oldest first (sources by id)",
+        ),
+        Section(
+            "sources",
+            SOURCE_COLUMNS,
+            [source_cells(by_id[sid]) for sid in cited if sid in by_id],
+            document=[source_object(by_id[sid]) for sid in cited if sid in by_id],
+            about="the sources its history cites, in order of first citation",
+        ),
+    ]
+    return View(detail, kind="sections", fields=list(detail), sections=sections)
+
+
 CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps", "programs")
 
 

@@ -508,3 +508,35 @@ def dump(dataset: Dataset) -> bytes:
     """Canonical bytes for `dataset`: a fixed header, then block YAML, one value per line."""
     text: str = yaml.dump(to_plain(dataset), Dumper=_Dumper, **_DUMP_OPTIONS)
     return (HEADER + text).encode("utf-8")
+
+
+_HASH = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)  # where YAML starts a comment
+
+
+def comment_lines(raw: bytes) -> int:
+    """How many lines of `raw` carry a comment a rewrite drops: a `#` outside every
+    scalar, after the fixed header (0 for a file that is not YAML text)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return 0
+    start = len(HEADER) if text.startswith(HEADER) else 0
+    hashes = [m.start() for m in _HASH.finditer(text, start)]
+    if not hashes:
+        return 0
+    spans: list[tuple[int, int]] = []
+    try:
+        for token in yaml.scan(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(token, yaml.ScalarToken):
+                spans.append((token.start_mark.index, token.end_mark.index))
+    except yaml.YAMLError:
+        return 0
+    lines: set[int] = set()
+    at = 0
+    for position in hashes:  # both in file order
+        while at < len(spans) and spans[at][1] <= position:
+            at += 1
+        if at < len(spans) and spans[at][0] <= position:
+            continue  # inside a scalar: text, not a comment
+        lines.add(text.count("\n", 0, position))
+    return len(lines)
