@@ -418,9 +418,9 @@ def test_show_piped_is_one_table_of_facts_and_each_section_is_one_table(data: Pa
     assert len(history) - 1 == len(store.load(data).roadmap_by_id("customs").history)
     cited = {sid for line in history[1:] for sid in line.split("\t")[4].split(",") if sid}
     sources = run(data, "show", "customs", "--section", "sources").stdout.splitlines()
-    assert sources[0] == "id\tpublisher\ttitle\tdate\turl\treprint_of"
+    assert sources[0] == "id\tpublisher\turl\ttitle\tdate\tlanguage\treprint_of"
     assert {line.split("\t")[0] for line in sources[1:]} == cited  # every id, its own row
-    assert all(line.split("\t")[4].startswith("http") for line in sources[1:])
+    assert all(line.split("\t")[2].startswith("http") for line in sources[1:])
     assert ESC not in result.stdout
 
 

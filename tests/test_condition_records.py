@@ -28,7 +28,10 @@ def test_show_a_condition_gives_its_facts_links_and_history(data: Path) -> None:
     assert facts["status"] == "open"
     assert facts["roadmaps"] == "gas-market"
     assert facts["holds_up"] == "gas-market"
-    assert "2019-09-06\topen\tOreshkin" in result.stdout
+    assert "2019-09-06\topen" not in result.stdout  # through a pipe: one table, the facts
+    history = run(data, "show", "gas-price", "--section", "history")
+    assert history.stdout.startswith("date\tstatus\tnote\tsources\n")
+    assert "2019-09-06\topen\tOreshkin" in history.stdout
 
 
 def test_show_a_condition_as_of_a_date_and_before_it_was_raised(data: Path) -> None:

@@ -305,8 +305,8 @@ def test_add_program_with_its_first_event_shown_and_in_the_diff(data: Path) -> N
     first = program.history[0]
     assert (str(first.date), first.note) == ("2021-08-09", "First recorded.")
     assert after.as_of.isoformat() == "2021-08-09"
-    shown = run(data, "show", "P25")
-    assert "2021-08-09\tblocked\tFirst recorded.\turdupoint.com" in shown.stdout
+    shown = run(data, "show", "P25", "--section", "history")
+    assert "2021-08-09\tprogram\tblocked\tFirst recorded.\turdupoint-com-1" in shown.stdout
     fixture = Path(__file__).parent / "data" / "record-2021-05-28.yaml"
     diff = run(data, "diff", str(fixture), str(data))
     assert "program P25 (program-gas-market) added" in diff.stdout

@@ -1233,8 +1233,9 @@ def reopen(
     note: NoteOpt = None,
     source: SourceOpt = None,
 ) -> None:
-    """Send agreed, signed or set-aside roadmaps back to pending, or a resolved condition
-    back to open.
+    """Send roadmaps back to pending, or a resolved condition to open.
+
+    Agreed, signed and set-aside roadmaps may be reopened.
 
     Example: unionstate reopen customs --note "Reopened by RBC report"
 
@@ -1821,8 +1822,10 @@ def redo(
     ctx: typer.Context,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False,
 ) -> None:
-    """Put back the change undone last (an undo of an undo); refused once a new change was
-    made since, or when the file was changed by something else.
+    """Put back the change undone last (an undo of an undo).
+
+    Refused once a new change was made since, or when the file was changed by something
+    else.
 
     Example: unionstate redo --yes
     """
@@ -2044,7 +2047,7 @@ def list_sources(
 
 count_app = typer.Typer(
     cls=_Group,
-    help="Official counts: a figure officials reported, checked against the record at once.",
+    help="Official counts: a reported figure, checked at once.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -2248,7 +2251,9 @@ def add_record(
         typer.Option("--kind", help="A condition: a demand [default] or a red line."),
     ] = None,
 ) -> None:
-    """Add a roadmap, program, Main Directions document or condition, with its first event.
+    """Add a roadmap, program, Main Directions document or condition.
+
+    The new record gets its first event, dated and sourced.
 
     Example: unionstate add program --id program-gas-market --title "Formation of a unified
     gas market" --sphere energy --number 25 --succeeds gas-market --succession hypothesis
@@ -2327,9 +2332,11 @@ def edit_record(
     ] = None,
     note: NoteOpt = None,
 ) -> None:
-    """Change a record's fields, recorded with their source as a dated observation (shown in
-    its history and by `diff`); or, with no field to change, edit the data file in $VISUAL
-    or $EDITOR: it is checked on save (problems as FILE:LINE:COL, then edit again or stop)
+    """Change a record's fields, or edit the whole file in an editor.
+
+    A field change is recorded with its source as a dated observation (shown in its
+    history and by `diff`). With no field to change, the data file opens in $VISUAL or
+    $EDITOR: it is checked on save (problems as FILE:LINE:COL, then edit again or stop)
     and replaced only by a valid version, atomically. Off a terminal that is refused.
 
     Example: unionstate edit P25 --title-confirmed --on 2022-12..2022-12-19
@@ -2411,6 +2418,8 @@ def _edit_in_editor(s: Session) -> None:
             " (in its canonical form: comments and layout are not kept)" if done.canonical else ""
         )
         s.say(f"saved {path}{kept}; `unionstate undo` takes it back")
+
+
 class Shell(str, Enum):
     """The shells `completion` writes a script for."""
 

@@ -27,7 +27,6 @@ from unionstate.models import (
 from unionstate.plain import fields_of
 from unionstate.queries import (
     UNDETERMINED,
-    _did_you_mean,
     condition_standing,
     find_condition,
     find_roadmap,

@@ -1041,19 +1041,12 @@ def list_view(
     )
 
 
-SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "reprint_of")
+SOURCE_COLUMNS = tuple(plain_fields(Source))  # id, publisher, url, title, date, ... in order
 
 
 def source_cells(source: Source) -> list[str]:
-    """A source in its own columns: id, publisher, title, date, URL, whose reprint."""
-    return [
-        source.id,
-        source.publisher,
-        source.title or "",
-        source.date.isoformat() if source.date else "",
-        source.url,
-        source.reprint_of or "",
-    ]
+    """A source in its own columns, one per field of the record type."""
+    return [value_text(getattr(source, name), LIST_SEP) for name in SOURCE_COLUMNS]
 
 
 def show_view(dataset: Dataset, row: RoadmapState) -> View:
@@ -1161,7 +1154,10 @@ def condition_show_view(dataset: Dataset, report: ConditionReport) -> View:
     detail = condition_detail(dataset, report)
     condition = report.condition
     facts = [
-        [name, report.status if name == "status" else value_text(getattr(condition, name), LIST_SEP)]
+        [
+            name,
+            report.status if name == "status" else value_text(getattr(condition, name), LIST_SEP),
+        ]
         for name in plain_fields(Condition)
         if shown(condition, name) != "never"
     ]
@@ -1173,8 +1169,8 @@ def condition_show_view(dataset: Dataset, report: ConditionReport) -> View:
 
     by_id = {s.id: s for s in dataset.sources}
     cited: list[str] = []
-    for item in (*condition.history, *condition.observations):
-        cited += [sid for sid in item.sources if sid not in cited]
+    for ids in [e.sources for e in condition.history] + [o.sources for o in condition.observations]:
+        cited += [sid for sid in ids if sid not in cited]
     sections = [
         Section(
             "facts",
@@ -1300,18 +1296,18 @@ def table_view(header: Sequence[str], rows: Sequence[Sequence[str]], document: A
     return View(document, header, rows, fields=list(header))
 
 
-SOURCE_COLUMNS = ("id", "publisher", "date", "language", "cited", "title", "url")
+SOURCES_COLUMNS = ("id", "publisher", "date", "language", "cited", "title", "url")
 
 
 def sources_view(found: Sequence[Source], cited: Mapping[str, int]) -> View:
     """`sources`: each source with how many times the record cites it."""
     document = [{**source_object(s), "cited": cited.get(s.id, 0)} for s in found]
     rows = [
-        [value_text(item[name]) if item[name] is not None else "" for name in SOURCE_COLUMNS]
+        [value_text(item[name]) if item[name] is not None else "" for name in SOURCES_COLUMNS]
         for item in document
     ]
     names = [*plain_fields(Source), "cited"]
-    return View(document, SOURCE_COLUMNS, rows, fields=names)
+    return View(document, SOURCES_COLUMNS, rows, fields=names)
 
 
 def text_view(text: str, document: Any) -> View:
