@@ -17,7 +17,9 @@ from unionstate import queries, store
 from unionstate.models import ConditionStatus, Dataset, RoadmapStatus
 
 ROOT = Path(__file__).resolve().parent.parent
-FACT_SHEET = ROOT.parent / "shared" / "reference" / "union-state-facts.md"
+REFERENCE = ROOT.parent / "shared" / "reference"
+FACT_SHEET = REFERENCE / "union-state-facts.md"
+IMPLEMENTATION = REFERENCE / "implementation-2022-2026.md"
 TASS_DAY = dt.date(2021, 5, 28)
 
 
@@ -118,9 +120,31 @@ def test_implementation_figures_keep_the_officials_wording(shipped: Dataset) -> 
 
 
 @pytest.mark.skipif(not FACT_SHEET.exists(), reason="shared/reference is not beside the repo")
-def test_every_url_is_copied_exactly_from_the_fact_sheet(shipped: Dataset) -> None:
-    text = FACT_SHEET.read_text(encoding="utf-8")
-    text += (FACT_SHEET.parent / "tass-2021-05-28-integration-not-rushed.txt").read_text(
-        encoding="utf-8"
+def test_every_url_is_copied_exactly_from_the_reference_files(shipped: Dataset) -> None:
+    """The fact sheet, the TASS text, the post-2021 map and the implementation reference are
+    the only places a source may come from, and its address is copied from them exactly."""
+    text = "".join(
+        (REFERENCE / name).read_text(encoding="utf-8")
+        for name in (
+            "union-state-facts.md",
+            "tass-2021-05-28-integration-not-rushed.txt",
+            "after-2021.md",
+            "implementation-2022-2026.md",
+        )
     )
     assert [s.url for s in shipped.sources if s.url not in text] == []
+
+
+@pytest.mark.skipif(not IMPLEMENTATION.exists(), reason="shared/reference is not beside the repo")
+def test_no_source_is_one_the_reference_says_not_to_use(shipped: Dataset) -> None:
+    """Section (h) of the implementation reference lists claims that are not verified and the
+    false friends (Belarus's own state programmes, the budget-funded Union State programmes):
+    none of their pages is cited, and none of the unverified figures is in the record."""
+    text = IMPLEMENTATION.read_text(encoding="utf-8")
+    not_verified = text[text.index("## (h)") : text.index("## (i)")]
+    banned = set(re.findall(r"https?://[^\s|;)]+", not_verified))
+    assert banned, "section (h) names the pages it warns about"
+    assert [s.url for s in shipped.sources if s.url in banned] == []
+    record = store.dumps(shipped).decode("utf-8")
+    for claim in ("128.52", "115 of 210", "by autumn 2026", "Resolution No. 988", "$52bn"):
+        assert claim not in record, claim
