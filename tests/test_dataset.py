@@ -8,16 +8,21 @@ is one --as-of away), not today's counts copied into the test.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import invoke
 
 from unionstate import queries, store
 from unionstate.models import ConditionStatus, Dataset, RoadmapStatus
 
 ROOT = Path(__file__).resolve().parent.parent
-FACT_SHEET = ROOT.parent / "shared" / "reference" / "union-state-facts.md"
+REFERENCE = ROOT.parent / "shared" / "reference"
+FACT_SHEET = REFERENCE / "union-state-facts.md"
+IMPLEMENTATION = REFERENCE / "implementation-2022-2026.md"
 TASS_DAY = dt.date(2021, 5, 28)
 
 
@@ -118,9 +123,144 @@ def test_implementation_figures_keep_the_officials_wording(shipped: Dataset) -> 
 
 
 @pytest.mark.skipif(not FACT_SHEET.exists(), reason="shared/reference is not beside the repo")
-def test_every_url_is_copied_exactly_from_the_fact_sheet(shipped: Dataset) -> None:
-    text = FACT_SHEET.read_text(encoding="utf-8")
-    text += (FACT_SHEET.parent / "tass-2021-05-28-integration-not-rushed.txt").read_text(
-        encoding="utf-8"
+def test_every_url_is_copied_exactly_from_the_reference_files(shipped: Dataset) -> None:
+    """The fact sheet, the TASS text, the post-2021 map and the implementation reference are
+    the only places a source may come from, and its address is copied from them exactly."""
+    text = "".join(
+        (REFERENCE / name).read_text(encoding="utf-8")
+        for name in (
+            "union-state-facts.md",
+            "tass-2021-05-28-integration-not-rushed.txt",
+            "after-2021.md",
+            "implementation-2022-2026.md",
+        )
     )
     assert [s.url for s in shipped.sources if s.url not in text] == []
+
+
+@pytest.mark.skipif(not IMPLEMENTATION.exists(), reason="shared/reference is not beside the repo")
+def test_no_source_is_one_the_reference_says_not_to_use(shipped: Dataset) -> None:
+    """Section (h) of the implementation reference lists claims that are not verified and the
+    false friends (Belarus's own state programmes, the budget-funded Union State programmes):
+    none of their pages is cited, and none of the unverified figures is in the record."""
+    text = IMPLEMENTATION.read_text(encoding="utf-8")
+    not_verified = text[text.index("## (h)") : text.index("## (i)")]
+    banned = set(re.findall(r"https?://[^\s|;)]+", not_verified))
+    assert banned, "section (h) names the pages it warns about"
+    assert [s.url for s in shipped.sources if s.url in banned] == []
+    record = store.dumps(shipped).decode("utf-8")
+    for claim in ("128.52", "115 of 210", "by autumn 2026", "Resolution No. 988", "$52bn"):
+        assert claim not in record, claim
+
+
+# ------------------------------------------------------- the implementation years
+
+SHIPPED_FILE = ROOT / "data" / "roadmaps.yaml"
+
+
+def shown_json(*args: str) -> Any:
+    result = invoke("--data", str(SHIPPED_FILE), *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def program_counts(dataset: Dataset) -> list[queries.MilestoneComparison]:
+    return [
+        queries.compare_milestone(dataset, m)
+        for m in dataset.milestones
+        if m.unit == "programs" and m.done is not None
+    ]
+
+
+def test_list_unresolved_names_the_energy_programs_with_their_reasons() -> None:
+    rows = {row["id"]: row for row in shown_json("list", "--programs", "--unresolved")}
+    gas = rows["program-gas-market"]
+    assert {"target-overdue", "open-condition"} <= set(gas["unresolved_because"])
+    assert gas["open_conditions"] == ["gas-price"]
+    # the oil market's deadline moved past the record's end; the electricity market is not launched
+    assert "target-open" in rows["program-oil-markets"]["unresolved_because"]
+    assert "program-electricity-market" in rows
+    assert "program-macroeconomics" not in rows  # claimed done, with no goal of its own left open
+
+
+def test_show_p25_has_both_axes_and_its_targets_and_no_deadline_as_an_event() -> None:
+    shown = shown_json("show", "P25")
+    assert shown["status"] == "signed"  # adoption
+    sides = {(a["state"], a["side"]) for a in shown["implementation"]}
+    assert ("under-way", "belarus") in sides and ("completed", "russia") in sides
+    states = {t["id"]: t for t in shown["target_states"]}
+    assert states["gas-market-addendum"]["state"] == "overdue"
+    assert states["common-gas-market"]["state"] == "overdue"
+    addendum = next(t for t in shown["targets"] if t["id"] == "gas-market-addendum")
+    assert [d["date"] for d in addendum["due"]] == ["2023-12-01"] and addendum["outcome"] is None
+    record = store.load(SHIPPED_FILE)
+    dated = [e.date.text for c in record.conditions for e in [*c.history, *c.observations]]
+    dated += [e.date.text for d in record.documents for e in [*d.history, *d.observations]]
+    assert "2023-12-01" not in dated
+
+
+def test_the_count_of_january_2023_is_checked_and_not_circular(shipped: Dataset) -> None:
+    january = next(c for c in program_counts(shipped) if c.milestone.date.text == "2023-01-12")
+    assert january.comparable and january.axis == "implementation"
+    assert january.consistent is True
+    assert january.known_agreed == 0  # no program state was written from it
+    summary = shown_json("summary")
+    row = next(
+        m for m in summary["milestones"] if m["date"] == "2023-01-12" and str(m["done"]) == "7"
+    )
+    assert row["consistent"] is True
+
+
+def test_the_two_november_2023_counts_are_kept_apart_and_neither_names_a_program(
+    shipped: Dataset,
+) -> None:
+    november = [
+        c
+        for c in program_counts(shipped)
+        if (c.milestone.date.first.year, c.milestone.date.last.month) == (2023, 11)
+    ]
+    assert {(str(c.milestone.done), c.milestone.side) for c in november} == {
+        ("13", "russia"),
+        ("22", "belarus"),
+    }
+    assert all(c.consistent for c in november)
+    end_of_november = queries.states(shipped, dt.date(2023, 11, 30), shipped.programs)
+    assert not [
+        r for r in end_of_november if r.implementation and r.implementation.state == "completed"
+    ]
+    unverified = next(c.milestone for c in november if c.milestone.side == "belarus")
+    assert "Unverified" in unverified.note
+
+
+def test_claims_that_all_28_were_done_leave_the_unmet_goals_open(shipped: Dataset) -> None:
+    claims = [c for c in program_counts(shipped) if str(c.milestone.done) == "28"]
+    assert claims and all(c.consistent for c in claims)
+    assert all("circular" in c.milestone.note for c in claims if c.milestone.side == "russia")
+    energy = {p.id: p for p in shipped.programs if p.sphere == "energy"}
+    for program_id in ("program-gas-market", "program-oil-markets", "program-electricity-market"):
+        on_as_of = queries.targets_on(energy[program_id], shipped.as_of)
+        assert {t.state for t in on_as_of} & {"open", "overdue"}, program_id
+    oil = next(t for t in energy["program-oil-markets"].targets if t.id == "common-oil-market")
+    assert [d.date.text for d in oil.due][-1] == "2027-01-01" and oil.outcome is None
+
+
+def test_every_program_carries_the_blanket_claims_and_none_before_them(shipped: Dataset) -> None:
+    for program in shipped.programs:
+        completed = [a for a in program.implementation if a.state.value == "completed"]
+        assert {a.side.value for a in completed} == {"belarus", "russia"}, program.id
+        own = [o for o in program.observations if o.date.first > dt.date(2021, 11, 4)]
+        own += [a for a in program.implementation if a.state.value != "completed"]
+        if own or program.targets:
+            assert "no source gives this program's own progress" not in program.notes, program.id
+    before = queries.states(shipped, dt.date(2024, 1, 21), shipped.programs)
+    assert not [r for r in before if r.implementation and r.implementation.state == "completed"]
+
+
+def test_the_tax_manoeuvre_is_not_said_to_be_paid_by_the_damper_law(shipped: Dataset) -> None:
+    compensation = shipped.condition_by_id("tax-manoeuvre-compensation")
+    damper = [o for o in compensation.observations if "damper" in o.note]
+    assert damper and all("not compensation" in o.note for o in damper)
+    assert "no official source confirms compensation after 2025" in compensation.description
+    gas = shipped.condition_by_id("gas-price")
+    assert gas.status is ConditionStatus.OPEN
+    assert max(o.date.last for o in gas.observations) >= dt.date(2026, 1, 1)
