@@ -264,3 +264,20 @@ def test_the_tax_manoeuvre_is_not_said_to_be_paid_by_the_damper_law(shipped: Dat
     gas = shipped.condition_by_id("gas-price")
     assert gas.status is ConditionStatus.OPEN
     assert max(o.date.last for o in gas.observations) >= dt.date(2026, 1, 1)
+
+
+def test_what_is_still_open_puts_the_live_stories_first(shipped: Dataset) -> None:
+    """Main Directions, then programs, then roadmaps; in each, the newest fact first: the gas
+    market, still in the news in 2026, before a program silent since its 2022 deadline."""
+    still_open = queries.summarise(shipped).open
+    kinds = [r.roadmap.KIND for r in still_open]
+    assert kinds == sorted(kinds, key=["directions", "program", "roadmap"].index)
+    for kind in set(kinds):
+        newest = [
+            queries.latest_fact(r.roadmap, shipped.as_of) or dt.date.min
+            for r in still_open
+            if kind == r.roadmap.KIND
+        ]
+        assert newest == sorted(newest, reverse=True), kind
+    ids = [r.roadmap.id for r in still_open]
+    assert ids.index("program-gas-market") < ids.index("program-monetary")

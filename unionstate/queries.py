@@ -849,6 +849,38 @@ def _count(rows: Iterable[RoadmapState]) -> dict[str, int]:
 IMPLEMENTATION_UNITS = ("percent", "tasks", "activities", "measures")
 
 
+_KIND_ORDER = {"directions": 0, "program": 1, "roadmap": 2}
+
+
+def latest_fact(document: Document, on: dt.date) -> dt.date | None:
+    """The day of the newest fact about `document` known on `on`: an event, an observation,
+    an assessment, a planned date set or a target's outcome (each by its first day)."""
+    days = [e.date.first for e in (*document.history, *document.observations)]
+    days += [a.date.first for a in getattr(document, "implementation", ())]
+    for target in document.targets:
+        days += [d.set.first for d in target.due]
+        if target.outcome is not None:
+            days.append(target.outcome.date.first)
+    known = [d for d in days if d <= on]
+    return max(known) if known else None
+
+
+def _live_first(rows: list[RoadmapState], on: dt.date) -> list[RoadmapState]:
+    """What is still open, in the order a reader wants it: Main Directions, then programs,
+    then roadmaps; within each, the record with the newest fact first (the live stories
+    before the long-silent ones), then by number."""
+
+    def key(row: RoadmapState) -> tuple[int, int, int]:
+        newest = latest_fact(row.roadmap, on)
+        return (
+            _KIND_ORDER.get(row.roadmap.KIND, 3),
+            -(newest.toordinal() if newest else 0),
+            row.roadmap.number,
+        )
+
+    return sorted(rows, key=key)
+
+
 def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) -> Summary:
     """Progress on `when` (default: now): counts by status and sphere, blockers, news."""
     as_of = when or dataset.as_of
@@ -876,7 +908,9 @@ def summarise(dataset: Dataset, when: dt.date | None = None, latest: int = 5) ->
         programs_by_status=_count(programs),
         implementation=figures[-1] if figures else None,
         open_questions=list(dataset.open_questions),
-        open=[r for r in [*rows, *programs, *directions] if r.unresolved_because],
+        open=_live_first(
+            [r for r in [*rows, *programs, *directions] if r.unresolved_because], as_of
+        ),
         programs_implementation={s: implemented.get(s, 0) for s in IMPLEMENTATION_STATES},
         directions=directions,
     )

@@ -394,8 +394,7 @@ def still_open(summary: Summary, room: int = 8) -> list[Text]:
     if not summary.open:
         return [Text(f"Nothing is unresolved on {summary.as_of}.", style="bold")]
     quiet = {("implementation-undetermined",), ("adoption-undetermined",)}
-    order = {"directions": 0, "program": 1, "roadmap": 2}
-    ranked = sorted(summary.open, key=lambda r: order.get(r.roadmap.KIND, 3))
+    ranked = summary.open  # already in reading order: queries.summarise
     loud = [r for r in ranked if r.unresolved_because not in quiet]
     groups: dict[tuple[str, ...], list[RoadmapState]] = {}
     for row in loud[room:] + [r for r in ranked if r.unresolved_because in quiet]:
