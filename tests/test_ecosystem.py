@@ -84,7 +84,10 @@ def bash(line: str, data: Path | None = None) -> list[str]:
 
 
 def test_completing_show_ga_offers_the_gas_roadmap(data: Path) -> None:
-    assert bash("unionstate show ga", data) == ["gas-market"]
+    assert bash("unionstate show ga", data) == [
+        "gas-market",
+        "gas-price",
+    ]  # `show` takes conditions too
 
 
 def test_zsh_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
@@ -97,7 +100,10 @@ def test_zsh_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
 def test_fish_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
     done = complete("fish", "unionstate show ga", data)
     assert done.returncode == 0 and done.stderr == ""
-    assert done.stdout.splitlines() == ["gas-market\tGas market (single gas market)"]
+    assert done.stdout.splitlines() == [  # `show` takes conditions too
+        "gas-market\tGas market (single gas market)",
+        "gas-price\topen: Lower price for Russian natural gas / equal gas-purchase conditions",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -106,7 +112,7 @@ def test_fish_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
         ("unionstate show cu", ["currency-control", "customs"]),
         ("unionstate history oil", ["oil-market"]),
         ("unionstate agree supra", ["supranational-bodies"]),
-        ("unionstate reopen tax", ["taxation"]),
+        ("unionstate reopen tax", ["taxation", "tax-manoeuvre-compensation"]),
         ("unionstate block elec", ["electricity"]),
         ("unionstate show 3", ["3", "30", "31"]),
         ("unionstate resolve g", ["gas-price", "goods-restrictions"]),
@@ -136,6 +142,7 @@ def test_a_data_flag_given_earlier_on_the_line_is_honoured(data: Path, data_file
         "gas-market",
         "customs",
         "tax-policy",
+        "gas-price",
     ]
     assert bash(f"unionstate --data {data_file} resolve ", data) == ["gas-price"]
 
