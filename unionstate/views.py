@@ -25,7 +25,6 @@ from unionstate.models import (
     Dataset,
     Document,
     Implemented,
-    Program,
     Record,
     Roadmap,
     Source,
@@ -730,7 +729,7 @@ def show_view(dataset: Dataset, row: RoadmapState) -> View:
         [f[0] for f in facts].index("linked_conditions") + 1,
         ["open_conditions", ",".join(row.open_conditions)],
     )
-    if not isinstance(r, Program):
+    if "successors" in detail:  # a roadmap's programs (a program or Main Directions has none)
         facts.append(["successors", ",".join(f"P{p['number']}" for p in detail["successors"])])
     history = [
         [
