@@ -824,8 +824,11 @@ class _Site:
             else:
                 low, high = check.agreed_range
                 agreed = f"{low}" if low == high else f"{low}–{high}"
+                day = "that date"
+                if check.on is not None and m.date.earliest != m.date.last:
+                    day = check.on.isoformat()  # a window: the day of it that was read
                 verdict = (
-                    f"the record: {agreed} of {check.listed} {esc(m.unit)} agreed on that date — "
+                    f"the record: {agreed} of {check.listed} {esc(m.unit)} agreed on {day} — "
                     + ("consistent" if check.consistent else "<strong>a contradiction</strong>")
                 )
             who = f"<br>{esc(m.speaker)}" if m.speaker else ""

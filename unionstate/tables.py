@@ -550,7 +550,10 @@ def summary_view(
         else:
             low, high = c.agreed_range
             agreed = f"{low}" if low == high else f"{low}–{high}"
-            verdict = Text(f"agreed {agreed}, open {c.known_open}, undetermined {c.undetermined}: ")
+            verdict = Text(f"agreed {agreed}, open {c.known_open}, undetermined {c.undetermined}")
+            if c.on is not None and m.date.earliest != m.date.last:  # a window: which day fits
+                verdict += Text(f" on {c.on.isoformat()}")
+            verdict += Text(": ")
             verdict += (
                 Text("consistent", style="green")
                 if c.consistent

@@ -336,6 +336,7 @@ def milestone_object(comparison: MilestoneComparison) -> dict[str, Any]:
             dataset_agreed=comparison.known_agreed,
             dataset_open=comparison.known_open,
             dataset_undetermined=comparison.undetermined,
+            dataset_on=comparison.on.isoformat() if comparison.on else None,
         )
     return out
 
