@@ -181,6 +181,8 @@ def test_programs_mark_every_succession_and_confirm_only_sourced_titles(
         assert set(program.succeeds) <= roadmaps
         assert (program.succession is None) == (not program.succeeds), program.id
     assert sum(p.title_confirmed for p in shipped.programs) == 2
+    bases = [p.title_basis.value for p in shipped.programs]
+    assert (bases.count("verbatim"), bases.count("reconstructed")) == (2, 6)
     assert any(not p.succeeds for p in shipped.programs)
 
 
@@ -222,3 +224,20 @@ def test_every_url_is_copied_exactly_from_the_fact_sheet(shipped: Dataset) -> No
     text = "\n".join((FACT_SHEET.parent / name).read_text(encoding="utf-8") for name in references)
     addresses = {a.rstrip(".,)") for a in re.findall(r"https?://[^\s|;]+", text)}
     assert [s.url for s in shipped.sources if s.url not in addresses] == []
+
+
+def test_a_reconstructed_program_says_so_where_a_reader_sees_its_title(
+    shipped_path: Path,
+) -> None:
+    """P8 (insurance) is one of the six programs no source names: `show` and the JSON say
+    reconstructed; P25's title is verbatim."""
+    shown = invoke(
+        "--data", str(shipped_path), "--no-pager", "show", "P8",
+        env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "120"},
+    ).stdout  # fmt: skip
+    assert "reconstructed: no source names it" in " ".join(shown.replace("│", " ").split())
+    gas = json.loads(invoke("--data", str(shipped_path), "show", "P25", "--json").stdout)
+    assert gas["title_basis"] == "verbatim"
+    listed = json.loads(invoke("--data", str(shipped_path), "list", "--programs", "--json").stdout)
+    reconstructed = [row["number"] for row in listed if row["title_basis"] == "reconstructed"]
+    assert reconstructed == [8, 9, 10, 17, 20, 23]

@@ -27,6 +27,7 @@ from unionstate.models import (
     Milestone,
     Program,
     Source,
+    TitleBasis,
     When,
 )
 from unionstate.queries import (
@@ -911,6 +912,8 @@ class _Site:
         for document in documents:
             row = self.rows[document.id]
             title = esc(document.title) + ("" if document.title_confirmed else "*")
+            if document.title_basis is TitleBasis.RECONSTRUCTED:
+                title += " <em>(reconstructed)</em>"
             cells = [
                 esc(f"{document.PREFIX}{document.number}"),
                 link(here, doc_path(document), title),
@@ -955,7 +958,8 @@ class _Site:
             f"<h1>{heading}</h1><p>{esc(intro)}</p>"
             f"{facts} (as of {esc(self.dataset.as_of.isoformat())}).</p>"
             + table(header, rows)
-            + "<p class=note>* A descriptive title: no source gives the official one.</p>"
+            + "<p class=note>* A descriptive title: no source gives the official one. "
+            "<em>Reconstructed</em>: no source names the record at all; it is inferred.</p>"
         )
         return self.page(here, heading, body, f"{heading}: {intro}")
 
@@ -995,12 +999,7 @@ class _Site:
             facts.append(("Still open", self.reasons(here, row)))
         facts += [
             ("Sphere", esc(document.sphere)),
-            (
-                "Title",
-                "as given by a source"
-                if document.title_confirmed
-                else "descriptive: no source gives the official title",
-            ),
+            ("Title", esc(document.title_basis.words)),
         ]
         if document.linked_conditions:
             linked = []

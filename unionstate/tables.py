@@ -196,8 +196,7 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState, width: int = 100) -> Rend
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column(overflow="ellipsis")
-    confirmed = "confirmed by a source" if r.title_confirmed else "not confirmed (descriptive)"
-    facts.add_row("title", text(r.title) + Text(f"  ({confirmed})", style="dim"))
+    facts.add_row("title", text(r.title) + Text(f"  ({r.title_basis.words})", style="dim"))
     facts.add_row("id", text(r.id))
     facts.add_row("sphere", text(r.sphere))
     facts.add_row("status", status_text(row.label))

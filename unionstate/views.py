@@ -283,7 +283,7 @@ LAID_OUT = (
     "number",
     "id",
     "title",
-    "title_confirmed",
+    "title_basis",
     "sphere",
     "status",
     "notes",
@@ -652,7 +652,7 @@ def to_markdown(dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState]
     out += ["", "## Roadmaps", ""]
     for row in rows:
         r = row.roadmap
-        confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
+        confirmed = "" if r.title_confirmed else f" (title {r.title_basis.words})"
         out += [f"### {r.number}. {_md(r.title)}{confirmed}", ""]
         out.append(f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · status: **{row.label}**")
         if r.linked_conditions:
