@@ -116,7 +116,7 @@ def test_show_d2_gives_125_of_310_with_its_assessor_side_and_date(shipped_path: 
         "--data", str(shipped_path), "--no-pager", "show", "D2",
         env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": "120"},
     ).stdout  # fmt: skip
-    assert "Lukashenko (belarus): 125 of 310 sectoral measures, 40%, 14 late, 2026-02-26" in (
+    assert "Lukashenko (belarus): 125 of 310 measures, 40%, 14 late, 2026-02-26" in (
         " ".join(on_terminal.replace("│", " ").split())
     )
     shown = json.loads(invoke("--data", str(shipped_path), "show", "D2", "--json").stdout)

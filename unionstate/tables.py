@@ -415,15 +415,21 @@ def still_open(summary: Summary, room: int = 8) -> list[Text]:
 
 
 def directions_line(row: RoadmapState) -> Text:
-    """A Main Directions document on one line: its adoption, its latest progress figure."""
+    """A Main Directions document on one line, by the name the tool accepts back: its
+    adoption, then its latest progress figure before who gave it (the figure is what an
+    80-column screen must keep)."""
     r = row.roadmap
-    line = text(f"  {r.title}: ") + status_text(row.label)
+    line = text(f"  {_name(row)} {r.id}: ")
     standing = row.implementation
+    if row.label != RoadmapStatus.SIGNED.value or standing is None:
+        line += status_text(row.label) + Text(", " if standing is not None else "")
     if standing is not None:
-        line += Text(", ") + status_text(standing.state)
+        line += status_text(standing.state)  # a signed document: its implementation says it
         latest = standing.latest
         if latest is not None and standing.state != "disputed":
-            line += text(f" — {assessed(latest)}, {latest.date.display}")
+            who, _, figure = assessed(latest).partition(": ")
+            said = f"{figure} ({who}, {latest.date.display})" if figure else f"{who}, "
+            line += text(" — " + (said if figure else f"{who}, {latest.date.display}"))
     return line
 
 
