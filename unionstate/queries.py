@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 from collections import Counter
@@ -605,6 +606,7 @@ class Memo:
     tallies: dict[tuple[tuple[str, ...], dt.date, bool], Counter[Classes]] = field(
         default_factory=dict
     )
+    changes: dict[tuple[str, ...], list[dt.date]] = field(default_factory=dict)
 
 
 def _kind_documents(dataset: Dataset, m: Milestone) -> list[Document]:
@@ -616,7 +618,24 @@ def _kind_documents(dataset: Dataset, m: Milestone) -> list[Document]:
     return list(dataset.programs if m.unit == "programs" else dataset.directions)
 
 
-def _days_to_check(dataset: Dataset, m: Milestone) -> list[dt.date]:
+def _changes(dataset: Dataset, m: Milestone, memo: Memo) -> list[dt.date]:
+    """Every day before which the records a count is over change (sorted), once per kind."""
+    key = tuple(m.members) if m.members else (m.unit,)
+    if key not in memo.changes:
+        days: set[dt.date] = set()
+        for document in _kind_documents(dataset, m):
+            events: list[Event] = [*document.history]
+            if isinstance(document, Implemented):
+                events += document.implementation
+            for event in events:
+                for change in (event.date.earliest, event.date.latest):
+                    if change is not None and change > dt.date.min:
+                        days.add(change - dt.timedelta(days=1))
+        memo.changes[key] = sorted(days)
+    return memo.changes[key]
+
+
+def _days_to_check(dataset: Dataset, m: Milestone, memo: Memo) -> list[dt.date]:
     """The days of a count's window on which the record can differ, latest first.
 
     A record's statuses (and implementation) change only on the first or last day of one of
@@ -627,18 +646,11 @@ def _days_to_check(dataset: Dataset, m: Milestone) -> list[dt.date]:
     last, earliest = m.date.last, m.date.earliest
     if earliest == last:
         return [last]
-    days = {last} if earliest is None else {last, earliest}
-    for document in _kind_documents(dataset, m):
-        events: list[Event] = [*document.history]
-        if isinstance(document, Implemented):
-            events += document.implementation
-        for event in events:
-            for change in (event.date.earliest, event.date.latest):
-                if change is None or change <= dt.date.min:
-                    continue
-                before = change - dt.timedelta(days=1)  # the last day the record stood still
-                if before <= last and (earliest is None or before >= earliest):
-                    days.add(before)
+    changes = _changes(dataset, m, memo)  # the last day each stretch stood still
+    low = 0 if earliest is None else bisect.bisect_left(changes, earliest)
+    days = {last, *changes[low : bisect.bisect_right(changes, last)]}
+    if earliest is not None:
+        days.add(earliest)
     return sorted(days, reverse=True)
 
 
@@ -701,7 +713,7 @@ def compare_milestone(
         return MilestoneComparison(m, comparable=False)
     memo = Memo() if memo is None else memo
     latest: MilestoneComparison | None = None
-    for day in _days_to_check(dataset, m):
+    for day in _days_to_check(dataset, m, memo):
         comparison = _compare_on(dataset, m, memo, day)
         if not comparison.comparable:
             break  # earlier still, none of these records was drawn up
