@@ -136,6 +136,8 @@ def test_the_2027_2029_document_is_not_adopted_and_has_no_unverified_deadline(
     third = next(d for d in shipped.directions if d.id == "directions-2027-2029")
     assert third.status is RoadmapStatus.PENDING and third.targets == []
     assert "autumn 2026" in third.notes and "not verified" in third.notes.lower()
+    # a document not yet adopted has nothing to carry out: "not adopted" says it all
+    assert queries.state_of(shipped, third).unresolved_because == ("not-adopted",)
 
 
 def test_every_fact_cites_a_known_source(shipped: Dataset) -> None:

@@ -237,8 +237,9 @@ def unresolved_because(
     """The REASONS codes that hold for a record: empty when it is resolved.
 
     Not adopted: pending or blocked (undetermined: may be). Implementation not known
-    completed. A target open or overdue. Tied to an open demand. A record set aside is
-    off the table: nothing about it is unresolved.
+    completed, once it may be adopted (a document surely not adopted has nothing to carry
+    out yet). A target open or overdue. Tied to an open demand. A record set aside is off
+    the table: nothing about it is unresolved.
     """
     if tuple(possible) == (RoadmapStatus.SET_ASIDE.value,):
         return ()
@@ -248,7 +249,8 @@ def unresolved_because(
         reasons.append("not-adopted")
     elif len(possible) > 1 and unresolved & set(possible):
         reasons.append("adoption-undetermined")
-    if implementation is not None:
+    not_yet = {*unresolved, UNLISTED}
+    if implementation is not None and not set(possible) <= not_yet:
         state = implementation.state
         if state == UNDETERMINED:
             reasons.append("implementation-undetermined")
