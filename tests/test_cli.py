@@ -382,14 +382,14 @@ def test_show_ambiguous_prefix_lists_every_candidate(data: Path) -> None:
         assert f"unidentified-{number}" in result.stderr
 
 
-def test_show_json_has_title_confirmed_history_with_sources_and_notes(data: Path) -> None:
+def test_show_json_has_title_basis_history_with_sources_and_notes(data: Path) -> None:
     result = run(data, "show", "gas-market", "--json")
     assert result.exit_code == 0
     detail = json.loads(result.stdout)
     assert result.stdout == json.dumps(detail, indent=2, ensure_ascii=False) + "\n"
     expected = next(r for r in raw(data)["roadmaps"] if r["id"] == "gas-market")
     assert detail["title"] == expected["title"]
-    assert detail["title_confirmed"] is True
+    assert detail["title_basis"] == "named"  # a version 2 file: its confirmed flag
     assert detail["notes"] == expected["notes"]
     assert detail["status"] == "blocked"
     assert [e["date"] for e in detail["history"]] == [
@@ -412,7 +412,7 @@ def test_show_piped_is_one_table_of_facts_and_each_section_is_one_table(data: Pa
     rows = dict(line.split("\t", 1) for line in result.stdout.splitlines()[1:])
     assert rows["id"] == "customs"
     assert rows["status"] == "pending"
-    assert rows["title_confirmed"] == "true"
+    assert rows["title_basis"] == "named"
     history = run(data, "show", "customs", "--section", "history").stdout.splitlines()
     assert history[0] == "date\tkind\tstatus\tnote\tsources"
     assert len(history) - 1 == len(store.load(data).roadmap_by_id("customs").history)
@@ -1199,7 +1199,7 @@ def test_export_csv_has_a_header_and_one_row_per_roadmap(data: Path) -> None:
     gas = next(r for r in rows if r["id"] == "gas-market")
     assert gas["status"] == "blocked"
     assert gas["open_conditions"] == "gas-price,tax-manoeuvre-compensation"
-    assert gas["title_confirmed"] == "true"
+    assert gas["title_basis"] == "named"
 
 
 def test_export_markdown_has_every_title(data: Path) -> None:

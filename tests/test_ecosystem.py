@@ -323,7 +323,7 @@ def test_the_shipped_file_is_valid_against_its_schema() -> None:
         ("as_of: 20", "as_of: 2021-05-32\nx: ", "$.as_of: '2021-05-32' is not a date"),
         ("as_of: ", "as_off: ", "$: unknown field as_off"),
         ("  status: pending", "  status: done", "'done' is not one of"),
-        ("schema_version: 3", "schema_version: 4", "$.schema_version: expected 3"),
+        ("schema_version: 4", "schema_version: 5", "$.schema_version: expected 4"),
         ("- number: 1\n", "- number: 0\n", "$.roadmaps[0].number: below 1"),
         ("  id: customs\n", "  id: Customs\n", "'Customs' does not match"),
     ],

@@ -270,6 +270,34 @@ def test_a_range_count_over_named_members(with_program: dict[str, Any]) -> None:
     assert _compare(with_program, _count(**members, agreed="..1")).consistent is True
 
 
+def test_a_count_dated_by_a_window_fits_if_one_day_of_it_fits(
+    with_program: dict[str, Any],
+) -> None:
+    """ "Earlier, 0 of 3 agreed": customs was agreed on 2021-05-28, so on that day the count
+    contradicts the record, but on any day before it fits; undated within the window, it
+    fits, and the comparison says on which day."""
+    count = _count(unit="roadmaps", agreed=0, open=3)
+    on_the_day = _compare(with_program, {**count, "date": "2021-05-28"})
+    assert on_the_day.consistent is False
+    earlier = _compare(with_program, {**count, "date": "2020-01-01..2021-05-28"})
+    assert (earlier.consistent, earlier.on) == (True, dt.date(2021, 5, 27))
+    never = _compare(with_program, {**count, "date": "2020-01-01..2021-05-28", "open": 4})
+    assert (never.consistent, never.on) == (False, dt.date(2021, 5, 28))
+    path = _save_count(with_program, {**count, "date": "..2021-05-28"})
+    shown = json.loads(invoke("--data", str(path), "summary", "--json").stdout)
+    (checked,) = [m for m in shown["milestones"] if m["date"] == "..2021-05-28"]
+    assert (checked["consistent"], checked["dataset_on"]) == (True, "2021-05-27")
+
+
+def _save_count(data: dict[str, Any], milestone: dict[str, Any]) -> Path:
+    import tempfile
+
+    data["milestones"] = [milestone]
+    path = Path(tempfile.mkdtemp()) / "roadmaps.yaml"
+    store.save(checks.validate(data), path)
+    return path
+
+
 def test_amounts_read_as_written() -> None:
     assert (Amount.parse("6..7").lo, Amount.parse("6..7").hi) == (6, 7)
     assert str(Amount.parse("20..")) == "≥20"

@@ -163,7 +163,7 @@ def test_info_says_the_bundled_copy_is_in_use(installed: Installed) -> None:
     assert info["version"] == __version__
     assert info["chosen"].startswith("the copy bundled with unionstate")
     assert info["writable"] == "false"
-    assert info["schema_version"] == "3"
+    assert info["schema_version"] == "4"
     bundled = Path(info["data_file"])
     assert bundled.is_relative_to(installed.venv)
     assert bundled.read_bytes() == SHIPPED.read_bytes()

@@ -138,14 +138,14 @@ CASES = [
         id="number-yes-is-text",
     ),
     case(
-        [("  title_confirmed: false", "  title_confirmed: yes")],
-        [("  title_confirmed: false", 20, (ROADMAP_2, "expected true or false, got 'yes'"))],
-        id="title-confirmed-yes-is-text",
+        [("  title_basis: reconstructed", "  title_basis: yes")],
+        [("  title_basis: reconstructed", 16, (ROADMAP_2, "expected one of verbatim, named,"))],
+        id="title-basis-yes-is-text",
     ),
     case(
-        [("  title_confirmed: false", "  title_confirmed: 1")],
-        [("  title_confirmed: false", 20, (ROADMAP_2, "expected true or false, got 1"))],
-        id="title-confirmed-1-is-not-true",
+        [("  title_basis: reconstructed", "  title_basis: 1")],
+        [("  title_basis: reconstructed", 16, (ROADMAP_2, "reconstructed, got 1"))],
+        id="title-basis-1-is-not-a-grade",
     ),
     case(
         [("  - date: 2021-05-28", "  - date: 2023-02-30")],

@@ -158,13 +158,14 @@ def test_enums_print_as_their_value() -> None:
         (("roadmaps", 1, "number"), 0, ("roadmaps", 1, "number"), "greater than or equal"),
         (("roadmaps", 1, "number"), True, ("roadmaps", 1, "number"), "integer"),
         (("roadmaps", 1, "number"), "2", ("roadmaps", 1, "number"), "integer"),
-        (("roadmaps", 1, "title_confirmed"), "true", ("roadmaps", 1, "title_confirmed"), "bool"),
+        # a version 2 flag that is no boolean reaches the grade that replaced it
+        (("roadmaps", 1, "title_confirmed"), "true", ("roadmaps", 1, "title_basis"), "'named'"),
         (("roadmaps", 1, "status"), "Agreed", ("roadmaps", 1, "status"), "'agreed'"),
         (("roadmaps", 1, "history"), [], ("roadmaps", 1, "history"), "at least 1"),
         (("roadmaps", 1, "title"), 5, ("roadmaps", 1, "title"), "string"),
         (("milestones", 0, "agreed"), -1, ("milestones", 0, "agreed"), "expected a whole number"),
         (("milestones", 0, "unit"), "maps", ("milestones", 0, "unit"), "'roadmaps'"),
-        (("schema_version",), 4, ("schema_version",), "3"),
+        (("schema_version",), 5, ("schema_version",), "4"),
         (("as_of",), "2023-02-30", ("as_of",), "date"),
     ],
 )

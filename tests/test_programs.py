@@ -26,7 +26,7 @@ def with_programs(tmp_path: Path, minimal_data: dict[str, Any]) -> Path:
             "number": 1,
             "id": "customs-program",
             "title": "Customs program",
-            "title_confirmed": False,
+            "title_basis": "reconstructed",
             "sphere": "customs",
             "status": "agreed",
             "history": [event],
@@ -37,7 +37,7 @@ def with_programs(tmp_path: Path, minimal_data: dict[str, Any]) -> Path:
             "number": 2,
             "id": "labelling",
             "title": "Labelling and traceability",
-            "title_confirmed": True,
+            "title_basis": "named",
             "sphere": "trade",
             "status": "agreed",
             "history": [event],
@@ -58,8 +58,8 @@ def test_list_programs_json_marks_the_succession(with_programs: Path) -> None:
     assert rows["customs-program"]["succeeds"] == ["customs"]
     assert rows["customs-program"]["succession"] == "hypothesis"
     assert (rows["labelling"]["succeeds"], rows["labelling"]["succession"]) == ([], None)
-    assert rows["labelling"]["title_confirmed"] is True
-    expected = {"number", "id", "title", "title_confirmed", "sphere", "status", "last_event_date"}
+    assert rows["labelling"]["title_basis"] == "named"
+    expected = {"number", "id", "title", "title_basis", "sphere", "status", "last_event_date"}
     assert all(expected <= set(row) for row in rows.values())
 
 

@@ -28,7 +28,7 @@ PROGRAM: dict[str, Any] = {
     "number": 1,
     "id": "program-gas",
     "title": "Formation of a unified gas market",
-    "title_confirmed": False,
+    "title_basis": "sphere",
     "sphere": "energy",
     "status": "agreed",
     "linked_conditions": [],
@@ -271,7 +271,7 @@ def test_the_lists_show_succession_both_ways_marking_hypotheses(pages: dict[str,
     assert "roadmaps/gas-market.html" in programs.links
     roadmaps = Page(pages["roadmaps.html"])
     assert "Single gas market energy blocked 2019-12-20 P1 (hypothesis)" in roadmaps.words
-    assert "Customs* customs agreed 2021-05-28 —" in roadmaps.words
+    assert "Customs* (reconstructed) customs agreed 2021-05-28 —" in roadmaps.words
 
 
 def test_an_empty_record_still_gives_a_whole_site(minimal_data: dict[str, Any]) -> None:
@@ -318,7 +318,7 @@ def test_a_javascript_url_never_becomes_a_link(sample: dict[str, Any]) -> None:
         checks.validate(sample)  # the model refuses it
     # Even data that skipped validation gets no such link from the report.
     sample["sources"][0]["url"] = "javascript:alert(1)//https://x"
-    dataset = plain.trusted(copy.deepcopy(sample))  # trusted() consumes its input
+    dataset = plain.trusted(checks.upgrade(copy.deepcopy(sample)))  # it consumes its input
     for path, html in report.build(dataset).items():
         hrefs = [str(a.get("href")) for a in Page(html).all("a")]
         assert not [h for h in hrefs if h.lower().startswith("javascript")], path

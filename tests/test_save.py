@@ -57,7 +57,7 @@ def test_save_then_load_round_trips(minimal_data: dict[str, Any], tmp_path: Path
 def test_the_written_file_starts_with_the_header(data_file: Path) -> None:
     raw = data_file.read_bytes()
     assert raw.startswith(models.HEADER.encode())
-    assert raw[len(models.HEADER.encode()) :].startswith(b"schema_version: 3\n")
+    assert raw[len(models.HEADER.encode()) :].startswith(b"schema_version: 4\n")
 
 
 def test_a_long_value_stays_on_one_line(minimal_data: dict[str, Any], data_file: Path) -> None:

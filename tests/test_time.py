@@ -328,7 +328,7 @@ def test_a_schema_1_file_loads_and_is_written_as_schema_2(
     assert dataset.roadmaps[1].history[0].date.text == "2019-09"
     assert dataset.roadmaps[0].history[1].date.text == "~2019-12-20"
     store.save(dataset, path)
-    assert b"schema_version: 3\n" in path.read_bytes()
+    assert b"schema_version: 4\n" in path.read_bytes()
     assert store.load(path) == dataset
 
 

@@ -89,17 +89,22 @@ def _exported(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def upgrade(data: Any) -> Any:
-    """Plain data of an older schema_version as the current one (3); anything else unchanged.
+    """Plain data of an older schema_version as the current one (4); anything else unchanged.
 
     Version 1 spelled a window as a day plus `date_precision`; version 3 adds fields
     (observations, assessments, targets, Main Directions, count ranges), all optional, so
-    a version 2 file is a version 3 file with none of them. A JSON export
-    (`plain.jsonable`) loads as the data it came from. The next save writes version 3.
+    a version 2 file is a version 3 file with none of them; version 4 grades a title
+    (`title_basis`) where earlier versions had a flag (`title_confirmed`). A JSON export
+    (`plain.jsonable`) loads as the data it came from. The next save writes version 4.
     """
-    if not isinstance(data, dict) or data.get("schema_version") not in (1, 2, 3):
+    if not isinstance(data, dict):
         return data
+    if data.get("schema_version") not in (1, 2, 3, 4):
+        return _title_bases(dict(data))  # what is wrong is the version: say only that
     version = data["schema_version"]
     data = dict(data, schema_version=SCHEMA_VERSION)
+    if version < 4:
+        data = _title_bases(data)
 
     def convert(item: Any) -> Any:
         if not isinstance(item, dict):
@@ -118,6 +123,26 @@ def upgrade(data: Any) -> Any:
     for kind in ("conditions", "roadmaps", "programs", "directions", "milestones"):
         if kind in data:
             data[kind] = walk(data[kind])
+    return data
+
+
+def _title_bases(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3's `title_confirmed` flag as a `title_basis`: a confirmed title was named by
+    a source; an unconfirmed one claims no more than a reconstruction (the weakest grade)."""
+    for kind in ("roadmaps", "programs", "directions"):
+        records = data.get(kind)
+        if not isinstance(records, list):
+            continue
+        upgraded = []
+        for record in records:
+            if isinstance(record, dict) and "title_confirmed" in record:
+                record = dict(record)
+                flag = record.pop("title_confirmed")
+                if "title_basis" not in record:
+                    basis = {True: "named", False: "reconstructed"}.get(flag, flag)
+                    record["title_basis"] = basis
+            upgraded.append(record)
+        data[kind] = upgraded
     return data
 
 

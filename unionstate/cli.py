@@ -2171,11 +2171,12 @@ SuccessionOpt = Annotated[
     Succession | None,
     typer.Option("--succession", help="How the succession is known: reported or hypothesis."),
 ]
-TitleConfirmedOpt = Annotated[
-    bool | None,
+TitleBasisOpt = Annotated[
+    models.TitleBasis | None,
     typer.Option(
-        "--title-confirmed/--title-unconfirmed",
-        help="Whether a source names it so (the title is official) [unconfirmed].",
+        "--title-basis",
+        help="How far a source vouches for the title: verbatim, named, sphere-and-position, "
+        "sphere or reconstructed [add: reconstructed].",
         show_default=False,
     ),
 ]
@@ -2227,7 +2228,7 @@ def add_record(
     number: Annotated[
         int | None, typer.Option("--number", min=1, help="A document's number [the next one].")
     ] = None,
-    title_confirmed: TitleConfirmedOpt = None,
+    title_basis: TitleBasisOpt = None,
     link: LinkOpt = None,
     succeeds: SucceedsOpt = None,
     succession: SuccessionOpt = None,
@@ -2276,7 +2277,7 @@ def add_record(
             sphere=sphere,
             number=number,
             status=status,
-            title_confirmed=bool(title_confirmed),
+            title_basis=title_basis or models.TitleBasis.RECONSTRUCTED,
             succeeds=list(succeeds) if succeeds else None,
             succession=succession.value if succession else None,
             contains=list(contains) if contains else None,
@@ -2322,7 +2323,7 @@ def edit_record(
     ] = None,
     succeeds: SucceedsOpt = None,
     succession: SuccessionOpt = None,
-    title_confirmed: TitleConfirmedOpt = None,
+    title_basis: TitleBasisOpt = None,
     source: SourceOpt = None,
     on: Annotated[
         When | None,
@@ -2339,7 +2340,7 @@ def edit_record(
     $EDITOR: it is checked on save (problems as FILE:LINE:COL, then edit again or stop)
     and replaced only by a valid version, atomically. Off a terminal that is refused.
 
-    Example: unionstate edit P25 --title-confirmed --on 2022-12..2022-12-19
+    Example: unionstate edit P25 --title-basis named --on 2022-12..2022-12-19
     --source minval-124294807 --note "Lukashenko names the program (BelTA)."
 
     Example: unionstate edit
@@ -2347,12 +2348,12 @@ def edit_record(
     from unionstate import records, updates
 
     s = session(ctx)
-    fields = (title, sphere, link, unlink, succeeds, succession, title_confirmed)
+    fields = (title, sphere, link, unlink, succeeds, succession, title_basis)
     if all(value is None for value in fields):
         if record is not None:
             raise UsageError(
                 "say what to change (--title, --sphere, --link, --unlink, --succeeds, "
-                "--succession, --title-confirmed), or run `unionstate edit` alone to edit "
+                "--succession, --title-basis), or run `unionstate edit` alone to edit "
                 "the file in your editor"
             )
         if source or on or note:
@@ -2376,7 +2377,7 @@ def edit_record(
             unlink=list(unlink) if unlink else None,
             succeeds=list(succeeds) if succeeds is not None else None,
             succession=succession.value if succession else None,
-            title_confirmed=title_confirmed,
+            title_basis=title_basis,
         ),
     )
     if not outcome.changes:

@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from unionstate.text import LINE_SEPARATORS, unsafe_characters
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA_NAME = "roadmaps.schema.json"  # kept beside the data file; editors read the header
 HEADER = (
     f"# yaml-language-server: $schema={SCHEMA_NAME}\n"
@@ -65,6 +65,38 @@ class DatePrecision(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class TitleBasis(str, Enum):
+    """How far a source vouches for a record's title (the fact sheet's grades, strongest first)."""
+
+    VERBATIM = "verbatim"  # a source gives the title word for word
+    NAMED = "named"  # a source names this very document; the wording here is descriptive
+    SPHERE_AND_POSITION = "sphere-and-position"  # its sphere and place in the list confirmed
+    SPHERE = "sphere"  # only the sphere is confirmed (the title and stand-alone status are not)
+    RECONSTRUCTED = "reconstructed"  # no source names it: inferred from context, may be wrong
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether a source names the document itself (verbatim or by name)."""
+        return self in (TitleBasis.VERBATIM, TitleBasis.NAMED)
+
+    @property
+    def words(self) -> str:
+        """As a reader sees it beside the title."""
+        return TITLE_WORDS[self]
+
+
+TITLE_WORDS = {
+    TitleBasis.VERBATIM: "verbatim from a source",
+    TitleBasis.NAMED: "named by a source; the wording is descriptive",
+    TitleBasis.SPHERE_AND_POSITION: "sphere and position confirmed; the title is descriptive",
+    TitleBasis.SPHERE: "only the sphere is confirmed; the title is descriptive",
+    TitleBasis.RECONSTRUCTED: "reconstructed: no source names it",
+}
 
 
 class ImplementationState(str, Enum):
@@ -608,7 +640,7 @@ class Document(Record):
     number: Number
     id: Slug
     title: Line
-    title_confirmed: Flag
+    title_basis: TitleBasis
     sphere: Line
     status: RoadmapStatus
     linked_conditions: list[Slug] = field(default_factory=list)
@@ -616,6 +648,11 @@ class Document(Record):
     notes: Text = field(default="", metadata=DETAIL)
     observations: list[Observation] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
+
+    @property
+    def title_confirmed(self) -> bool:
+        """Whether a source names this document itself (its title verbatim or by name)."""
+        return self.title_basis.confirmed
 
     @property
     def last_event(self) -> RoadmapEvent:
@@ -678,7 +715,7 @@ class OpenQuestion(Record):
 class Dataset(Record):
     """The whole data file: metadata, sources, conditions, milestones, roadmaps, programs."""
 
-    schema_version: Literal[3]
+    schema_version: Literal[4]
     title: Line
     as_of: Day
     description: Text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 from collections import Counter
@@ -268,8 +269,9 @@ def unresolved_because(
     """The REASONS codes that hold for a record: empty when it is resolved.
 
     Not adopted: pending or blocked (undetermined: may be). Implementation not known
-    completed. A target open or overdue. Tied to an open demand. A record set aside is
-    off the table: nothing about it is unresolved.
+    completed, once it may be adopted (a document surely not adopted has nothing to carry
+    out yet). A target open or overdue. Tied to an open demand. A record set aside is off
+    the table: nothing about it is unresolved.
     """
     if tuple(possible) == (RoadmapStatus.SET_ASIDE.value,):
         return ()
@@ -279,7 +281,8 @@ def unresolved_because(
         reasons.append("not-adopted")
     elif len(possible) > 1 and unresolved & set(possible):
         reasons.append("adoption-undetermined")
-    if implementation is not None:
+    not_yet = {*unresolved, UNLISTED}
+    if implementation is not None and not set(possible) <= not_yet:
         state = implementation.state
         if state == UNDETERMINED:
             reasons.append("implementation-undetermined")
@@ -653,11 +656,14 @@ class MilestoneComparison:
     implemented" (`done`) against their implementation ("implementation"). The known
     count and that count plus the records that could go either way bound what a reader
     may expect; agreed and open are checked jointly, since one record cannot be both.
+    A count dated by a window ("before 22 Feb 2021") was made on some day of it: it fits
+    the record if it fits on one of them (`on`: the latest such day, else the window's end).
     """
 
     milestone: Milestone
     comparable: bool  # a count of records of a kind the dataset holds
     axis: str = ""  # "adoption" or "implementation"
+    on: dt.date | None = None  # the day of the count's window the record was read on
     listed: int = 0  # records counted: of that kind by then, or the named members
     known_agreed: int = 0  # surely agreed or signed (implementation: surely completed)
     known_open: int = 0  # surely pending or blocked (and set aside, when officials counted it)
@@ -687,14 +693,59 @@ class Memo:
     tallies: dict[tuple[tuple[str, ...], dt.date, bool], Counter[Classes]] = field(
         default_factory=dict
     )
+    changes: dict[tuple[str, ...], list[dt.date]] = field(default_factory=dict)
+
+
+def _kind_documents(dataset: Dataset, m: Milestone) -> list[Document]:
+    """The records a count is over: its members if it names them, else every one of its kind."""
+    if m.members:
+        return [d for d in dataset.documents if d.id in m.members]
+    if m.unit == "roadmaps":
+        return list(dataset.roadmaps)
+    return list(dataset.programs if m.unit == "programs" else dataset.directions)
+
+
+def _changes(dataset: Dataset, m: Milestone, memo: Memo) -> list[dt.date]:
+    """Every day before which the records a count is over change (sorted), once per kind."""
+    key = tuple(m.members) if m.members else (m.unit,)
+    if key not in memo.changes:
+        days: set[dt.date] = set()
+        for document in _kind_documents(dataset, m):
+            events: list[Event] = [*document.history]
+            if isinstance(document, Implemented):
+                events += document.implementation
+            for event in events:
+                for change in (event.date.earliest, event.date.latest):
+                    if change is not None and change > dt.date.min:
+                        days.add(change - dt.timedelta(days=1))
+        memo.changes[key] = sorted(days)
+    return memo.changes[key]
+
+
+def _days_to_check(dataset: Dataset, m: Milestone, memo: Memo) -> list[dt.date]:
+    """The days of a count's window on which the record can differ, latest first.
+
+    A record's statuses (and implementation) change only on the first or last day of one of
+    its events' windows: the record stands still from one such day to the day before the
+    next, so those last days inside the count's window are all the days there are to look
+    at (the latest of each stretch); a count dated to one day has only that day.
+    """
+    last, earliest = m.date.last, m.date.earliest
+    if earliest == last:
+        return [last]
+    changes = _changes(dataset, m, memo)  # the last day each stretch stood still
+    low = 0 if earliest is None else bisect.bisect_left(changes, earliest)
+    days = {last, *changes[low : bisect.bisect_right(changes, last)]}
+    if earliest is not None:
+        days.add(earliest)
+    return sorted(days, reverse=True)
 
 
 def _kind_rows(
-    dataset: Dataset, m: Milestone, memo: Memo
+    dataset: Dataset, m: Milestone, memo: Memo, day: dt.date
 ) -> tuple[tuple[str, ...], list[RoadmapState]]:
-    """The records a count is over, as they stood on its last day, and what names them (its
-    kind, or its members)."""
-    day = m.date.last
+    """The records a count is over, as they stood on `day`, and what names them (its kind,
+    or its members)."""
 
     def on(key: str, documents: Sequence[Document]) -> list[RoadmapState]:
         if (key, day) not in memo.rows:
@@ -742,18 +793,32 @@ def _consistent(group: Counter[Classes], agreed: Amount | None, open_: Amount | 
 def compare_milestone(
     dataset: Dataset, milestone: Milestone, memo: Memo | None = None
 ) -> MilestoneComparison:
-    """Whether the dataset on a milestone's date allows the counts officials reported."""
+    """Whether the dataset on a milestone's date allows the counts officials reported (on
+    some day of it, for a count dated by a window)."""
     m = milestone
     if m.unit not in DOCUMENT_UNITS or (m.agreed is None and m.open is None and m.done is None):
         return MilestoneComparison(m, comparable=False)
     memo = Memo() if memo is None else memo
-    over, rows = _kind_rows(dataset, m, memo)
+    latest: MilestoneComparison | None = None
+    for day in _days_to_check(dataset, m, memo):
+        comparison = _compare_on(dataset, m, memo, day)
+        if not comparison.comparable:
+            break  # earlier still, none of these records was drawn up
+        if comparison.consistent:
+            return comparison
+        latest = latest or comparison
+    return latest or MilestoneComparison(m, comparable=False)
+
+
+def _compare_on(dataset: Dataset, m: Milestone, memo: Memo, day: dt.date) -> MilestoneComparison:
+    """A count against the records as they stood on `day`."""
+    over, rows = _kind_rows(dataset, m, memo, day)
     if not rows:
         return MilestoneComparison(m, comparable=False)
     if m.agreed is None and m.open is None:
-        return _compare_done(m, rows)
+        return _compare_done(m, rows, day)
     counted_set_aside = m.total is None or m.total >= len(rows)
-    key = (over, m.date.last, counted_set_aside)
+    key = (over, day, counted_set_aside)
     if key not in memo.tallies:
         word = {"agreed": "agreed", "signed": "agreed", "pending": "open", "blocked": "open"}
         word[RoadmapStatus.SET_ASIDE.value] = "open" if counted_set_aside else "neither"
@@ -766,6 +831,7 @@ def compare_milestone(
         m,
         True,
         "adoption",
+        day,
         len(rows),
         known_agreed=group[frozenset({"agreed"})],
         known_open=group[frozenset({"open"})],
@@ -774,15 +840,17 @@ def compare_milestone(
     )
 
 
-def _compare_done(m: Milestone, rows: Sequence[RoadmapState]) -> MilestoneComparison:
-    """A count of records fully implemented, against their implementation states."""
+def _compare_done(m: Milestone, rows: Sequence[RoadmapState], day: dt.date) -> MilestoneComparison:
+    """A count of records fully implemented, against their implementation states on `day`."""
     if m.done is None or any(r.implementation is None for r in rows):
         return MilestoneComparison(m, comparable=False)
     states = [r.implementation.state for r in rows if r.implementation is not None]
     known = states.count(ImplementationState.COMPLETED.value)
     either = sum(s in (UNDETERMINED, DISPUTED) for s in states)
     consistent = m.done.allows(known, known + either)
-    return MilestoneComparison(m, True, "implementation", len(rows), known, 0, either, consistent)
+    return MilestoneComparison(
+        m, True, "implementation", day, len(rows), known, 0, either, consistent
+    )
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from unionstate.models import (
     Roadmap,
     RoadmapStatus,
     Source,
+    TitleBasis,
 )
 from unionstate.plain import fields_of
 from unionstate.queries import MilestoneComparison, compare_milestone, find_condition, find_roadmap
@@ -293,7 +294,7 @@ def add_record(
     sphere: str | None = None,
     number: int | None = None,
     status: str | None = None,
-    title_confirmed: bool = False,
+    title_basis: TitleBasis = TitleBasis.RECONSTRUCTED,
     succeeds: list[str] | None = None,
     succession: str | None = None,
     contains: list[str] | None = None,
@@ -367,7 +368,7 @@ def add_record(
             "number": number,
             "id": key,
             "title": title,
-            "title_confirmed": title_confirmed,
+            "title_basis": title_basis.value,
             "sphere": sphere,
             "status": first,
             "linked_conditions": list(
@@ -427,18 +428,18 @@ def edit_record(
     unlink: list[str] | None = None,
     succeeds: list[str] | None = None,
     succession: str | None = None,
-    title_confirmed: bool | None = None,
+    title_basis: TitleBasis | None = None,
 ) -> Edited:
     """Change fields of a roadmap, program, Main Directions document or condition, and record
     the change as an observation dated `entry.on` citing `entry.source` (its note says
     what changed, then `entry.note`)."""
     _needs_source(entry, "an edit")
     _in_time(entry, today)
-    asked = [title, sphere, link, unlink, succeeds, succession, title_confirmed]
+    asked = [title, sphere, link, unlink, succeeds, succession, title_basis]
     if all(value is None for value in asked):
         raise UsageError(
             "say what to change: --title, --sphere, --link, --unlink, --succeeds, --succession "
-            "or --title-confirmed"
+            "or --title-basis"
         )
     try:
         found: Any = find_roadmap(dataset, name)
@@ -472,9 +473,8 @@ def edit_record(
         change("title", title)
     if sphere is not None:
         change("sphere", sphere)
-    if title_confirmed is not None:
-        confirmed = "title confirmed" if title_confirmed else "title no longer confirmed"
-        change("title_confirmed", title_confirmed, confirmed)
+    if title_basis is not None:
+        change("title_basis", title_basis.value, f"title {title_basis.words}")
     for cid in link or []:
         condition = find_condition(dataset, cid).id
         if condition not in record["linked_conditions"]:

@@ -28,6 +28,7 @@ from unionstate.models import (
     Milestone,
     Program,
     Source,
+    TitleBasis,
     When,
 )
 from unionstate.queries import (
@@ -836,8 +837,11 @@ class _Site:
             else:
                 low, high = check.agreed_range
                 agreed = f"{low}" if low == high else f"{low}–{high}"
+                day = "that date"
+                if check.on is not None and m.date.earliest != m.date.last:
+                    day = check.on.isoformat()  # a window: the day of it that was read
                 verdict = (
-                    f"the record: {agreed} of {check.listed} {esc(m.unit)} agreed on that date — "
+                    f"the record: {agreed} of {check.listed} {esc(m.unit)} agreed on {day} — "
                     + ("consistent" if check.consistent else "<strong>a contradiction</strong>")
                 )
             who = f"<br>{esc(m.speaker)}" if m.speaker else ""
@@ -920,6 +924,8 @@ class _Site:
         for document in documents:
             row = self.rows[document.id]
             title = esc(document.title) + ("" if document.title_confirmed else "*")
+            if document.title_basis is TitleBasis.RECONSTRUCTED:
+                title += " <em>(reconstructed)</em>"
             cells = [
                 esc(f"{document.PREFIX}{document.number}"),
                 link(here, doc_path(document), title),
@@ -964,7 +970,8 @@ class _Site:
             f"<h1>{heading}</h1><p>{esc(intro)}</p>"
             f"{facts} (as of {esc(self.dataset.as_of.isoformat())}).</p>"
             + table(header, rows)
-            + "<p class=note>* A descriptive title: no source gives the official one.</p>"
+            + "<p class=note>* A descriptive title: no source gives the official one. "
+            "<em>Reconstructed</em>: no source names the record at all; it is inferred.</p>"
         )
         return self.page(here, heading, body, f"{heading}: {intro}")
 
@@ -1004,12 +1011,7 @@ class _Site:
             facts.append(("Still open", self.reasons(here, row)))
         facts += [
             ("Sphere", esc(document.sphere)),
-            (
-                "Title",
-                "as given by a source"
-                if document.title_confirmed
-                else "descriptive: no source gives the official title",
-            ),
+            ("Title", esc(document.title_basis.words)),
         ]
         if document.linked_conditions:
             linked = []

@@ -197,8 +197,7 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState, width: int = 100) -> Rend
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
     facts.add_column(overflow="ellipsis")
-    confirmed = "confirmed by a source" if r.title_confirmed else "not confirmed (descriptive)"
-    facts.add_row("title", text(r.title) + Text(f"  ({confirmed})", style="dim"))
+    facts.add_row("title", text(r.title) + Text(f"  ({r.title_basis.words})", style="dim"))
     facts.add_row("id", text(r.id))
     facts.add_row("sphere", text(r.sphere))
     facts.add_row("status", status_text(row.label))
@@ -416,15 +415,21 @@ def still_open(summary: Summary, room: int = 8) -> list[Text]:
 
 
 def directions_line(row: RoadmapState) -> Text:
-    """A Main Directions document on one line: its adoption, its latest progress figure."""
+    """A Main Directions document on one line, by the name the tool accepts back: its
+    adoption, then its latest progress figure before who gave it (the figure is what an
+    80-column screen must keep)."""
     r = row.roadmap
-    line = text(f"  {r.title}: ") + status_text(row.label)
+    line = text(f"  {_name(row)} {r.id}: ")
     standing = row.implementation
+    if row.label != RoadmapStatus.SIGNED.value or standing is None:
+        line += status_text(row.label) + Text(", " if standing is not None else "")
     if standing is not None:
-        line += Text(", ") + status_text(standing.state)
+        line += status_text(standing.state)  # a signed document: its implementation says it
         latest = standing.latest
         if latest is not None and standing.state != "disputed":
-            line += text(f" — {assessed(latest)}, {latest.date.display}")
+            who, _, figure = assessed(latest).partition(": ")
+            said = f"{figure} ({who}, {latest.date.display})" if figure else f"{who}, "
+            line += text(" — " + (said if figure else f"{who}, {latest.date.display}"))
     return line
 
 
@@ -553,7 +558,10 @@ def summary_view(
         else:
             low, high = c.agreed_range
             agreed = f"{low}" if low == high else f"{low}–{high}"
-            verdict = Text(f"agreed {agreed}, open {c.known_open}, undetermined {c.undetermined}: ")
+            verdict = Text(f"agreed {agreed}, open {c.known_open}, undetermined {c.undetermined}")
+            if c.on is not None and m.date.earliest != m.date.last:  # a window: which day fits
+                verdict += Text(f" on {c.on.isoformat()}")
+            verdict += Text(": ")
             verdict += (
                 Text("consistent", style="green")
                 if c.consistent

@@ -345,7 +345,7 @@ LAID_OUT = (
     "number",
     "id",
     "title",
-    "title_confirmed",
+    "title_basis",
     "sphere",
     "status",
     "notes",
@@ -398,6 +398,7 @@ def milestone_object(comparison: MilestoneComparison) -> dict[str, Any]:
             dataset_agreed=comparison.known_agreed,
             dataset_open=comparison.known_open,
             dataset_undetermined=comparison.undetermined,
+            dataset_on=comparison.on.isoformat() if comparison.on else None,
         )
     return out
 
@@ -876,7 +877,7 @@ def _md_document(dataset: Dataset, row: RoadmapState, sources: dict[str, Source]
     """One roadmap, program or Main Directions document: both axes, its targets, its whole
     timeline (status changes, assessments, notes) with sources."""
     r = row.roadmap
-    confirmed = "" if r.title_confirmed else " (title not confirmed by a source)"
+    confirmed = "" if r.title_confirmed else f" (title {r.title_basis.words})"
     out = [f"### {_short(r)}. {_md(r.title)}{confirmed}", ""]
     line = f"- id: {_md_code(r.id)} · sphere: {_md(r.sphere)} · adopted: **{row.label}**"
     if row.implementation is not None:
@@ -1072,7 +1073,7 @@ def show_view(dataset: Dataset, row: RoadmapState) -> View:
         facts.append(["implementation_state", row.implementation.state])
     if row.unresolved_because:
         facts.append(["unresolved_because", LIST_SEP.join(row.unresolved_because)])
-    if not isinstance(r, Program):
+    if "successors" in detail:  # a roadmap's programs (a program or Main Directions has none)
         facts.append(["successors", LIST_SEP.join(f"P{p['number']}" for p in detail["successors"])])
     events = timeline(dataset, r)
     cited: list[str] = []
