@@ -259,7 +259,7 @@ MALFORMED = [
     ),
     Case(
         "wrong-schema-version",
-        lambda: S.replace("schema_version: 2", "schema_version: 4"),
+        lambda: S.replace("schema_version: 2", "schema_version: 5"),
         ("schema_version",),
     ),
     Case(
@@ -856,9 +856,9 @@ def test_arguments_are_echoed_with_escapes_visible(
 
 def test_wrong_schema_version_names_the_supported_version() -> None:
     """The message says which schema version this unionstate reads."""
-    edit = S.replace("schema_version: 2", "schema_version: 4")
+    edit = S.replace("schema_version: 2", "schema_version: 5")
     with pytest.raises(DataError) as caught:
         store.loads(edit.raw, "roadmaps.yaml")
     message = caught.value.message
     assert "expected one of ," not in message
-    assert re.search(r"expected (one of )?3\b", message), message
+    assert re.search(r"expected (one of )?4\b", message), message

@@ -299,12 +299,19 @@ def _child(node: MappingNode, key: Any) -> Node | None:
     return held[1].get(key)
 
 
+# A field that replaced one of an older schema version: an error in it points at the old
+# key when the file still spells that (a version 3 `title_confirmed: no`).
+_FORMERLY = {"title_basis": "title_confirmed"}
+
+
 def _node_at(root: Node | None, loc: Loc) -> tuple[Node | None, Loc]:
     """The deepest node along `loc`, and the part of `loc` that names data (not validators)."""
     node, walked = root, []
     for part in loc:
         if isinstance(node, MappingNode):
             found = _child(node, part)
+            if found is None and isinstance(part, str) and part in _FORMERLY:
+                found = _child(node, _FORMERLY[part])
             if found is None:
                 break
             node = found
