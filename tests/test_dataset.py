@@ -396,3 +396,24 @@ def test_a_reconstructed_program_says_so_where_a_reader_sees_its_title(
     listed = json.loads(invoke("--data", str(shipped_path), "list", "--programs", "--json").stdout)
     reconstructed = [row["number"] for row in listed if row["title_basis"] == "reconstructed"]
     assert reconstructed == [8, 9, 10, 17, 20, 23]
+
+
+@pytest.mark.parametrize("columns", ["60", "80", "120"])
+def test_summary_fits_a_24_row_screen_and_names_every_open_record(
+    shipped: Dataset, shipped_path: Path, columns: str
+) -> None:
+    """What is still open gets the rows the rest leaves; every record is named on it, one by
+    one, in a group, or on the last line pointing to `list --unresolved`."""
+    shown = invoke(
+        "--data", str(shipped_path), "--no-pager", "summary",
+        env={"TTY_COMPATIBLE": "1", "NO_COLOR": "1", "COLUMNS": columns},
+    ).stdout  # fmt: skip
+    lines = shown.splitlines()
+    assert len(lines) <= 23  # and the prompt
+    part = shown[: shown.index("Main Directions:")]
+    said = part.split("records:", 1)[1]
+    if columns != "60":  # at 60 columns the last names may be cut with …
+        for row in queries.summarise(shipped).open:
+            name = f"{row.roadmap.PREFIX}{row.roadmap.number}"
+            assert re.search(rf"(?<![\w-]){name}(?![\w-])", said), name
+    assert "D2 directions-2024-2026" in part

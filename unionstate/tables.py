@@ -387,18 +387,28 @@ def _reasons(row: RoadmapState) -> Text:
 
 
 def still_open(summary: Summary, room: int = 8) -> list[Text]:
-    """ "What is still open", one line per record with more than a silent record against it
-    (at most `room`), then one line per group of the others with the same reasons."""
-    lines = [Text(f"What is still open on {summary.as_of}, {len(summary.open)} records:", "bold")]
+    """ "What is still open" in at most `room` lines: one line per record with more than a
+    silent record against it, then one line per group of the others with the same reasons;
+    when the groups do not fit either, the last line says how to see them all."""
     if not summary.open:
         return [Text(f"Nothing is unresolved on {summary.as_of}.", style="bold")]
+    lines = [Text(f"What is still open on {summary.as_of}, {len(summary.open)} records:", "bold")]
     quiet = {("implementation-undetermined",), ("adoption-undetermined",)}
     ranked = summary.open  # already in reading order: queries.summarise
     loud = [r for r in ranked if r.unresolved_because not in quiet]
-    groups: dict[tuple[str, ...], list[RoadmapState]] = {}
-    for row in loud[room:] + [r for r in ranked if r.unresolved_because in quiet]:
-        groups.setdefault(row.unresolved_because, []).append(row)
-    for row in loud[:room]:
+
+    def grouped(shown: int) -> list[tuple[tuple[str, ...], list[RoadmapState]]]:
+        groups: dict[tuple[str, ...], list[RoadmapState]] = {}
+        for row in loud[shown:] + [r for r in ranked if r.unresolved_because in quiet]:
+            groups.setdefault(row.unresolved_because, []).append(row)
+        return sorted(groups.items(), key=lambda item: -len(item[1]))
+
+    # the most records one by one that leave room for every group; failing that, half the
+    # lines one by one and the groups that fit, then a line for the rest
+    fitting = [n for n in range(len(loud) + 1) if 1 + n + len(grouped(n)) <= room]
+    shown = max(fitting) if fitting else min(len(loud), (room - 1) // 2)
+    groups = grouped(shown)
+    for row in loud[:shown]:
         lines.append(
             Text("  ")
             + text(_name(row))
@@ -407,10 +417,18 @@ def still_open(summary: Summary, room: int = 8) -> list[Text]:
             + Text(": ")
             + _reasons(row)
         )
-    for reasons, rows in groups.items():
+    fits = max(room - 1 - shown, 0)
+    left: list[RoadmapState] = []
+    if len(groups) > fits:  # the last line names the rest, and where to see why
+        left = [row for _, rows in groups[max(fits - 1, 0) :] for row in rows]
+        groups = groups[: max(fits - 1, 0)]
+    for reasons, rows in groups:
         words = ", ".join(REASONS[code] for code in reasons)
         names = ", ".join(_name(r) for r in rows)
         lines.append(Text(f"  {len(rows)} more: {words}: ") + text(names))
+    if left:
+        names = ", ".join(_name(r) for r in left)
+        lines.append(Text(f"  {len(left)} more (list --unresolved says why): ") + text(names))
     return lines
 
 
@@ -433,14 +451,14 @@ def directions_line(row: RoadmapState) -> Text:
     return line
 
 
+SCREEN_ROWS = 24  # the summary fits an 80x24 terminal, with the shell's prompt below it
+
+
 def summary_brief(summary: Summary, width: int = 80) -> RenderableType:
     """The summary on one 80×24 screen: what is still open and why, the Main Directions'
     progress, the disputes and the open demands; then the statuses on both axes, the
     latest events and the checks of the officials' counts."""
-    lines: list[Text] = [
-        Text(f"Russia–Belarus Union State integration, as of {summary.as_of}", style="bold")
-    ]
-    lines += still_open(summary, room=6)
+    lines: list[Text] = []
     if summary.directions:
         lines.append(Text("Main Directions:", style="bold"))
         lines += [directions_line(row) for row in summary.directions]
@@ -458,8 +476,8 @@ def summary_brief(summary: Summary, width: int = 80) -> RenderableType:
         programs = Text(f"Union programs (2021), {summary.programs_total}: ")
         lines.append(programs + _counts_line(summary.programs_by_status))
         lines.append(Text("  implemented: ") + _counts_line(summary.programs_implementation))
-    if summary.implementation is not None:
-        m = summary.implementation
+    if summary.implementation is not None and not summary.directions:
+        m = summary.implementation  # else the Main Directions lines carry the newest figures
         who = f", {m.speaker}" if m.speaker else ""
         lines.append(Text("Latest figure: ") + text(f"{m.reported} ({m.date.display}{who})"))
     lines.append(Text("Latest events:", style="bold"))
@@ -475,6 +493,9 @@ def summary_brief(summary: Summary, width: int = 80) -> RenderableType:
         footer += f"; {len(summary.open_questions)} open questions"
     lines.append(Text(footer, style="dim"))
     lines.append(Text("`unionstate summary --full` shows everything", style="dim"))
+    title = Text(f"Russia–Belarus Union State integration, as of {summary.as_of}", style="bold")
+    # what is still open gets the lines a 24-row screen has left (one is the prompt's)
+    lines = [title, *still_open(summary, room=max(SCREEN_ROWS - 2 - len(lines), 4)), *lines]
     return Group(*(_one_line(line, width) for line in lines))
 
 
