@@ -283,9 +283,12 @@ def _text_arg(value: str | None) -> str | None:
 
 
 def _source_arg(value: str | None) -> str | None:
-    """A source id, or a URL that can be taken apart (`http://[x` cannot)."""
+    """A source id (a slug such as `tass-1295507`), or an http(s) URL that can be taken
+    apart (`http://[x` cannot) and holds no space; anything else is a usage error."""
     value = _text_arg(value)
-    if value is not None and "://" in value:
+    if value is None:
+        return value
+    if "://" in value or value.lower().startswith(("http:", "https:", "www.")):
         from urllib.parse import urlsplit
 
         try:
@@ -293,6 +296,15 @@ def _source_arg(value: str | None) -> str | None:
             parts.hostname, parts.port  # noqa: B018 - each may raise ValueError
         except ValueError as exc:
             raise typer.BadParameter(f"{value!r} is not a valid URL: {exc}") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise typer.BadParameter(f"{value!r} is not an http(s) URL with a host")
+        if re.search(r"\s", value):
+            raise typer.BadParameter(f"{value!r} is not a valid URL: it holds a space")
+        return value
+    if not re.fullmatch(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*", value):
+        raise typer.BadParameter(
+            f"{value!r} is neither a source id (such as tass-1295507) nor an http(s) URL"
+        )
     return value
 
 
