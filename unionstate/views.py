@@ -791,7 +791,7 @@ def condition_show_view(dataset: Dataset, report: ConditionReport) -> View:
     observed = [[o["date"], o.get("by") or "", o["note"], cited(o)] for o in detail["observations"]]
     if observed:
         text += "\n" + tsv(("date", "by", "observation", "sources"), observed)
-    return View(detail, text=text, fields=list(detail))
+    return View(detail, text=text, kind="condition", data=(dataset, report), fields=list(detail))
 
 
 CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps")
