@@ -107,6 +107,7 @@ def test_fish_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
         ("unionstate history oil", ["oil-market"]),
         ("unionstate agree supra", ["supranational-bodies"]),
         ("unionstate reopen tax", ["taxation"]),
+        ("unionstate show tax-m", ["tax-manoeuvre-compensation"]),  # no roadmap: a condition
         ("unionstate block elec", ["electricity"]),
         ("unionstate show 3", ["3", "30", "31"]),
         ("unionstate resolve g", ["gas-price", "goods-restrictions"]),

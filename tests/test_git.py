@@ -344,7 +344,7 @@ def test_diff_works_as_gits_external_diff(repo: Repo) -> None:
 def test_after_updates_git_status_shows_only_the_data_file(repo: Repo) -> None:
     repo.us("agree", "customs", "--on", "2021-06-10")
     repo.us("undo", "--yes")
-    repo.us("undo", "--yes")
+    repo.us("redo", "--yes")
     repo.git("add", ".")  # what a user would type
     assert repo.git("status", "--porcelain").stdout == "M  data/roadmaps.yaml\n"
 
