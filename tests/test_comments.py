@@ -33,3 +33,11 @@ def test_a_write_of_a_file_without_hand_comments_says_nothing_of_them(data: Path
 def test_a_hash_inside_text_is_not_a_comment() -> None:
     raw = b'a: "x #1"\nb: |\n  # a line of text\nc: d#e\n'
     assert yamlfile.comment_lines(raw) == 0
+
+
+def test_a_merges_conflict_lines_are_not_counted_as_hand_comments() -> None:
+    from unionstate.merge import conflict_lines
+    from unionstate.models import HEADER
+
+    lines = "".join(line + "\n" for line in conflict_lines([]))
+    assert yamlfile.comment_lines(f"{HEADER}{lines}a: 1  # mine\n".encode()) == 1

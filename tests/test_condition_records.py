@@ -94,3 +94,19 @@ def test_wrong_kind_or_state_is_one_line_and_the_file_unchanged(
     assert "did you mean 'gas-market'" not in result.stderr
     assert result.stderr.count("\n") == 1
     assert data.read_bytes() == before
+
+
+def test_show_a_condition_on_a_terminal_is_a_panel_with_its_history(data: Path) -> None:
+    result = invoke(
+        "--data",
+        str(data),
+        "--no-pager",
+        "show",
+        "sovereignty",
+        env={"TTY_COMPATIBLE": "1", "COLUMNS": "80", "NO_COLOR": "1"},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Condition: Nothing against Belarus's constitution or sovereignty" in result.stdout
+    assert "roadmap 31 (supranational-bodies)" in result.stdout
+    table = [line for line in result.stdout.splitlines() if not line.startswith("    http")]
+    assert all(len(line) <= 80 for line in table)  # a source's URL is never broken

@@ -625,9 +625,9 @@ def test_an_undo_killed_around_its_write_can_be_undone_or_redone(data: Path, mom
         done = run(["undo", "--yes"], data)
         assert done.returncode == 0, done.stderr
         assert data.read_bytes() != changed
-    else:  # written, and recorded: undo again puts the change back
+    else:  # written, and recorded: redo puts the change back
         assert data.read_bytes() != changed
-        done = run(["undo", "--yes"], data)
+        done = run(["redo", "--yes"], data)
         assert done.returncode == 0, done.stderr
         assert data.read_bytes() == changed
 

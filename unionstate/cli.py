@@ -311,14 +311,12 @@ def complete_roadmap(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
 
 
 def complete_record(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    """Shell completion of roadmap ids (as `complete_roadmap`), then condition ids."""
+    """Shell completion of roadmap ids (as `complete_roadmap`), else of condition ids."""
     dataset = _completion_dataset(ctx)
     if dataset is None:
         return []
     found = queries.roadmap_choices(dataset, incomplete, [])
-    return found + (
-        [] if incomplete[:1].isdigit() else queries.condition_choices(dataset, incomplete)
-    )
+    return found or queries.condition_choices(dataset, incomplete)
 
 
 def complete_condition(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

@@ -190,12 +190,21 @@ def _append(
         redoes=redoes,
     )
     kept = _compact([*known, entry])
-    document = {"path": str(path.resolve()), "entries": [asdict(e) for e in kept]}
+    document = {"path": str(path.resolve()), "entries": [_stored(e) for e in kept]}
     text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
     files.write_atomic(directory / INDEX, text.encode("utf-8"))
     files.prune(directory, BLOB, spare={f"{e.before}.z" for e in kept})
     _prune_journals()
     return entry
+
+
+def _stored(entry: Entry) -> dict[str, Any]:
+    """An entry as the index keeps it: without `redoes` unless it is a redo, so that an
+    index without redo steps still reads as a journal to an older unionstate."""
+    item = asdict(entry)
+    if item["redoes"] is None:
+        del item["redoes"]
+    return item
 
 
 def _target(entry: Entry) -> int | None:

@@ -192,7 +192,6 @@ def roadmap_table(
 def roadmap_panel(dataset: Dataset, row: RoadmapState, width: int = 100) -> RenderableType:
     """Everything about one roadmap: facts, linked conditions, history with sources."""
     r = row.roadmap
-    sources = {s.id: s for s in dataset.sources}
     conditions = {c.id: c for c in dataset.conditions}
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold", no_wrap=True)
@@ -243,13 +242,24 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState, width: int = 100) -> Rend
     for name, value in other_fields(r, LAID_OUT):
         facts.add_row(name, text(value))
 
+    history, footnotes = _history_table(dataset, timeline(dataset, r))
+    heading = Text(f"{r.KIND.capitalize()} {r.PREFIX}{r.number}: ") + text(r.title)
+    heading = _one_line(heading, max(10, width - 6))  # the border keeps 6 cells
+    return Group(Panel(facts, title=heading, title_align="left"), history, *footnotes)
+
+
+def _history_table(
+    dataset: Dataset, events: Sequence[TimelineEvent]
+) -> tuple[Table, list[RenderableType]]:
+    """A record's events with their sources marked, and the sources as numbered notes."""
+    sources = {s.id: s for s in dataset.sources}
     history = Table(header_style="bold", show_lines=True, expand=True)
     history.add_column("date", no_wrap=True)
     history.add_column("status", no_wrap=True)
     history.add_column("what happened", ratio=3, overflow="ellipsis")
     history.add_column("sources", ratio=1, overflow="ellipsis", min_width=len("sources"))
     cited_order: list[str] = []  # footnotes, numbered in order of first citation
-    for event in timeline(dataset, r):  # status changes, assessments and observations
+    for event in events:  # status changes, assessments and observations
         marks = []
         for sid in event.sources:
             if sid not in cited_order:
@@ -274,8 +284,30 @@ def roadmap_panel(dataset: Dataset, row: RoadmapState, width: int = 100) -> Rend
         url = Text(f"    {shown}", style=Style(color="blue", link=source.url if safe else None))
         url.no_wrap, url.overflow = True, "ignore"
         footnotes.append(url)
-    heading = Text(f"{r.KIND.capitalize()} {r.PREFIX}{r.number}: ") + text(r.title)
-    heading = _one_line(heading, max(10, width - 6))  # the border keeps 6 cells
+    return history, footnotes
+
+
+def condition_panel(dataset: Dataset, report: ConditionReport, width: int = 100) -> RenderableType:
+    """Everything about one condition: facts, what it is linked to and holds up on that
+    day, history and observations with sources."""
+    c = report.condition
+    names = {d.id: d.label for d in dataset.documents}
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold", no_wrap=True)
+    facts.add_column(overflow="ellipsis")
+    facts.add_row("id", text(c.id))
+    facts.add_row("status", status_text(report.status))
+    facts.add_row("kind", text(c.kind))
+    linked = [*report.roadmaps, *report.programs]
+    facts.add_row(
+        "linked",
+        text("\n".join(names.get(i, i) for i in linked)) if linked else Text("none", style="dim"),
+    )
+    held = "\n".join(names.get(i, i) for i in report.blocks)
+    facts.add_row("holds up", text(held) if held else Text("nothing", style="dim"))
+    facts.add_row("description", text(c.description))
+    history, footnotes = _history_table(dataset, timeline(dataset, c))
+    heading = _one_line(Text("Condition: ") + text(c.title), max(10, width - 6))
     return Group(Panel(facts, title=heading, title_align="left"), history, *footnotes)
 
 
@@ -727,6 +759,9 @@ def render(view: View, width: int) -> RenderableType:
     if kind == "show":
         dataset, row = data
         return roadmap_panel(dataset, row, width)
+    if kind == "condition":
+        dataset, report = data
+        return condition_panel(dataset, report, width)
     if kind == "conditions":
         reports, names = data
         return conditions_table(reports, width, names)
@@ -743,6 +778,4 @@ def render(view: View, width: int) -> RenderableType:
         return progress_chart(months, width, title, states)
     if kind == "table":
         return section_table(data, width)
-    if kind == "sections":  # every table of the view, one after another
-        return Group(*(section_table(s, width) for s in view.sections if s.rows))
     return Text(clean(view.plain(colored=False)))

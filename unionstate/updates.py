@@ -171,10 +171,12 @@ def _follows(before: RoadmapStatus, after: RoadmapStatus) -> bool:
 
 
 def _position(history: Sequence[Any], on: When) -> int:
-    """Where an event dated `on` goes in a history: after every event that began no later
-    (so an event of the same day as the last one still comes last)."""
+    """Where an event dated `on` goes in a history: after every event that may have come
+    before it, so it is appended whenever its window reaches the last event's (the same
+    day, or a month or year that holds it) and back-filled only before events that surely
+    began after it ended."""
     at = len(history)
-    while at and _first(history[at - 1]) > on.first:
+    while at and _first(history[at - 1]) > on.last:
         at -= 1
     return at
 

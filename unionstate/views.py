@@ -1209,7 +1209,9 @@ def condition_show_view(dataset: Dataset, report: ConditionReport) -> View:
             about="the sources its history cites, in order of first citation",
         ),
     ]
-    return View(detail, kind="sections", fields=list(detail), sections=sections)
+    return View(
+        detail, kind="condition", data=(dataset, report), fields=list(detail), sections=sections
+    )
 
 
 CONDITION_COLUMNS = ("id", "title", "status", "holds_up", "blocks", "roadmaps", "programs")

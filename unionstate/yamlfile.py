@@ -518,16 +518,21 @@ def dump(dataset: Dataset) -> bytes:
 
 
 _HASH = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)  # where YAML starts a comment
+MERGE_NOTE = "# unionstate merge:"  # the first of the lines `merge.conflict_lines` writes
 
 
 def comment_lines(raw: bytes) -> int:
     """How many lines of `raw` carry a comment a rewrite drops: a `#` outside every
-    scalar, after the fixed header (0 for a file that is not YAML text)."""
+    scalar, after the fixed header and a merge's conflict lines (0 for a file that is not
+    YAML text)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return 0
     start = len(HEADER) if text.startswith(HEADER) else 0
+    if text.startswith(MERGE_NOTE, start):  # the merge's own record of its conflicts
+        while text.startswith("#", start):
+            start = text.find("\n", start) + 1 or len(text)
     hashes = [m.start() for m in _HASH.finditer(text, start)]
     if not hashes:
         return 0
