@@ -7,6 +7,7 @@ sequence in the data prints literally.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ from unionstate.queries import (
     timeline,
 )
 from unionstate.text import LOOKS, clean
-from unionstate.views import LAID_OUT, Section, View, other_fields
+from unionstate.views import LAID_OUT, LIST_SEP, Section, View, other_fields
 
 STATUS_STYLE = {status: look.style for status, look in LOOKS.items()}
 
@@ -479,9 +480,9 @@ SPHERES_TABLE = (
     Column("roadmaps", justify="right"),
     Column("agreed or signed", wrap=True, justify="right"),
     Column("unresolved", justify="right"),
+    Column("set aside", wrap=True, justify="right", drop=1),
     Column("undetermined", justify="right", drop=2),
-    Column("set aside", wrap=True, justify="right", drop=3),
-    Column("progress", drop=1),
+    Column("progress", drop=3),  # the bar goes first: the counts beside it say the same
 )
 BLOCKERS_TABLE = (
     Column("open condition"),
@@ -523,8 +524,8 @@ def summary_view(
                 Text(str(n.total)),
                 Text(str(n.agreed_or_signed)),
                 Text(str(n.unresolved)),
-                Text(str(n.undetermined)),
                 Text(str(n.set_aside)),
+                Text(str(n.undetermined)),
                 bar(n.agreed_or_signed, n.total, width=16, style="cyan"),
             ]
         )
@@ -671,10 +672,36 @@ def progress_chart(
     return table
 
 
+_ID_LIST = re.compile(rf"(?<=[^\s{LIST_SEP}]){LIST_SEP}(?=[^\s{LIST_SEP}])")
+
+
+def source_lines(section: Section) -> RenderableType:
+    """Sources one after the other: id, publisher, title, date, then the URL whole on a
+    line of its own (a hyperlink where the terminal has them), as `show` prints them."""
+    names = list(section.header)
+    blocks: list[RenderableType] = [Text(section.about[:1].upper() + section.about[1:], "bold")]
+    for row in section.rows:
+        cell = dict(zip(names, row, strict=False))
+        about = ", ".join(cell[k] for k in ("publisher", "title", "date") if cell.get(k))
+        via = f" (reprint of {cell['reprint_of']})" if cell.get("reprint_of") else ""
+        blocks.append(text(f"{cell['id']}: ", "bold") + text(about + via))
+        shown = clean(cell["url"])
+        safe = shown == cell["url"] and shown.startswith(("http://", "https://"))
+        url = Text(f"    {shown}", style=Style(color="blue", link=shown if safe else None))
+        url.no_wrap, url.overflow = True, "ignore"
+        blocks.append(url)
+    return Group(*blocks)
+
+
 def section_table(section: Section, width: int = 100) -> RenderableType:
     """One `--section` of `summary` or `show` as a table: a column of single words (ids,
-    dates, numbers, statuses) never wraps; text wraps at words."""
-    wraps = [any(" " in row[i] for row in section.rows) for i in range(len(section.header))]
+    dates, numbers, statuses) never wraps; text wraps at words. Sources are listed with
+    each URL whole (`source_lines`)."""
+    if "url" in section.header:
+        return source_lines(section)
+    # A list of ids (`a,b,c` through a pipe) reads as "a, b, c" and wraps after a comma.
+    rows_shown = [[_ID_LIST.sub(", ", cell) for cell in row] for row in section.rows]
+    wraps = [any(" " in row[i] for row in rows_shown) for i in range(len(section.header))]
     columns = [
         Column(header.replace("_", " "), wrap=wraps[i] or "_" in header)
         for i, header in enumerate(section.header)
@@ -684,7 +711,7 @@ def section_table(section: Section, width: int = 100) -> RenderableType:
             status_text(value) if i == section.status_column else text(value)
             for i, value in enumerate(row)
         ]
-        for row in section.rows
+        for row in rows_shown
     ]
     title = section.about[:1].upper() + section.about[1:] if section.about else None
     return fitted(columns, rows, width, title)

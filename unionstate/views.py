@@ -128,8 +128,17 @@ class View:
             chosen.status_column,
             kind="table",
             data=chosen,
-            fields=list(document) if isinstance(document, dict) else list(self.fields),
+            fields=_keys(document) or list(self.fields),
         )
+
+
+def _keys(document: Any) -> list[str]:
+    """The keys --fields may pick from a JSON object, or from the objects of a list."""
+    if isinstance(document, dict):
+        return list(document)
+    if isinstance(document, list):
+        return list(dict.fromkeys(k for item in document if isinstance(item, dict) for k in item))
+    return []
 
 
 def close_to(word: str, choices: Sequence[str]) -> str:
