@@ -310,6 +310,17 @@ def complete_roadmap(ctx: typer.Context, incomplete: str) -> list[tuple[str, str
     )
 
 
+def complete_subject(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of what a note may be about: a record, or a condition."""
+    dataset = _completion_dataset(ctx)
+    if dataset is None:
+        return []
+    return [
+        *queries.roadmap_choices(dataset, incomplete),
+        *queries.condition_choices(dataset, incomplete),
+    ]
+
+
 def complete_condition(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Shell completion of condition ids, with their status and title."""
     dataset = _completion_dataset(ctx)
@@ -1329,7 +1340,7 @@ def note_command(
         typer.Argument(
             metavar="RECORD",
             help="A roadmap, program, Main Directions document or condition.",
-            autocompletion=complete_roadmap,
+            autocompletion=complete_subject,
         ),
     ],
     note: Annotated[str, typer.Option("--note", help="What was said.", callback=_text_arg)],

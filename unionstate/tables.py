@@ -142,14 +142,17 @@ def cards(
 ) -> RenderableType:
     """Rows too wide for any table: the columns that never wrap on one line, then each
     wrapping one as `header: text` on a line of its own, indented."""
+    from rich.padding import Padding
+
     blocks: list[RenderableType] = [Text(title, style="bold")] if title else []
     for row in rows:
         head = Text("  ").join(row[i] for i in keep if not columns[i].wrap and row[i].plain)
-        block = Text("") + head
+        blocks.append(Text("") + head)
         for i in keep:
             if columns[i].wrap and row[i].plain:
-                block += Text(f"\n  {columns[i].header}: ", style="dim") + row[i]
-        blocks.append(block)
+                # Indented as a whole: a wrapped line stays under its field, not at the margin.
+                field = Text(f"{columns[i].header}: ", style="dim") + row[i]
+                blocks.append(Padding(field, (0, 0, 0, 2)))
     return Group(*blocks)
 
 
