@@ -134,6 +134,9 @@ _METAVARS = {
 def _plain_metavars(command: Any) -> Any:
     """Give `command`'s options plain metavars: TEXT, N, NUMBER, PATH, a|b|c for a choice."""
     for param in getattr(command, "params", ()):
+        if param.param_type_name == "argument" and param.metavar:
+            _plain_argument(param)
+            continue
         if param.param_type_name != "option" or param.metavar is not None or param.is_flag:
             continue
         kind = param.type
@@ -143,6 +146,17 @@ def _plain_metavars(command: Any) -> Any:
         else:
             param.metavar = _METAVARS.get(kind.name, kind.name.upper())
     return command
+
+
+def _plain_argument(param: Any) -> None:
+    """An argument in the usage line as click writes it: `ROADMAP...`, `[PATH]` (typer
+    writes a required one as `{ROADMAP}`)."""
+    shown = param.metavar
+    if param.nargs != 1 and not shown.endswith("...") and " " not in shown:
+        shown += "..."
+    if not param.required and not shown.startswith("["):
+        shown = f"[{shown}]"
+    param.make_metavar = lambda *args, **kwargs: shown
 
 
 class _Group(TyperGroup):
