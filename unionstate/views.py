@@ -751,7 +751,7 @@ def csv_row(row: RoadmapState) -> dict[str, Any]:
     record but its histories (its number as the tool takes it back: P25), then its state
     on the date: status, implementation, open conditions, why unresolved, last event."""
     record = row.roadmap
-    out = _object(record, json_columns_of(type(record)), {})
+    out = _object(record, _table_fields(type(record)), {})
     out["number"] = _short(record)
     out.update(_derived(row))
     out.pop("possible_statuses", None)
@@ -760,8 +760,8 @@ def csv_row(row: RoadmapState) -> dict[str, Any]:
     return out
 
 
-def json_columns_of(kind: type[Record]) -> list[str]:
-    """The fields of `kind` a CSV row shows (`json_columns`, before When is expanded)."""
+def _table_fields(kind: type[Record]) -> list[str]:
+    """The fields of `kind` a CSV row shows: `json_columns` before a window is expanded."""
     return [n for n in plain_fields(kind) if shown(kind, n) != "never"]
 
 
@@ -807,7 +807,7 @@ def csv_table(dataset: Dataset, name: str) -> str:
         extra = ["holds_up", "blocks", "roadmaps", "programs", "last_event_date"]
         rows = [
             {
-                **_object(r.condition, json_columns_of(Condition), {}),
+                **_object(r.condition, _table_fields(Condition), {}),
                 "status": r.status,
                 "holds_up": len(r.blocks),
                 "blocks": list(r.blocks),
@@ -917,9 +917,7 @@ def _md_document(dataset: Dataset, row: RoadmapState, sources: dict[str, Source]
     return out
 
 
-def to_markdown(
-    dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState] | None = None
-) -> str:
+def to_markdown(dataset: Dataset, summary: Summary) -> str:
     """A readable report of the whole record: what is still open, both axes, the
     conditions, the counts officials reported, the open questions, every roadmap, program
     and Main Directions document with its history, and the sources."""
