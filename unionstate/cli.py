@@ -976,12 +976,15 @@ RewindOpt = Annotated[
 
 
 def _rewound(s: Session, dataset: Dataset, as_of: dt.date | None) -> Dataset:
-    """The record as it stood on `as_of` (all of it when None), saying where it ends."""
+    """The record as it stood on `as_of` (all of it when None); on or past its last day,
+    the whole record as it is (saying where it ends), never one that claims a later day."""
     if as_of is None:
+        return dataset
+    _past_the_end(s, dataset, as_of)
+    if as_of >= dataset.as_of:
         return dataset
     from unionstate import updates
 
-    _past_the_end(s, dataset, as_of)
     return updates.rewind(dataset, as_of)
 
 
