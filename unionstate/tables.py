@@ -675,6 +675,7 @@ def progress_chart(
     return table
 
 
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?%?")  # a count or a share: right-aligned
 _ID_LIST = re.compile(rf"(?<=[^\s{LIST_SEP}]){LIST_SEP}(?=[^\s{LIST_SEP}])")
 
 
@@ -705,8 +706,16 @@ def section_table(section: Section, width: int = 100) -> RenderableType:
     # A list of ids (`a,b,c` through a pipe) reads as "a, b, c" and wraps after a comma.
     rows_shown = [[_ID_LIST.sub(", ", cell) for cell in row] for row in section.rows]
     wraps = [any(" " in row[i] for row in rows_shown) for i in range(len(section.header))]
+    numbers = [
+        bool(section.rows) and all(_NUMBER.fullmatch(row[i] or "0") for row in section.rows)
+        for i in range(len(section.header))
+    ]
     columns = [
-        Column(header.replace("_", " "), wrap=wraps[i] or "_" in header)
+        Column(
+            header.replace("_", " "),
+            wrap=wraps[i] or "_" in header,
+            justify="right" if numbers[i] else "left",
+        )
         for i, header in enumerate(section.header)
     ]
     rows = [
