@@ -198,6 +198,7 @@ def test_programs_and_main_directions_complete_by_their_numbers(shipped: Path) -
     assert bash("unionstate show P2", shipped) == ["P2", *(f"P{n}" for n in range(20, 29))]
     assert "program-gas-market" in bash("unionstate show program-g", shipped)
     assert bash("unionstate assess P1", shipped)[:2] == ["P1", "P10"]
+    assert bash("unionstate note gas", shipped) == ["gas-market", "gas-price"]  # and conditions
 
 
 # ----------------------------------------------------------------------- JSON Schema

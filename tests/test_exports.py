@@ -135,6 +135,8 @@ def test_as_of_past_the_end_of_the_record_says_where_it_ends(shipped: Path) -> N
         result = invoke("--data", str(shipped), *args, "--as-of", "2099")
         assert result.exit_code == 0, result.stderr
         assert f"the record ends on {as_of}" in result.stderr, args
+    exported = json.loads(invoke("--data", str(shipped), "export", "--as-of", "2099").stdout)
+    assert exported["as_of"] == str(as_of)  # never a record that claims to know 2099
     quiet = invoke("--data", str(shipped), "list", "--as-of", "2020")
     assert "record ends" not in quiet.stderr
 

@@ -124,3 +124,16 @@ def test_info_and_validate_speak_json(shipped: Path, tmp_path: Path) -> None:
 def test_the_default_report_folder_is_git_ignored() -> None:
     ignored = (Path(__file__).parent.parent / ".gitignore").read_text(encoding="utf-8")
     assert "site/" in ignored.split()
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        (["show"], "Usage: unionstate show [OPTIONS] ROADMAP"),
+        (["sign"], "Usage: unionstate sign [OPTIONS] ROADMAP..."),
+        (["history"], "Usage: unionstate history [OPTIONS] [ROADMAP]"),
+        (["diff"], "Usage: unionstate diff [OPTIONS] [OLD] [NEW]"),
+    ],
+)
+def test_usage_lines_name_arguments_plainly(command: list[str], usage: str) -> None:
+    assert invoke(*command, "--help").stdout.splitlines()[0] == usage

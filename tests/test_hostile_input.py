@@ -767,7 +767,7 @@ def test_export_formats_neutralise_terminal_controls(name: str) -> None:
     output = {
         "json": lambda: views.to_json(views.dataset_object(HOSTILE)),
         "csv": lambda: views.to_csv(rows),
-        "markdown": lambda: views.to_markdown(HOSTILE, queries.summarise(HOSTILE), rows),
+        "markdown": lambda: views.to_markdown(HOSTILE, queries.summarise(HOSTILE)),
     }[name]()
     _assert_inert(output)
 

@@ -135,9 +135,13 @@ def test_the_site_has_an_overview_a_page_per_record_conditions_and_sources(
 ) -> None:
     assert sorted(pages) == [
         "conditions.html",
+        "data/conditions.csv",
+        "data/counts.csv",
+        "data/events.csv",
         "data/programs.csv",
         "data/record.json",
         "data/roadmaps.csv",
+        "data/sources.csv",
         "feed.xml",
         "index.html",
         "programs.html",
@@ -347,7 +351,7 @@ def test_report_writes_the_site_and_leaves_other_files_alone(
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
     expected = report.build(store.load(data_file))
-    assert f"wrote 8 pages and 3 other files to {site}; open {site / 'index.html'}" in (
+    assert f"wrote 8 pages and 7 other files to {site}; open {site / 'index.html'}" in (
         result.stderr
     )
     assert (site / "notes.txt").read_text(encoding="utf-8") == "mine"

@@ -317,7 +317,7 @@ def test_a_formula_in_the_data_exports_inert(minimal_data: dict[str, Any], tmp_p
 def _markdown_html(dataset: models.Dataset) -> str:
     from markdown_it import MarkdownIt  # rich's own Markdown parser
 
-    text = views.to_markdown(dataset, queries.summarise(dataset), queries.states(dataset))
+    text = views.to_markdown(dataset, queries.summarise(dataset))
     return MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
 
 

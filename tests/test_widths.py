@@ -25,6 +25,12 @@ COMMANDS = [
     ["history"],
     ["summary", "--full"],
     ["show", "gas-market"],
+    ["summary", "--section", "open"],
+    ["summary", "--section", "counts"],
+    ["summary", "--section", "spheres"],
+    ["show", "gas-market", "--section", "history"],
+    ["show", "gas-market", "--section", "sources"],
+    ["history", "--kind", "roadmap", "--limit", "5"],
 ]
 WIDTHS = [60, 80, 120, 200]
 BOX = re.compile(r"[─-╿]")  # box drawing: borders and rules, not words

@@ -134,6 +134,9 @@ _METAVARS = {
 def _plain_metavars(command: Any) -> Any:
     """Give `command`'s options plain metavars: TEXT, N, NUMBER, PATH, a|b|c for a choice."""
     for param in getattr(command, "params", ()):
+        if param.param_type_name == "argument" and param.metavar:
+            _plain_argument(param)
+            continue
         if param.param_type_name != "option" or param.metavar is not None or param.is_flag:
             continue
         kind = param.type
@@ -143,6 +146,17 @@ def _plain_metavars(command: Any) -> Any:
         else:
             param.metavar = _METAVARS.get(kind.name, kind.name.upper())
     return command
+
+
+def _plain_argument(param: Any) -> None:
+    """An argument in the usage line as click writes it: `ROADMAP...`, `[PATH]` (typer
+    writes a required one as `{ROADMAP}`)."""
+    shown = param.metavar
+    if param.nargs != 1 and not shown.endswith("...") and " " not in shown:
+        shown += "..."
+    if not param.required and not shown.startswith("["):
+        shown = f"[{shown}]"
+    param.make_metavar = lambda *args, **kwargs: shown
 
 
 class _Group(TyperGroup):
@@ -317,6 +331,17 @@ def complete_record(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
         return []
     found = queries.roadmap_choices(dataset, incomplete, [])
     return found or queries.condition_choices(dataset, incomplete)
+
+
+def complete_subject(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Shell completion of what a note may be about: a record, or a condition."""
+    dataset = _completion_dataset(ctx)
+    if dataset is None:
+        return []
+    return [
+        *queries.roadmap_choices(dataset, incomplete),
+        *queries.condition_choices(dataset, incomplete),
+    ]
 
 
 def complete_condition(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
@@ -972,12 +997,15 @@ RewindOpt = Annotated[
 
 
 def _rewound(s: Session, dataset: Dataset, as_of: dt.date | None) -> Dataset:
-    """The record as it stood on `as_of` (all of it when None), saying where it ends."""
+    """The record as it stood on `as_of` (all of it when None); on or past its last day,
+    the whole record as it is (saying where it ends), never one that claims a later day."""
     if as_of is None:
+        return dataset
+    _past_the_end(s, dataset, as_of)
+    if as_of >= dataset.as_of:
         return dataset
     from unionstate import updates
 
-    _past_the_end(s, dataset, as_of)
     return updates.rewind(dataset, as_of)
 
 
@@ -1394,7 +1422,7 @@ def note_command(
         typer.Argument(
             metavar="RECORD",
             help="A roadmap, program, Main Directions document or condition.",
-            autocompletion=complete_roadmap,
+            autocompletion=complete_subject,
         ),
     ],
     note: Annotated[str, typer.Option("--note", help="What was said.", callback=_text_arg)],

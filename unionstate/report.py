@@ -1148,7 +1148,7 @@ class _Site:
             ("programs", d.programs, f"program, with its status on {d.as_of}"),
             ("directions", d.directions, f"Main Directions record, with its status on {d.as_of}"),
             ("conditions", d.conditions, "condition, with what it holds up"),
-            ("events", [True], "dated event of every record"),
+            ("events", d.documents, "dated event of every record"),
             ("counts", d.milestones, "count officials reported, beside the record's"),
             ("sources", d.sources, "source"),
         ):

@@ -7,6 +7,7 @@ sequence in the data prints literally.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ from unionstate.queries import (
     timeline,
 )
 from unionstate.text import LOOKS, clean
-from unionstate.views import LAID_OUT, Section, View, other_fields
+from unionstate.views import LAID_OUT, LIST_SEP, Section, View, other_fields
 
 STATUS_STYLE = {status: look.style for status, look in LOOKS.items()}
 
@@ -141,14 +142,17 @@ def cards(
 ) -> RenderableType:
     """Rows too wide for any table: the columns that never wrap on one line, then each
     wrapping one as `header: text` on a line of its own, indented."""
+    from rich.padding import Padding
+
     blocks: list[RenderableType] = [Text(title, style="bold")] if title else []
     for row in rows:
         head = Text("  ").join(row[i] for i in keep if not columns[i].wrap and row[i].plain)
-        block = Text("") + head
+        blocks.append(Text("") + head)
         for i in keep:
             if columns[i].wrap and row[i].plain:
-                block += Text(f"\n  {columns[i].header}: ", style="dim") + row[i]
-        blocks.append(block)
+                # Indented as a whole: a wrapped line stays under its field, not at the margin.
+                field = Text(f"{columns[i].header}: ", style="dim") + row[i]
+                blocks.append(Padding(field, (0, 0, 0, 2)))
     return Group(*blocks)
 
 
@@ -536,9 +540,9 @@ SPHERES_TABLE = (
     Column("roadmaps", justify="right"),
     Column("agreed or signed", wrap=True, justify="right"),
     Column("unresolved", justify="right"),
+    Column("set aside", wrap=True, justify="right", drop=1),
     Column("undetermined", justify="right", drop=2),
-    Column("set aside", wrap=True, justify="right", drop=3),
-    Column("progress", drop=1),
+    Column("progress", drop=3),  # the bar goes first: the counts beside it say the same
 )
 BLOCKERS_TABLE = (
     Column("open condition"),
@@ -580,8 +584,8 @@ def summary_view(
                 Text(str(n.total)),
                 Text(str(n.agreed_or_signed)),
                 Text(str(n.unresolved)),
-                Text(str(n.undetermined)),
                 Text(str(n.set_aside)),
+                Text(str(n.undetermined)),
                 bar(n.agreed_or_signed, n.total, width=16, style="cyan"),
             ]
         )
@@ -731,12 +735,47 @@ def progress_chart(
     return table
 
 
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?%?")  # a count or a share: right-aligned
+_ID_LIST = re.compile(rf"(?<=[^\s{LIST_SEP}]){LIST_SEP}(?=[^\s{LIST_SEP}])")
+
+
+def source_lines(section: Section) -> RenderableType:
+    """Sources one after the other: id, publisher, title, date, then the URL whole on a
+    line of its own (a hyperlink where the terminal has them), as `show` prints them."""
+    names = list(section.header)
+    blocks: list[RenderableType] = [Text(section.about[:1].upper() + section.about[1:], "bold")]
+    for row in section.rows:
+        cell = dict(zip(names, row, strict=False))
+        about = ", ".join(cell[k] for k in ("publisher", "title", "date") if cell.get(k))
+        via = f" (reprint of {cell['reprint_of']})" if cell.get("reprint_of") else ""
+        blocks.append(text(f"{cell['id']}: ", "bold") + text(about + via))
+        shown = clean(cell["url"])
+        safe = shown == cell["url"] and shown.startswith(("http://", "https://"))
+        url = Text(f"    {shown}", style=Style(color="blue", link=shown if safe else None))
+        url.no_wrap, url.overflow = True, "ignore"
+        blocks.append(url)
+    return Group(*blocks)
+
+
 def section_table(section: Section, width: int = 100) -> RenderableType:
     """One `--section` of `summary` or `show` as a table: a column of single words (ids,
-    dates, numbers, statuses) never wraps; text wraps at words."""
-    wraps = [any(" " in row[i] for row in section.rows) for i in range(len(section.header))]
+    dates, numbers, statuses) never wraps; text wraps at words. Sources are listed with
+    each URL whole (`source_lines`)."""
+    if "url" in section.header:
+        return source_lines(section)
+    # A list of ids (`a,b,c` through a pipe) reads as "a, b, c" and wraps after a comma.
+    rows_shown = [[_ID_LIST.sub(", ", cell) for cell in row] for row in section.rows]
+    wraps = [any(" " in row[i] for row in rows_shown) for i in range(len(section.header))]
+    numbers = [
+        bool(section.rows) and all(_NUMBER.fullmatch(row[i] or "0") for row in section.rows)
+        for i in range(len(section.header))
+    ]
     columns = [
-        Column(header.replace("_", " "), wrap=wraps[i] or "_" in header)
+        Column(
+            header.replace("_", " "),
+            wrap=wraps[i] or "_" in header,
+            justify="right" if numbers[i] else "left",
+        )
         for i, header in enumerate(section.header)
     ]
     rows = [
@@ -744,7 +783,7 @@ def section_table(section: Section, width: int = 100) -> RenderableType:
             status_text(value) if i == section.status_column else text(value)
             for i, value in enumerate(row)
         ]
-        for row in section.rows
+        for row in rows_shown
     ]
     title = section.about[:1].upper() + section.about[1:] if section.about else None
     return fitted(columns, rows, width, title)

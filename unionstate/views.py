@@ -128,8 +128,17 @@ class View:
             chosen.status_column,
             kind="table",
             data=chosen,
-            fields=list(document) if isinstance(document, dict) else list(self.fields),
+            fields=_keys(document) or list(self.fields),
         )
+
+
+def _keys(document: Any) -> list[str]:
+    """The keys --fields may pick from a JSON object, or from the objects of a list."""
+    if isinstance(document, dict):
+        return list(document)
+    if isinstance(document, list):
+        return list(dict.fromkeys(k for item in document if isinstance(item, dict) for k in item))
+    return []
 
 
 def close_to(word: str, choices: Sequence[str]) -> str:
@@ -743,7 +752,7 @@ def csv_row(row: RoadmapState) -> dict[str, Any]:
     record but its histories (its number as the tool takes it back: P25), then its state
     on the date: status, implementation, open conditions, why unresolved, last event."""
     record = row.roadmap
-    out = _object(record, json_columns_of(type(record)), {})
+    out = _object(record, _table_fields(type(record)), {})
     out["number"] = _short(record)
     out.update(_derived(row))
     out.pop("possible_statuses", None)
@@ -752,8 +761,8 @@ def csv_row(row: RoadmapState) -> dict[str, Any]:
     return out
 
 
-def json_columns_of(kind: type[Record]) -> list[str]:
-    """The fields of `kind` a CSV row shows (`json_columns`, before When is expanded)."""
+def _table_fields(kind: type[Record]) -> list[str]:
+    """The fields of `kind` a CSV row shows: `json_columns` before a window is expanded."""
     return [n for n in plain_fields(kind) if shown(kind, n) != "never"]
 
 
@@ -799,7 +808,7 @@ def csv_table(dataset: Dataset, name: str) -> str:
         extra = ["holds_up", "blocks", "roadmaps", "programs", "last_event_date"]
         rows = [
             {
-                **_object(r.condition, json_columns_of(Condition), {}),
+                **_object(r.condition, _table_fields(Condition), {}),
                 "status": r.status,
                 "holds_up": len(r.blocks),
                 "blocks": list(r.blocks),
@@ -909,9 +918,7 @@ def _md_document(dataset: Dataset, row: RoadmapState, sources: dict[str, Source]
     return out
 
 
-def to_markdown(
-    dataset: Dataset, summary: Summary, rows: Sequence[RoadmapState] | None = None
-) -> str:
+def to_markdown(dataset: Dataset, summary: Summary) -> str:
     """A readable report of the whole record: what is still open, both axes, the
     conditions, the counts officials reported, the open questions, every roadmap, program
     and Main Directions document with its history, and the sources."""
