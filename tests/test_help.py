@@ -129,9 +129,9 @@ def test_the_default_report_folder_is_git_ignored() -> None:
 @pytest.mark.parametrize(
     ("command", "usage"),
     [
-        (["show"], "Usage: unionstate show [OPTIONS] ROADMAP"),
+        (["show"], "Usage: unionstate show [OPTIONS] RECORD"),
         (["sign"], "Usage: unionstate sign [OPTIONS] ROADMAP..."),
-        (["history"], "Usage: unionstate history [OPTIONS] [ROADMAP]"),
+        (["history"], "Usage: unionstate history [OPTIONS] [RECORD]"),
         (["diff"], "Usage: unionstate diff [OPTIONS] [OLD] [NEW]"),
     ],
 )
