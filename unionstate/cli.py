@@ -384,17 +384,24 @@ def _text_arg(value: str | None) -> str | None:
     return value
 
 
-def _source_arg(value: str | None) -> str | None:
-    """A source id, or an http(s) URL that can be taken apart (not `http://[x`, no spaces)."""
+def _source_arg(values: list[str] | None) -> list[str] | None:
+    """Each --source a source id, or an http(s) URL that can be taken apart (not `http://[x`,
+    no spaces); none given is None."""
     from unionstate import sources
 
-    value = _text_arg(value)
-    if value is None:
-        return None
-    try:
-        return sources.reference(value)
-    except UsageError as exc:
-        raise typer.BadParameter(exc.message) from None
+    checked = []
+    for value in values or []:
+        _text_arg(value)
+        try:
+            checked.append(sources.reference(value))
+        except UsageError as exc:
+            raise typer.BadParameter(exc.message) from None
+    return checked or None
+
+
+def _named(source: list[str] | None) -> str:
+    """The --source values given, for a message."""
+    return ", ".join(source or [])
 
 
 NoteOpt = Annotated[
@@ -402,10 +409,11 @@ NoteOpt = Annotated[
     typer.Option("--note", help="What happened, in a sentence.", callback=_text_arg),
 ]
 SourceOpt = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--source",
-        help="A source id from the data file, or a URL (added as a source).",
+        help="A source id from the data file, or a URL (added as a source); "
+        "repeat it for an event several sources report.",
         autocompletion=complete_source,
         callback=_source_arg,
     ),
@@ -1108,7 +1116,7 @@ def _transition(
     roadmaps: list[str],
     on: When | None,
     note: str | None,
-    source: str | None,
+    source: list[str] | None,
     *,
     condition: str | None = None,
     force: bool = False,
@@ -1145,7 +1153,7 @@ def _transition(
     for rid in outcome.changed:
         s.say(f"{labels[rid]}: {target} on {entry.on}" + _backfilled(outcome, rid, statuses))
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 def _backfilled(outcome: updates.Outcome, rid: str, statuses: dict[str, str]) -> str:
@@ -1307,7 +1315,7 @@ def resolve(
     elif outcome.changed:
         s.say("no roadmap was waiting on it alone")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 # ------------------------------------------- the implementation axis, notes and targets
@@ -1330,13 +1338,13 @@ DueOpt = Annotated[
 ]
 
 
-def _recorded(s: Session, outcome: updates.Outcome, what: str, source: str | None) -> None:
+def _recorded(s: Session, outcome: updates.Outcome, what: str, source: list[str] | None) -> None:
     labels = {r.id: r.label for r in outcome.dataset.documents}
     labels.update({c.id: f"condition {c.id}" for c in outcome.dataset.conditions})
     for rid in outcome.changed:
         s.say(f"{labels[rid]}: {what}")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 _ASSESS_HELP = (
@@ -2093,6 +2101,23 @@ def count_add(
             callback=_ids_arg,
         ),
     ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            "--subject",
+            metavar="RECORD",
+            help="The one record the figure is about (P19), if only one.",
+            callback=_text_arg,
+        ),
+    ] = None,
+    no_figure: Annotated[
+        bool,
+        typer.Option(
+            "--no-figure",
+            help="The words give no figure to check (a plan, a bound such as 'under 80%'): "
+            "keep the words only.",
+        ),
+    ] = False,
     by: ByOpt = None,
     side: SideOpt = None,
     note: NoteOpt = None,
@@ -2110,7 +2135,7 @@ def count_add(
     if unit not in units:
         raise UsageError(f"--unit {unit!r}: choose {', '.join(units)}")
     figures = records.count_figures(
-        done=done, total=total, agreed=agreed, open_=open_, percent=percent
+        done=done, total=total, agreed=agreed, open_=open_, percent=percent, no_figure=no_figure
     )
     s = session(ctx)
     today = _today()
@@ -2127,12 +2152,13 @@ def count_add(
             by=by,
             side=side.value if side else None,
             members=list(members) if members else None,
+            subject=subject,
         ),
     )
     s.say(f"count of {entry.on} added: {reported}")
     s.say(records.comparison_text(outcome.comparison))
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 class NewKind(str, Enum):
@@ -2287,7 +2313,7 @@ def add_record(
     )
     s.say(f"added {outcome.label}, first recorded on {entry.on}")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 @app.command("edit", rich_help_panel=RECORDING)
@@ -2385,7 +2411,7 @@ def edit_record(
     for said in outcome.changes:
         s.say(f"{outcome.label}: {said} (recorded on {entry.on})")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 def _edit_in_editor(s: Session) -> None:

@@ -67,11 +67,14 @@ class Entry:
 
     on: When
     note: str | None = None
-    source: str | None = None  # a source id, or a URL that becomes a new source
+    # a source id, or a URL that becomes a new source; or several (each cited, in order)
+    source: str | Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         # A plain date (or its spelling) is accepted for convenience: it is a window too.
         object.__setattr__(self, "on", When.parse(self.on))
+        if self.source is not None and not isinstance(self.source, str):
+            object.__setattr__(self, "source", tuple(self.source) or None)
 
 
 @dataclass
@@ -121,7 +124,9 @@ def _replace(records: list[Any], index: int) -> dict[str, Any]:
     return plain
 
 
-def _source_id(data: dict[str, Any], given: str | None) -> tuple[list[str], str | None]:
+def _source_id(
+    data: dict[str, Any], given: str | Sequence[str] | None
+) -> tuple[list[str], str | None]:
     """Resolve --source to a source id, adding a source entry for a new URL (`sources.cite`)."""
     return cite(data, given)
 
