@@ -109,6 +109,7 @@ def steps(full: Dataset, seed: Dataset) -> Iterator[tuple[tuple[Any, ...], list[
                 + _opt("--succeeds", getattr(doc, "succeeds", []))
                 + _opt("--succession", getattr(doc, "succession", None))
                 + _opt("--contains", getattr(doc, "contains", []))
+                + _opt("--notes", doc.notes)
                 + ["--on", first.date.text, "--note", first.note]
                 + _sources(first.sources)
             )

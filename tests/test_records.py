@@ -344,6 +344,19 @@ def test_add_program_with_its_first_event_shown_and_in_the_diff(data: Path) -> N
     assert "program P25 (program-gas-market) added" in diff.stdout
 
 
+def test_add_keeps_a_documents_standing_notes_and_a_condition_has_none(data: Path) -> None:
+    result = run(data, *GAS_PROGRAM, "--notes", "Its number follows the 2021 list.")
+    assert result.exit_code == 0, result.stderr
+    assert store.load(data).programs[0].notes == "Its number follows the 2021 list."
+    assert "Its number follows the 2021 list." in run(data, "show", "P25").stdout
+    before = data.read_bytes()
+    refused = run(data, "add", "condition", "--id", "visas", "--title", "Visas",
+                  "--description", "D.", "--notes", "N.", "--on", "2021-05-28",
+                  "--source", "tass-1295507")  # fmt: skip
+    assert refused.exit_code == 2 and "a condition has no" in refused.stderr
+    assert data.read_bytes() == before
+
+
 def test_add_numbers_a_document_after_the_last_one(data: Path) -> None:
     result = run(data, "add", "roadmap", "--id", "visas", "--title", "Mutual recognition of visas",
                  "--sphere", "migration", "--on", "2021-06", "--source", "tass-1295507",

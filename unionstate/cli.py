@@ -2276,6 +2276,14 @@ def add_record(
         ConditionKind | None,
         typer.Option("--kind", help="A condition: a demand [default] or a red line."),
     ] = None,
+    notes: Annotated[
+        str | None,
+        typer.Option(
+            "--notes",
+            help="A document's standing notes: how it is known, what the record cannot say.",
+            callback=_text_arg,
+        ),
+    ] = None,
 ) -> None:
     """Add a roadmap, program, Main Directions document or condition.
 
@@ -2309,6 +2317,7 @@ def add_record(
             description=description,
             condition_kind=condition_kind.value if condition_kind else None,
             link=list(link) if link else None,
+            notes=notes,
         ),
     )
     s.say(f"added {outcome.label}, first recorded on {entry.on}")

@@ -315,6 +315,7 @@ def add_record(
     description: str | None = None,
     condition_kind: str | None = None,
     link: list[str] | None = None,
+    notes: str | None = None,
 ) -> RecordAdded:
     """A new roadmap, program, Main Directions document or condition, with its first event
     (dated `entry.on`, citing `entry.source`, status pending or open unless given)."""
@@ -340,9 +341,9 @@ def add_record(
     if kind == "condition":
         if not description:
             raise UsageError("a new condition needs --description: what Belarus asks for")
-        if sphere or succeeds or contains or number or link:
+        if sphere or succeeds or contains or number or link or notes:
             raise UsageError(
-                "a condition has no --sphere, --number, --succeeds, --contains or --link"
+                "a condition has no --sphere, --number, --succeeds, --contains, --link or --notes"
             )
         first = status or ConditionStatus.OPEN.value
         record: dict[str, Any] = {
@@ -396,6 +397,7 @@ def add_record(
                     "sources": cited,
                 }
             ],
+            "notes": notes or "",
         }
         if kind == "program":
             record["succeeds"] = [find_roadmap(dataset, r).id for r in succeeds or []]
