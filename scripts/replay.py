@@ -225,7 +225,9 @@ def _document(doc: Document, old: Document | None, step: Any, after: tuple[Any, 
         for n, planned in enumerate(due):
             verb = "add" if was is None and n == 0 else "move"
             argv = ["target", verb, doc.id, target.id]
-            argv += ["--title", target.title] if verb == "add" else []
+            argv += (
+                ["--title", target.title, *_opt("--notes", target.note)] if verb == "add" else []
+            )
             argv += ["--due", planned.date.text, "--on", planned.set.text]
             argv += _opt("--by", planned.by) + _opt("--side", planned.side)
             argv += _opt("--note", planned.note) + _sources(planned.sources)

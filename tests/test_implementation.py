@@ -292,7 +292,8 @@ def test_assess_note_and_targets_from_the_command_line(
         ("note", "P1", "--on", "2025", "--note", "Still not created.", "--source", "tass-1"),
         ("note", "gas-price", "--on", "2025-11", "--note", "Talks go on.", "--source", "tass-1"),
         ("target", "add", "P1", "addendum", "--title", "Addendum", "--due", "2023-12-01",
-         "--on", "2021-09-09", "--source", "tass-1"),
+         "--on", "2021-09-09", "--source", "tass-1", "--note", "Named at the summit.",
+         "--notes", "No later date is known."),
         ("target", "move", "P1", "addendum", "--due", "2027", "--on", "2024-12-06",
          "--source", "tass-1"),
         ("target", "set", "P1", "addendum", "missed", "--on", "2026-01", "--source", "tass-1"),
@@ -307,6 +308,7 @@ def test_assess_note_and_targets_from_the_command_line(
     assert dataset.conditions[0].observations[-1].note == "Talks go on."
     (target,) = program.targets
     assert [d.date.text for d in target.due] == ["2023-12-01", "2027"]
+    assert (target.note, target.due[0].note) == ("No later date is known.", "Named at the summit.")
     assert target.outcome is not None and target.outcome.state == "missed"
     history = json.loads(invoke(*base, "history", "P1", "--json").stdout)
     assert [e["status"] for e in history][-2:] == ["under-way", None]  # observation: no status

@@ -1465,6 +1465,14 @@ def target_add(
     by: ByOpt = None,
     side: SideOpt = None,
     note: NoteOpt = None,
+    notes: Annotated[
+        str | None,
+        typer.Option(
+            "--notes",
+            help="The target's standing notes (--note is about its planned date).",
+            callback=_text_arg,
+        ),
+    ] = None,
 ) -> None:
     from unionstate import updates
 
@@ -1474,7 +1482,16 @@ def target_add(
     outcome = _apply(
         s,
         lambda d: updates.add_target(
-            d, record, target, title, due, entry, today, by=by, side=side.value if side else None
+            d,
+            record,
+            target,
+            title,
+            due,
+            entry,
+            today,
+            by=by,
+            side=side.value if side else None,
+            notes=notes,
         ),
     )
     _recorded(s, outcome, f"target {target} due {due}", source)

@@ -280,17 +280,21 @@ def transition(
             outcome.unchanged.append(roadmap.id)
             continue
         why: list[str] = []
+        override = ""  # what --force overrode, as recorded: the fact, not the advice
         if at and status not in allowed:
             why.append(_not_allowed(action, roadmap, status, open_ids, backfill and entry.on))
+            override = (
+                f"{_label(roadmap)} was {status.value}, not agreed"
+                + (f", blocked by {', '.join(open_ids)}" if status is B and open_ids else "")
+                + (f" on {entry.on}" if backfill else "")
+            )
         elif at and action == "sign" and open_ids:
             resolve = "; ".join(f"`unionstate resolve {c}`" for c in open_ids)
-            why.append(
-                f"{_label(roadmap)} is tied to open condition(s) {', '.join(open_ids)}"
-                + (f" on {entry.on}" if backfill else "")
-                + f": run {resolve} first"
+            override = f"{_label(roadmap)} was tied to open condition(s) {', '.join(open_ids)}" + (
+                f" on {entry.on}" if backfill else ""
             )
+            why.append(override.replace(" was tied to ", " is tied to ") + f": run {resolve} first")
         if why and force and action == "sign":
-            override = "; ".join(why)
             why = []
         else:
             override = ""
@@ -309,7 +313,7 @@ def transition(
             record["linked_conditions"].append(condition)
         event = {"date": entry.on, "status": target, "note": note, "sources": list(sources)}
         if override:
-            event["override"] = override.replace(" is tied to ", " was tied to ")
+            event["override"] = override
         record["history"].insert(at, event)
         record["status"] = roadmap.status if backfill else target  # that of its last event
         outcome.changed.append(roadmap.id)
@@ -643,8 +647,10 @@ def add_target(
     *,
     by: str | None = None,
     side: str | None = None,
+    notes: str | None = None,
 ) -> Outcome:
-    """Give a record a target: `title`, due by `due`, set on `entry.on` by `by`."""
+    """Give a record a target: `title`, due by `due`, set on `entry.on` by `by`; `notes`:
+    the target's standing notes (`entry.note` is the planned date's)."""
     _needs_source(entry, "a target")
     _in_time(entry, today)
     found = find_roadmap(dataset, name)
@@ -658,7 +664,7 @@ def add_target(
         planned["note"] = entry.note
     record["targets"] = [
         *record["targets"],
-        {"id": target_id, "title": title, "due": [planned]},
+        {"id": target_id, "title": title, "due": [planned], "note": notes or ""},
     ]
     data["as_of"] = _as_of(data["as_of"], entry.on, today)
     return Outcome(_revalidate(data), changed=[found.id], new_source=new_source)
