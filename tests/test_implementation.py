@@ -363,3 +363,13 @@ def test_two_branches_that_each_assess_the_same_program_merge(
     program = merged.dataset.programs[0]
     assert [a.assessor for a in program.implementation] == ["Ours", "Theirs"]
     assert [t.id for t in program.targets] == ["addendum"]
+
+
+def test_diff_names_a_target_added_or_changed_by_its_id(with_program: dict[str, Any]) -> None:
+    from unionstate import diff
+
+    base = checks.validate(with_program)
+    changed = json.loads(json.dumps(with_program))
+    changed["programs"][0]["targets"] = [_target(note="Not met.")]
+    texts = [c.text for c in diff.changes(base, checks.validate(changed))]
+    assert texts == [f"{base.programs[0].label}: target addendum (note: Not met.)"]
