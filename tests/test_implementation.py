@@ -320,7 +320,8 @@ def test_assess_note_and_targets_from_the_command_line(
         ("note", "P1", "--on", "2025", "--note", "Still not created.", "--source", "tass-1"),
         ("note", "gas-price", "--on", "2025-11", "--note", "Talks go on.", "--source", "tass-1"),
         ("target", "add", "P1", "addendum", "--title", "Addendum", "--due", "2023-12-01",
-         "--on", "2021-09-09", "--source", "tass-1"),
+         "--on", "2021-09-09", "--source", "tass-1", "--note", "Named at the summit.",
+         "--notes", "No later date is known."),
         ("target", "move", "P1", "addendum", "--due", "2027", "--on", "2024-12-06",
          "--source", "tass-1"),
         ("target", "set", "P1", "addendum", "missed", "--on", "2026-01", "--source", "tass-1"),
@@ -335,6 +336,7 @@ def test_assess_note_and_targets_from_the_command_line(
     assert dataset.conditions[0].observations[-1].note == "Talks go on."
     (target,) = program.targets
     assert [d.date.text for d in target.due] == ["2023-12-01", "2027"]
+    assert (target.note, target.due[0].note) == ("No later date is known.", "Named at the summit.")
     assert target.outcome is not None and target.outcome.state == "missed"
     history = json.loads(invoke(*base, "history", "P1", "--json").stdout)
     assert [e["status"] for e in history][-2:] == ["under-way", None]  # observation: no status
@@ -389,3 +391,13 @@ def test_two_branches_that_each_assess_the_same_program_merge(
     program = merged.dataset.programs[0]
     assert [a.assessor for a in program.implementation] == ["Ours", "Theirs"]
     assert [t.id for t in program.targets] == ["addendum"]
+
+
+def test_diff_names_a_target_added_or_changed_by_its_id(with_program: dict[str, Any]) -> None:
+    from unionstate import diff
+
+    base = checks.validate(with_program)
+    changed = json.loads(json.dumps(with_program))
+    changed["programs"][0]["targets"] = [_target(note="Not met.")]
+    texts = [c.text for c in diff.changes(base, checks.validate(changed))]
+    assert texts == [f"{base.programs[0].label}: target addendum (note: Not met.)"]

@@ -238,6 +238,36 @@ def test_count_add_over_named_members(data: Path) -> None:
     assert new.members == ["customs", "taxation"]
 
 
+def test_count_add_of_a_total_alone_of_words_only_and_about_one_program(data: Path) -> None:
+    """Counts the record holds that are no done-of-total: '11 directions', 'under 80%'."""
+    total = run(
+        data, *COUNT, "--unit", "directions", "--total", "11", "--reported", "11 directions"
+    )
+    words = run(data, *COUNT, "--unit", "percent", "--no-figure", "--reported", "under 80%")
+    about = run(data, *COUNT, "--unit", "tasks", "--done", "3", "--total", "5", "--subject",
+                "customs", "--reported", "3 of 5 tasks")  # fmt: skip
+    assert total.exit_code == words.exit_code == about.exit_code == 0, total.stderr + words.stderr
+    new = {m.reported: m for m in store.load(data).milestones}
+    assert (new["11 directions"].total, new["11 directions"].done) == (11, None)
+    assert (new["under 80%"].percent, new["under 80%"].total) == (None, None)
+    assert new["3 of 5 tasks"].subject == "customs"
+
+
+def test_one_event_cites_every_source_given_in_order(data: Path) -> None:
+    result = run(data, "note", "customs", "--on", "2021-05-28", "--note", "Both say so.",
+                 "--source", NEW, "--source", "tass-1295507", "--source", NEW)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    after = store.load(data)
+    new_id = next(s.id for s in after.sources if s.url == NEW)
+    assert f"added source {new_id} for {NEW}, tass-1295507" in result.stderr
+    assert after.roadmap_by_id("customs").observations[-1].sources == [new_id, "tass-1295507"]
+    before = data.read_bytes()
+    bad = run(data, "note", "customs", "--on", "2021-05-28", "--note", "X.",
+              "--source", "tass-1295507", "--source", "ftp://x")  # fmt: skip
+    assert bad.exit_code == 2 and "is neither a source id" in bad.stderr
+    assert data.read_bytes() == before
+
+
 @pytest.mark.parametrize(
     ("figures", "code", "expected_error"),
     [
@@ -250,6 +280,8 @@ def test_count_add_over_named_members(data: Path) -> None:
         (["--done", "3"], 2, "give --done and --total together"),
         (["--done", "3", "--total", "5", "--percent", "60"], 2, "give one kind of count"),
         ([], 2, "give one kind of count"),
+        (["--percent", "70", "--no-figure"], 2, "--no-figure goes with no figure"),
+        (["--open", "2", "--subject", "nope"], 1, "unknown roadmap 'nope'"),
         (["--percent", "101"], 2, "not between 0 and 100"),
         (["--agreed", "6..x"], 2, "--agreed: expected a whole number"),
         (["--agreed", "7..6"], 2, "--agreed: expected"),
@@ -310,6 +342,19 @@ def test_add_program_with_its_first_event_shown_and_in_the_diff(data: Path) -> N
     fixture = Path(__file__).parent / "data" / "record-2021-05-28.yaml"
     diff = run(data, "diff", str(fixture), str(data))
     assert "program P25 (program-gas-market) added" in diff.stdout
+
+
+def test_add_keeps_a_documents_standing_notes_and_a_condition_has_none(data: Path) -> None:
+    result = run(data, *GAS_PROGRAM, "--notes", "Its number follows the 2021 list.")
+    assert result.exit_code == 0, result.stderr
+    assert store.load(data).programs[0].notes == "Its number follows the 2021 list."
+    assert "Its number follows the 2021 list." in run(data, "show", "P25").stdout
+    before = data.read_bytes()
+    refused = run(data, "add", "condition", "--id", "visas", "--title", "Visas",
+                  "--description", "D.", "--notes", "N.", "--on", "2021-05-28",
+                  "--source", "tass-1295507")  # fmt: skip
+    assert refused.exit_code == 2 and "a condition has no" in refused.stderr
+    assert data.read_bytes() == before
 
 
 def test_add_numbers_a_document_after_the_last_one(data: Path) -> None:

@@ -217,6 +217,19 @@ def test_force_signs_anything_and_records_why(dataset: Dataset, rid: str) -> Non
     assert event.note.startswith("Signed at the summit.")
 
 
+def test_force_records_the_condition_it_overrode_not_the_advice(dataset: Dataset) -> None:
+    for rid, fact in [
+        ("gas-market", "was blocked, not agreed, blocked by gas-price"),
+        ("agriculture", "was tied to open condition(s) goods-restrictions"),
+    ]:
+        outcome = updates.transition(
+            dataset, "sign", [rid], entry(note="Signed at the summit."), TODAY, force=True
+        )
+        event = revalidated(outcome.dataset).roadmap_by_id(rid).history[-1]
+        assert event.override is not None and fact in event.override
+        assert "unionstate" not in event.override
+
+
 def test_force_still_checks_the_date(dataset: Dataset) -> None:
     with pytest.raises(Refused, match="in the future"):
         updates.transition(

@@ -407,17 +407,24 @@ def _text_arg(value: str | None) -> str | None:
     return value
 
 
-def _source_arg(value: str | None) -> str | None:
-    """A source id, or an http(s) URL that can be taken apart (not `http://[x`, no spaces)."""
+def _source_arg(values: list[str] | None) -> list[str] | None:
+    """Each --source a source id, or an http(s) URL that can be taken apart (not `http://[x`,
+    no spaces); none given is None."""
     from unionstate import sources
 
-    value = _text_arg(value)
-    if value is None:
-        return None
-    try:
-        return sources.reference(value)
-    except UsageError as exc:
-        raise typer.BadParameter(exc.message) from None
+    checked = []
+    for value in values or []:
+        _text_arg(value)
+        try:
+            checked.append(sources.reference(value))
+        except UsageError as exc:
+            raise typer.BadParameter(exc.message) from None
+    return checked or None
+
+
+def _named(source: list[str] | None) -> str:
+    """The --source values given, for a message."""
+    return ", ".join(source or [])
 
 
 NoteOpt = Annotated[
@@ -425,10 +432,11 @@ NoteOpt = Annotated[
     typer.Option("--note", help="What happened, in a sentence.", callback=_text_arg),
 ]
 SourceOpt = Annotated[
-    str | None,
+    list[str] | None,
     typer.Option(
         "--source",
-        help="A source id from the data file, or a URL (added as a source).",
+        help="A source id from the data file, or a URL (added as a source); "
+        "repeat it for an event several sources report.",
         autocompletion=complete_source,
         callback=_source_arg,
     ),
@@ -1134,7 +1142,7 @@ def _transition(
     roadmaps: list[str],
     on: When | None,
     note: str | None,
-    source: str | None,
+    source: list[str] | None,
     *,
     condition: str | None = None,
     force: bool = False,
@@ -1171,7 +1179,7 @@ def _transition(
     for rid in outcome.changed:
         s.say(f"{labels[rid]}: {target} on {entry.on}" + _backfilled(outcome, rid, statuses))
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 def _backfilled(outcome: updates.Outcome, rid: str, statuses: dict[str, str]) -> str:
@@ -1333,7 +1341,7 @@ def resolve(
     elif outcome.changed:
         s.say("no roadmap was waiting on it alone")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 # ------------------------------------------- the implementation axis, notes and targets
@@ -1356,13 +1364,13 @@ DueOpt = Annotated[
 ]
 
 
-def _recorded(s: Session, outcome: updates.Outcome, what: str, source: str | None) -> None:
+def _recorded(s: Session, outcome: updates.Outcome, what: str, source: list[str] | None) -> None:
     labels = {r.id: r.label for r in outcome.dataset.documents}
     labels.update({c.id: f"condition {c.id}" for c in outcome.dataset.conditions})
     for rid in outcome.changed:
         s.say(f"{labels[rid]}: {what}")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 _ASSESS_HELP = (
@@ -1483,6 +1491,14 @@ def target_add(
     by: ByOpt = None,
     side: SideOpt = None,
     note: NoteOpt = None,
+    notes: Annotated[
+        str | None,
+        typer.Option(
+            "--notes",
+            help="The target's standing notes (--note is about its planned date).",
+            callback=_text_arg,
+        ),
+    ] = None,
 ) -> None:
     from unionstate import updates
 
@@ -1492,7 +1508,16 @@ def target_add(
     outcome = _apply(
         s,
         lambda d: updates.add_target(
-            d, record, target, title, due, entry, today, by=by, side=side.value if side else None
+            d,
+            record,
+            target,
+            title,
+            due,
+            entry,
+            today,
+            by=by,
+            side=side.value if side else None,
+            notes=notes,
         ),
     )
     _recorded(s, outcome, f"target {target} due {due}", source)
@@ -2119,6 +2144,23 @@ def count_add(
             callback=_ids_arg,
         ),
     ] = None,
+    subject: Annotated[
+        str | None,
+        typer.Option(
+            "--subject",
+            metavar="RECORD",
+            help="The one record the figure is about (P19), if only one.",
+            callback=_text_arg,
+        ),
+    ] = None,
+    no_figure: Annotated[
+        bool,
+        typer.Option(
+            "--no-figure",
+            help="The words give no figure to check (a plan, a bound such as 'under 80%'): "
+            "keep the words only.",
+        ),
+    ] = False,
     by: ByOpt = None,
     side: SideOpt = None,
     note: NoteOpt = None,
@@ -2136,7 +2178,7 @@ def count_add(
     if unit not in units:
         raise UsageError(f"--unit {unit!r}: choose {', '.join(units)}")
     figures = records.count_figures(
-        done=done, total=total, agreed=agreed, open_=open_, percent=percent
+        done=done, total=total, agreed=agreed, open_=open_, percent=percent, no_figure=no_figure
     )
     s = session(ctx)
     today = _today()
@@ -2153,12 +2195,13 @@ def count_add(
             by=by,
             side=side.value if side else None,
             members=list(members) if members else None,
+            subject=subject,
         ),
     )
     s.say(f"count of {entry.on} added: {reported}")
     s.say(records.comparison_text(outcome.comparison))
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 class NewKind(str, Enum):
@@ -2277,6 +2320,14 @@ def add_record(
         ConditionKind | None,
         typer.Option("--kind", help="A condition: a demand [default] or a red line."),
     ] = None,
+    notes: Annotated[
+        str | None,
+        typer.Option(
+            "--notes",
+            help="A document's standing notes: how it is known, what the record cannot say.",
+            callback=_text_arg,
+        ),
+    ] = None,
 ) -> None:
     """Add a roadmap, program, Main Directions document or condition.
 
@@ -2310,11 +2361,12 @@ def add_record(
             description=description,
             condition_kind=condition_kind.value if condition_kind else None,
             link=list(link) if link else None,
+            notes=notes,
         ),
     )
     s.say(f"added {outcome.label}, first recorded on {entry.on}")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 @app.command("edit", rich_help_panel=RECORDING)
@@ -2412,7 +2464,7 @@ def edit_record(
     for said in outcome.changes:
         s.say(f"{outcome.label}: {said} (recorded on {entry.on})")
     if outcome.new_source:
-        s.say(f"added source {outcome.new_source} for {source}")
+        s.say(f"added source {outcome.new_source} for {_named(source)}")
 
 
 def _edit_in_editor(s: Session) -> None:

@@ -114,7 +114,9 @@ def short(text: str, width: int = NOTE_WIDTH) -> str:
 
 
 def event_head(event: Any) -> str:
-    """'agreed on 2021-06-10'."""
+    """'agreed on 2021-06-10'; an undated item with an id (a target) by its kind and id."""
+    if not hasattr(event, "date") and getattr(event, "id", None):
+        return f"{type(event).__name__.lower()} {event.id}"
     status = getattr(event, "status", None)
     return f"{status} on {when(event)}" if status is not None else f"on {when(event)}"
 

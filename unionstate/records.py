@@ -163,9 +163,20 @@ def count_figures(
     agreed: str | None = None,
     open_: str | None = None,
     percent: float | None = None,
+    no_figure: bool = False,
 ) -> dict[str, Any]:
-    """A count's figures, checked: one kind (done of total, agreed and open, or a percentage)
-    whose parts agree; UsageError (exit 2) naming what does not."""
+    """A count's figures, checked: one kind (done of total, agreed and open, a percentage, or
+    a total alone) whose parts agree, or (`no_figure`) none at all, for a report whose words
+    give nothing to check ("under 80%", a plan); UsageError (exit 2) naming what does not."""
+    if no_figure:
+        given = [name for name, value in (("--done", done), ("--total", total),
+                 ("--agreed", agreed), ("--open", open_), ("--percent", percent))
+                 if value is not None]  # fmt: skip
+        if given:
+            raise UsageError(f"--no-figure goes with no figure (got {', '.join(given)})")
+        return {"done": None, "agreed": None, "open": None, "total": None, "percent": None}
+    if total is not None and done is None and agreed is None and open_ is None and percent is None:
+        return {"done": None, "agreed": None, "open": None, "total": total, "percent": None}
     kinds = [
         name
         for name, given in (
@@ -179,7 +190,7 @@ def count_figures(
         what = " and ".join(kinds) if kinds else "none"
         raise UsageError(
             "give one kind of count: --done N --total M, --agreed N and/or --open M "
-            f"[--total M], or --percent P (got {what})"
+            f"[--total M], --percent P, --total M alone, or --no-figure (got {what})"
         )
     if percent is not None and not 0 <= percent <= 100:
         raise UsageError(f"--percent {percent:g} is not between 0 and 100")
@@ -213,9 +224,11 @@ def add_count(
     by: str | None = None,
     side: str | None = None,
     members: list[str] | None = None,
+    subject: str | None = None,
 ) -> CountAdded:
     """Record a count officials reported (`figures` from `count_figures`), in their wording;
-    the result says whether the record on that date allows it."""
+    the result says whether the record on that date allows it. `subject`: the one record
+    the figure is about (a roadmap, program or Main Directions document), if only one."""
     _needs_source(entry, "a count")
     _in_time(entry, today)
     named = []
@@ -223,10 +236,12 @@ def add_count(
         found = find_roadmap(dataset, name)
         if found.id not in named:
             named.append(found.id)
+    about = find_roadmap(dataset, subject).id if subject is not None else None
     data = _editable(dataset)
     cited, new_source = srcs.cite(data, entry.source)
     item = {
         "date": entry.on,
+        "subject": about,
         "reported": reported,
         "speaker": by,
         "side": side,
@@ -301,6 +316,7 @@ def add_record(
     description: str | None = None,
     condition_kind: str | None = None,
     link: list[str] | None = None,
+    notes: str | None = None,
 ) -> RecordAdded:
     """A new roadmap, program, Main Directions document or condition, with its first event
     (dated `entry.on`, citing `entry.source`, status pending or open unless given)."""
@@ -326,9 +342,9 @@ def add_record(
     if kind == "condition":
         if not description:
             raise UsageError("a new condition needs --description: what Belarus asks for")
-        if sphere or succeeds or contains or number or link:
+        if sphere or succeeds or contains or number or link or notes:
             raise UsageError(
-                "a condition has no --sphere, --number, --succeeds, --contains or --link"
+                "a condition has no --sphere, --number, --succeeds, --contains, --link or --notes"
             )
         first = status or ConditionStatus.OPEN.value
         record: dict[str, Any] = {
@@ -382,6 +398,7 @@ def add_record(
                     "sources": cited,
                 }
             ],
+            "notes": notes or "",
         }
         if kind == "program":
             record["succeeds"] = [find_roadmap(dataset, r).id for r in succeeds or []]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -75,12 +75,24 @@ def _field(source: Any, name: str) -> Any:
     return source[name] if isinstance(source, dict) else getattr(source, name)
 
 
-def cite(data: dict[str, Any], given: str | None) -> tuple[list[str], str | None]:
-    """The ids to cite for a --source (none for none) in an editable dataset `data`, and the
-    id of the source added for a URL the record did not hold (else None).
+def cite(data: dict[str, Any], given: str | Sequence[str] | None) -> tuple[list[str], str | None]:
+    """The ids to cite for the --source given (one or several, none for none) in an editable
+    dataset `data`, in the order given and each once, and the ids of the sources added for
+    URLs the record did not hold (comma-separated, else None).
 
     An unknown id is refused (exit 1) with the ids it may have meant.
     """
+    givens = [given] if isinstance(given, str) else list(given or [])
+    cited: list[str] = []
+    added: list[str] = []
+    for one in givens:
+        ids, new = _cite_one(data, one)
+        cited += [i for i in ids if i not in cited]
+        added += [new] if new else []
+    return cited, ", ".join(added) or None
+
+
+def _cite_one(data: dict[str, Any], given: str) -> tuple[list[str], str | None]:
     if not given:
         return [], None
     from unionstate.queries import _did_you_mean

@@ -67,11 +67,14 @@ class Entry:
 
     on: When
     note: str | None = None
-    source: str | None = None  # a source id, or a URL that becomes a new source
+    # a source id, or a URL that becomes a new source; or several (each cited, in order)
+    source: str | Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         # A plain date (or its spelling) is accepted for convenience: it is a window too.
         object.__setattr__(self, "on", When.parse(self.on))
+        if self.source is not None and not isinstance(self.source, str):
+            object.__setattr__(self, "source", tuple(self.source) or None)
 
 
 @dataclass
@@ -121,7 +124,9 @@ def _replace(records: list[Any], index: int) -> dict[str, Any]:
     return plain
 
 
-def _source_id(data: dict[str, Any], given: str | None) -> tuple[list[str], str | None]:
+def _source_id(
+    data: dict[str, Any], given: str | Sequence[str] | None
+) -> tuple[list[str], str | None]:
     """Resolve --source to a source id, adding a source entry for a new URL (`sources.cite`)."""
     return cite(data, given)
 
@@ -277,17 +282,21 @@ def transition(
             outcome.unchanged.append(roadmap.id)
             continue
         why: list[str] = []
+        override = ""  # what --force overrode, as recorded: the fact, not the advice
         if at and status not in allowed:
             why.append(_not_allowed(action, roadmap, status, open_ids, backfill and entry.on))
+            override = (
+                f"{_label(roadmap)} was {status.value}, not agreed"
+                + (f", blocked by {', '.join(open_ids)}" if status is B and open_ids else "")
+                + (f" on {entry.on}" if backfill else "")
+            )
         elif at and action == "sign" and open_ids:
             resolve = "; ".join(f"`unionstate resolve {c}`" for c in open_ids)
-            why.append(
-                f"{_label(roadmap)} is tied to open condition(s) {', '.join(open_ids)}"
-                + (f" on {entry.on}" if backfill else "")
-                + f": run {resolve} first"
+            override = f"{_label(roadmap)} was tied to open condition(s) {', '.join(open_ids)}" + (
+                f" on {entry.on}" if backfill else ""
             )
+            why.append(override.replace(" was tied to ", " is tied to ") + f": run {resolve} first")
         if why and force and action == "sign":
-            override = "; ".join(why)
             why = []
         else:
             override = ""
@@ -306,7 +315,7 @@ def transition(
             record["linked_conditions"].append(condition)
         event = {"date": entry.on, "status": target, "note": note, "sources": list(sources)}
         if override:
-            event["override"] = override.replace(" is tied to ", " was tied to ")
+            event["override"] = override
         record["history"].insert(at, event)
         record["status"] = roadmap.status if backfill else target  # that of its last event
         outcome.changed.append(roadmap.id)
@@ -640,8 +649,10 @@ def add_target(
     *,
     by: str | None = None,
     side: str | None = None,
+    notes: str | None = None,
 ) -> Outcome:
-    """Give a record a target: `title`, due by `due`, set on `entry.on` by `by`."""
+    """Give a record a target: `title`, due by `due`, set on `entry.on` by `by`; `notes`:
+    the target's standing notes (`entry.note` is the planned date's)."""
     _needs_source(entry, "a target")
     _in_time(entry, today)
     found = find_roadmap(dataset, name)
@@ -655,7 +666,7 @@ def add_target(
         planned["note"] = entry.note
     record["targets"] = [
         *record["targets"],
-        {"id": target_id, "title": title, "due": [planned]},
+        {"id": target_id, "title": title, "due": [planned], "note": notes or ""},
     ]
     data["as_of"] = _as_of(data["as_of"], entry.on, today)
     return Outcome(_revalidate(data), changed=[found.id], new_source=new_source)
