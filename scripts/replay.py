@@ -24,8 +24,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from unionstate import store, updates  # noqa: E402
-from unionstate.models import Dataset, Document, RoadmapStatus, When  # noqa: E402
+from unionstate import queries, store, updates  # noqa: E402
+from unionstate.models import Condition, Dataset, Document, RoadmapStatus, When  # noqa: E402
 
 SEED_DATE = dt.date(2021, 5, 28)
 _VERB = {
@@ -97,27 +97,28 @@ def steps(full: Dataset, seed: Dataset) -> Iterator[tuple[tuple[Any, ...], list[
     old_docs: dict[str, Document] = {d.id: d for d in seed.documents}
     for kind, records in (("program", full.programs), ("directions", full.directions)):
         for doc in records:
-            if doc.id in old_docs:
+            if doc.id in old_docs:  # drawn up by the seed's day: only what came later
+                yield from _document(doc, old_docs[doc.id], step, (), full.conditions)
                 continue
             first = doc.history[0]
-            argv = (
-                ["add", kind, "--id", doc.id, "--title", doc.title, "--number", str(doc.number)]
-                + _opt("--sphere", doc.sphere)
-                + _opt("--status", first.status)
-                + (["--title-confirmed"] if doc.title_confirmed else [])
-                + _opt("--link", doc.linked_conditions)
-                + _opt("--succeeds", getattr(doc, "succeeds", []))
-                + _opt("--succession", getattr(doc, "succession", None))
-                + _opt("--contains", getattr(doc, "contains", []))
-                + _opt("--notes", doc.notes)
-                + ["--on", first.date.text, "--note", first.note]
-                + _sources(first.sources)
-            )
+            argv = [
+                *("add", kind, "--id", doc.id, "--title", doc.title, "--number", str(doc.number)),
+                *_opt("--sphere", doc.sphere),
+                *_opt("--status", first.status),
+                *_opt("--title-basis", doc.title_basis.value),
+                *_opt("--link", doc.linked_conditions),
+                *_opt("--succeeds", getattr(doc, "succeeds", [])),
+                *_opt("--succession", getattr(doc, "succession", None)),
+                *_opt("--contains", getattr(doc, "contains", [])),
+                *_opt("--notes", doc.notes),
+                *("--on", first.date.text, "--note", first.note),
+                *_sources(first.sources),
+            ]
             created = step(first.date, 0, argv)
             yield created
-            yield from _document(doc, None, step, created[0])
+            yield from _document(doc, None, step, created[0], full.conditions)
     for doc in full.roadmaps:
-        yield from _document(doc, old_docs[doc.id], step, ())
+        yield from _document(doc, old_docs[doc.id], step, (), full.conditions)
 
     old_conditions = {c.id: c for c in seed.conditions}
     for condition in full.conditions:
@@ -182,12 +183,27 @@ def _note(record: str, obs: Any) -> list[str]:
     ]
 
 
-def _document(doc: Document, old: Document | None, step: Any, after: tuple[Any, ...]) -> Any:
+def _document(
+    doc: Document,
+    old: Document | None,
+    step: Any,
+    after: tuple[Any, ...],
+    conditions: Sequence[Condition] = (),
+) -> Any:
     history = doc.history[1:] if old is None else _new(doc.history, old.history)
     for event in history:
-        if event.status == RoadmapStatus.BLOCKED:
-            raise SystemExit(f"{doc.id}: a later block: add it to replay.py")
-        argv = [_VERB[event.status], doc.id, "--on", event.date.text, "--note", event.note]
+        argv = [_VERB.get(event.status, "block"), doc.id, "--on", event.date.text]
+        argv += ["--note", event.note]
+        if event.status == RoadmapStatus.BLOCKED:  # by the one linked condition open then
+            holding = [
+                c.id
+                for c in conditions
+                if c.id in doc.linked_conditions
+                and queries.condition_standing(c, event.date.last) == "open"
+            ]
+            if len(holding) != 1:
+                raise SystemExit(f"{doc.id}: blocked by which of {holding} on {event.date}?")
+            argv += ["--condition", holding[0]]
         if event.override:
             argv.append("--force")
         yield step(event.date, 1, argv + _sources(event.sources), after)
