@@ -85,9 +85,8 @@ def bash(line: str, data: Path | None = None) -> list[str]:
 
 def test_completing_show_ga_offers_the_gas_roadmap(data: Path) -> None:
     assert bash("unionstate show ga", data) == [
-        "gas-market",
-        "gas-price",
-    ]  # `show` takes conditions too
+        "gas-market"
+    ]  # a condition only where no roadmap matches
 
 
 def test_zsh_offers_the_gas_roadmap_with_its_title(data: Path) -> None:
