@@ -87,7 +87,7 @@ def summary(path: Path) -> None:
         console = Console()
         console.print(tables.summary_brief(result, console.width))
     else:
-        sys.stdout.write(views.summary_text(result))
+        sys.stdout.write(views.summary_view(result).plain(colored=False))
 
 
 def write_report(path: Path, directory: Path) -> None:
