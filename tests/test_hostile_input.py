@@ -824,7 +824,7 @@ ARGUMENTS = [
     (["list", "--\x1b]8;;x"], 2, "\\x1b]8;;x"),
     (["history", "--since", "\x1b[2J"], 2, "\\x1b[2J"),
     (["sign", "1", "--on", "2021-05-28\x1b[1A"], 2, "\\x1b[1A"),
-    (["sign", "1", "--on", ON, "--source", "\x1b[31mx"], 1, "\\x1b[31mx"),
+    (["sign", "1", "--on", ON, "--source", "\x1b[31mx"], 2, "\\x1b[31mx"),
     (["--data", "/nonexistent/\x1b[31mx.yaml", "list"], 3, "\\u001b[31mx.yaml"),
 ]
 

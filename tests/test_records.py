@@ -256,6 +256,7 @@ def test_count_add_over_named_members(data: Path) -> None:
         (["--open", "2", "--members", "customs,nope"], 1, "unknown roadmap 'nope'"),
         (["--open", "2", "--unit", "bananas"], 2, "--unit 'bananas': choose roadmaps"),
         (["--open", "2", "--on", "2099-01-01"], 1, "is in the future"),
+        (["--open", "2", "--by", "two\nlines"], 2, "--by 'two\\nlines': must be a single line"),
     ],
 )
 def test_count_add_bad_input(
