@@ -1968,7 +1968,8 @@ def _edit_in_editor(s: Session) -> None:
 
     done = editing.edit(path, command, again)
     if done.result == "unchanged":
-        s.say(f"{path}: no change")
+        layout = " to the data (comments and layout are not kept)" if done.canonical else ""
+        s.say(f"{path}: no change{layout}")
     elif done.result == "abandoned":
         raise Refused(f"{path} was not changed; your edit was discarded")
     else:
