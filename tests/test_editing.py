@@ -138,3 +138,14 @@ def test_a_change_made_meanwhile_is_never_overwritten(data: Path, tmp_path: Path
     (copy,) = runs(tmp_path)
     assert f"your version is kept in {copy}" in result.stderr
     assert RENAMED in Path(copy).read_text(encoding="utf-8")
+
+
+def test_a_comment_alone_is_no_change_and_says_it_is_not_kept(data: Path, tmp_path: Path) -> None:
+    canonical = CliRunner().invoke(app, ["--data", str(data), "source", "edit", "tass-1295507",
+                                         "--language", "en"])  # fmt: skip
+    assert canonical.exit_code == 0  # the file is now in its canonical form
+    before = data.read_bytes()
+    result = edit(data, editor(tmp_path, "path.write_text(text + '# a thought\\n')\n"))
+    assert result.exit_code == 0, result.stderr
+    assert "no change to the data (comments and layout are not kept)" in result.stderr
+    assert data.read_bytes() == before

@@ -288,6 +288,7 @@ def test_one_event_cites_every_source_given_in_order(data: Path) -> None:
         (["--open", "2", "--members", "customs,nope"], 1, "unknown roadmap 'nope'"),
         (["--open", "2", "--unit", "bananas"], 2, "--unit 'bananas': choose roadmaps"),
         (["--open", "2", "--on", "2099-01-01"], 1, "is in the future"),
+        (["--open", "2", "--by", "two\nlines"], 2, "--by 'two\\nlines': must be a single line"),
     ],
 )
 def test_count_add_bad_input(
@@ -536,3 +537,28 @@ def test_edit_needs_a_source_and_a_date_that_has_come(data: Path) -> None:
     assert future.exit_code == 1
     assert "is in the future" in future.stderr
     assert data.read_bytes() == before
+
+
+# ------------------------------------------------------------------------ undo
+
+EVERY_COMMAND = [
+    ["source", "add", NEW, "--publisher", "BelTA", "--title", "T"],
+    ["source", "edit", "tass-1295507", "--language", "en"],
+    [*COUNT, "--unit", "roadmaps", "--open", "5", "--reported", "5 open"],
+    GAS_PROGRAM,
+    ["edit", "customs", "--title", "Customs", "--on", "2021-06", "--source", "tass-1295507"],
+]
+
+
+@pytest.mark.parametrize("args", EVERY_COMMAND, ids=lambda a: " ".join(a[:2]))
+def test_every_change_is_undone_and_redone_byte_for_byte(data: Path, args: list[str]) -> None:
+    before = data.read_bytes()
+    assert run(data, *args).exit_code == 0
+    after = data.read_bytes()
+    assert after != before
+    listed = run(data, "undo", "--list").stdout
+    assert "added" in listed or "→" in listed or ": on " in listed, listed
+    assert run(data, "undo", "--yes").exit_code == 0
+    assert data.read_bytes() == before
+    assert run(data, "undo", "--yes").exit_code == 0  # an undo of the undo puts it back
+    assert data.read_bytes() == after

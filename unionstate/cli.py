@@ -1996,9 +1996,8 @@ def source_add(
 
     Every `--source` may then name the id or the URL.
 
-    Example: unionstate source add https://tass.com/politics/1295507 --publisher TASS
-    --title "Integration of Russia, Belarus should not be rushed" --date 2021-05-28
-    --language en --id tass-1295507
+    Example: unionstate source add https://en.trend.az/world/russia/3481813.html
+    --publisher Trend --reprint-of TASS --id trend-az-3481813
     """
     from unionstate import records
 
@@ -2043,8 +2042,7 @@ def source_edit(
 ) -> None:
     """Correct a source's publisher, title, date, language, agency or address (not its id).
 
-    Example: unionstate source edit tass-1295507 --title "Integration of Russia, Belarus
-    should not be rushed"
+    Example: unionstate source edit tass-1295507 --language en
     """
     from unionstate import records
 
@@ -2169,8 +2167,8 @@ def count_add(
     the record on that date allows it, as `summary` checks it.
 
     Example: unionstate count add --on 2023-11 --unit programs --done 22 --total 28
-    --by Lukashenko --side belarus --reported "22 of 28 programs fully implemented"
-    --source belta-2023
+    --by "Belarusian side" --reported "22 of 28 fully implemented; the rest by end-2023"
+    --source belarusinfocus-hunger-games
     """
     from unionstate import records, updates
 
@@ -2335,7 +2333,7 @@ def add_record(
 
     Example: unionstate add program --id program-gas-market --title "Formation of a unified
     gas market" --sphere energy --number 25 --succeeds gas-market --succession hypothesis
-    --status blocked --link gas-price --on 2021-08-09 --source urdupoint-com-1
+    --status blocked --link gas-price --on 2021-08-09 --source urdupoint-1322753
     """
     from unionstate import records, updates
 
@@ -2489,7 +2487,8 @@ def _edit_in_editor(s: Session) -> None:
 
     done = editing.edit(path, command, again)
     if done.result == "unchanged":
-        s.say(f"{path}: no change")
+        layout = " to the data (comments and layout are not kept)" if done.canonical else ""
+        s.say(f"{path}: no change{layout}")
     elif done.result == "abandoned":
         raise Refused(f"{path} was not changed; your edit was discarded")
     else:

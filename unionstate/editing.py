@@ -82,6 +82,8 @@ def edit(path: Path, command: list[str], again: Callable[[list[str]], bool]) -> 
                     continue
                 return EditorResult("abandoned")
             break
+        if store.dumps(dataset) == original:  # only comments or layout changed
+            return EditorResult("unchanged", dataset, canonical=True)
 
         def change(current: Dataset) -> _Saved:
             if files.digest(store.read_bytes(path)) != before:

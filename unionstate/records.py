@@ -230,6 +230,10 @@ def add_count(
     the result says whether the record on that date allows it. `subject`: the one record
     the figure is about (a roadmap, program or Main Directions document), if only one."""
     _needs_source(entry, "a count")
+    for option, name, value in (("--reported", "reported", reported), ("--by", "speaker", by)):
+        problem = None if value is None else field_problem(Milestone, name, value)
+        if problem:
+            raise UsageError(f"{option} {value!r}: {problem}")
     _in_time(entry, today)
     named = []
     for name in members or []:
