@@ -124,13 +124,6 @@ def _replace(records: list[Any], index: int) -> dict[str, Any]:
     return plain
 
 
-def _source_id(
-    data: dict[str, Any], given: str | Sequence[str] | None
-) -> tuple[list[str], str | None]:
-    """Resolve --source to a source id, adding a source entry for a new URL (`sources.cite`)."""
-    return cite(data, given)
-
-
 def _check_date(entry: Entry, today: dt.date, last: When, what: str) -> str | None:
     """Why the event cannot be dated `entry.on` after `last`, or None if it can."""
     on = entry.on.resolved(last.earliest, today)
@@ -252,7 +245,7 @@ def transition(
             roadmaps.append(roadmap)
 
     data = _editable(dataset)
-    sources, new_source = _source_id(data, entry.source)
+    sources, new_source = cite(data, entry.source)
     index = _index(dataset)
     outcome = Outcome(dataset=dataset, new_source=new_source)
     refusals: list[str] = []
@@ -406,7 +399,7 @@ def _condition_event(
     if bad:
         raise Refused(bad)
     data = _editable(dataset)
-    sources, new_source = _source_id(data, entry.source)
+    sources, new_source = cite(data, entry.source)
     outcome = Outcome(dataset=dataset, changed=[condition.id], new_source=new_source)
     record = _replace(data["conditions"], dataset.conditions.index(condition))
     record["history"].insert(
@@ -582,7 +575,7 @@ def note(
     _needs_source(entry, "a note")
     _in_time(entry, today)
     data = _editable(dataset)
-    sources, new_source = _source_id(data, entry.source)
+    sources, new_source = cite(data, entry.source)
     found, record = _record(data, dataset, name)
     item = {"date": entry.on, "note": entry.note, "by": by, "side": side, "sources": sources}
     record["observations"] = _dated(record["observations"], item)
@@ -614,7 +607,7 @@ def assess(
             f"Main Directions document{later}"
         )
     data = _editable(dataset)
-    sources, new_source = _source_id(data, entry.source)
+    sources, new_source = cite(data, entry.source)
     _, record = _record(data, dataset, found.id)
     item = {
         "date": entry.on,
@@ -659,7 +652,7 @@ def add_target(
     if target_id in {t.id for t in found.targets}:
         raise Refused(f"{found.label} already has a target {target_id!r}: use `target move`")
     data = _editable(dataset)
-    sources, new_source = _source_id(data, entry.source)
+    sources, new_source = cite(data, entry.source)
     _, record = _record(data, dataset, found.id)
     planned = {"date": due, "set": entry.on, "by": by, "side": side, "sources": sources}
     if entry.note:
@@ -689,7 +682,7 @@ def move_target(
     found = find_roadmap(dataset, name)
     index = _target(dataset, found, target_id)
     data = _editable(dataset)
-    sources, new_source = _source_id(data, entry.source)
+    sources, new_source = cite(data, entry.source)
     _, record = _record(data, dataset, found.id)
     target = fields_of(record["targets"][index])
     planned = {"date": due, "set": entry.on, "by": by, "side": side, "sources": sources}
@@ -713,7 +706,7 @@ def settle_target(
     if settled is not None:
         raise Refused(f"target {target_id!r} of {found.label} is already {settled.state}")
     data = _editable(dataset)
-    sources, new_source = _source_id(data, entry.source)
+    sources, new_source = cite(data, entry.source)
     _, record = _record(data, dataset, found.id)
     target = fields_of(record["targets"][index])
     target["outcome"] = {
